@@ -1,0 +1,80 @@
+# edgeflix — the project's front door. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STACK   ?= dev
+STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# Debian packages the local twin, the sample library and the browser test need.
+APT_PACKAGES := varnish haproxy nginx libnginx-mod-http-js ffmpeg chromium
+SYSTEM_BINARIES := varnishd haproxy nginx ffmpeg chromium node npm
+
+.PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
+        publish loadtest verify bench-api
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: system-deps venv player ## install everything: Debian packages, the venv, the player's npm packages
+
+system-deps: ## apt-get install the Debian packages that are missing (needs root)
+	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ] || [ ! -e /usr/lib/nginx/modules/ngx_http_js_module.so ]; then \
+	  echo "installing Debian packages (missing:$$missing)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $(APT_PACKAGES) $$(command -v node >/dev/null || echo nodejs) \
+	    $$(command -v npm >/dev/null || echo npm) >/dev/null; \
+	fi
+
+venv: $(STAMP) ## the Python venv with the pinned dependencies
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[dev]'
+	$(VENV)/bin/pip check
+	rm -f $(VENV)/.installed-* && touch $@
+
+player: player/node_modules/.package-lock.json ## the player page's npm packages (hls.js)
+
+player/node_modules/.package-lock.json: player/package.json player/package-lock.json
+	cd player && npm ci --no-audit --no-fund --loglevel=error
+
+demo: setup ## start the local twin, publish the sample library, print the URL, run a short load test
+	$(PY) -m twin up --stack $(STACK)
+	$(PY) -m loadtest --users 20 --spawn-rate 10 --duration 30s
+
+down: ## stop everything `make demo` started
+	$(PY) -m twin down
+
+test: setup ## install what is missing, lint, and run every offline test
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: venv ## ruff
+	$(VENV)/bin/ruff check .
+
+plan: venv ## offline `pulumi preview`: the real program replayed into moto
+	$(PY) -m replay --stack $(STACK) $(ARGS)
+
+preview: venv ## pulumi preview with the policy pack (needs the pulumi CLI and AWS credentials)
+	pulumi preview --stack $(STACK) --policy-pack infra/policy --diff
+
+up: venv ## pulumi up (needs the pulumi CLI and AWS credentials)
+	pulumi up --stack $(STACK) --policy-pack infra/policy
+
+destroy: venv ## pulumi destroy
+	pulumi destroy --stack $(STACK)
+
+publish: venv ## sample library into BUCKET (or the selected stack's bucket) [CDN_URL=...]
+	$(PY) -m media publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(CDN_URL),--cdn-url $(CDN_URL)) $(ARGS)
+
+loadtest: venv ## Locust viewer load test [URL=...] (default: the local twin)
+	$(PY) -m loadtest $(if $(URL),--url $(URL)) $(ARGS)
+
+verify: venv ## post-deploy smoke checks [URL=...] (default: the local twin)
+	$(PY) -m loadtest.verify $(if $(URL),--url $(URL)) $(ARGS)
+
+bench-api: venv ## API throughput vs a bare WSGI app; ratios on the last line
+	$(PY) bench/bench_api.py $(ARGS)

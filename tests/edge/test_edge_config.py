@@ -1,0 +1,184 @@
+"""The edge-config format: the shipped file is valid, and bad files fail naming the key."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from infra.edge_config import (
+    EDGE_CONFIG_FILE,
+    CachePolicy,
+    EdgeConfigError,
+    load_edge_config,
+    parse_cache_control,
+    parse_edge_config,
+)
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict:
+    return yaml.safe_load(EDGE_CONFIG_FILE.read_text())
+
+
+@pytest.fixture(scope="module")
+def edge():
+    return load_edge_config()
+
+
+def broken(raw: dict, mutate) -> str:
+    data = copy.deepcopy(raw)
+    mutate(data)
+    with pytest.raises(EdgeConfigError) as info:
+        parse_edge_config(data)
+    return str(info.value)
+
+
+def test_shipped_edge_config_loads(edge):
+    assert edge.behaviors[-1].path == "*"
+    assert {"media", "api"} <= set(edge.origins)
+
+
+@pytest.mark.parametrize(
+    ("path", "behavior", "policy"),
+    [
+        ("/api/v1/titles", "/api/*", "api"),
+        ("/healthz", "/healthz", "no-cache"),
+        ("/video/t01-x/master.m3u8", "/video/*.m3u8", "video-playlists"),
+        ("/video/t01-x/720p/index.m3u8", "/video/*.m3u8", "video-playlists"),
+        ("/video/t01-x/720p/seg_00001.ts", "/video/*", "video-segments"),
+        ("/index.html", "*", "static"),
+        ("/posters/t01-x.jpg", "*", "static"),
+    ],
+)
+def test_behaviour_matching_follows_cloudfront_first_match(edge, path, behavior, policy):
+    chosen = edge.behavior_for(path)
+    assert (chosen.path, chosen.cache_policy) == (behavior, policy)
+
+
+def test_video_behaviours_and_only_they_are_signed(edge):
+    signed = {b.path for b in edge.behaviors if b.signed}
+    assert signed == {"/video/*.m3u8", "/video/*"}
+
+
+def test_every_behaviour_redirects_to_https_with_security_headers(edge):
+    for b in edge.behaviors:
+        assert b.viewer_protocol in ("redirect-to-https", "https-only")
+        headers = edge.response_headers_policies[b.response_headers_policy].headers()
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+@pytest.mark.parametrize(
+    ("key", "cls"),
+    [
+        ("video/t01-x/240p/seg_00000.ts", "segment"),
+        ("video/t01-x/master.m3u8", "playlist"),
+        ("video/t01-x/480p/index.m3u8", "playlist"),
+        ("catalog.json", "catalog"),
+        ("posters/t01-x.jpg", "poster"),
+        ("index.html", "page"),
+        ("player/hls.min.js", "script"),
+    ],
+)
+def test_object_classes_cover_the_library(edge, key, cls):
+    assert edge.object_class(key).name == cls
+
+
+def test_unknown_object_key_has_no_class(edge):
+    assert edge.object_class("video/t01-x/notes.txt") is None
+    assert edge.object_class("posters/nested/x.jpg") is None
+
+
+class TestEffectiveTtl:
+    policy = CachePolicy(min_ttl=10, default_ttl=100, max_ttl=1000)
+    zero_min = CachePolicy(min_ttl=0, default_ttl=100, max_ttl=1000)
+
+    def test_no_header_gives_default(self):
+        assert self.policy.effective_ttl(None) == 100
+
+    def test_max_age_is_clamped_to_the_range(self):
+        assert self.policy.effective_ttl("max-age=5") == 10
+        assert self.policy.effective_ttl("max-age=500") == 500
+        assert self.policy.effective_ttl("max-age=5000") == 1000
+
+    def test_s_maxage_beats_max_age_beats_expires(self):
+        assert self.policy.effective_ttl("max-age=50, s-maxage=200", expires_in=700) == 200
+        assert self.policy.effective_ttl("max-age=50", expires_in=700) == 50
+        assert self.policy.effective_ttl(None, expires_in=700) == 700
+
+    def test_no_store_is_honoured_only_when_min_ttl_is_zero(self):
+        assert self.zero_min.effective_ttl("private, no-store") == 0
+        assert self.policy.effective_ttl("private, no-store") == 10
+
+    def test_caching_disabled_never_caches(self, edge):
+        assert edge.cache_policies["no-cache"].effective_ttl("public, max-age=600") == 0
+
+
+def test_parse_cache_control_reads_numbers_and_flags():
+    assert parse_cache_control('public, max-age=60, s-maxage="300", immutable') == {
+        "public": None,
+        "max-age": 60,
+        "s-maxage": 300,
+        "immutable": None,
+    }
+
+
+def test_behaviour_to_unknown_origin_names_the_behaviour(raw):
+    msg = broken(raw, lambda d: d["behaviors"][0].update(origin="nowhere"))
+    assert "behaviors.0 (/api/*).origin: unknown 'nowhere'" in msg
+
+
+def test_misspelt_key_is_named(raw):
+    msg = broken(raw, lambda d: d["cache_policies"]["static"].update(defualt_ttl=5))
+    assert "cache_policies.static.defualt_ttl" in msg
+    assert str(EDGE_CONFIG_FILE) in msg
+
+
+def test_ttls_out_of_order_are_refused(raw):
+    msg = broken(raw, lambda d: d["cache_policies"]["static"].update(min_ttl=900, max_ttl=600))
+    assert "cache_policies.static" in msg and "min_ttl <= default_ttl <= max_ttl" in msg
+
+
+def test_ttl_above_a_year_is_refused(raw):
+    msg = broken(raw, lambda d: d["cache_policies"]["static"].update(max_ttl=10**9))
+    assert "cache_policies.static.max_ttl" in msg
+
+
+def test_default_behaviour_must_be_last(raw):
+    msg = broken(raw, lambda d: d["behaviors"].reverse())
+    assert "default '*' behaviour" in msg
+
+
+def test_cors_that_varies_needs_origin_in_the_cache_key(raw):
+    def narrow(d):
+        d["response_headers_policies"]["secure-cors"]["cors"]["allow_origins"] = [
+            "https://player.example.com"
+        ]
+
+    msg = broken(raw, narrow)
+    assert "'Origin' must be in the cache key" in msg
+
+
+def test_unknown_managed_policy_lists_the_allowed(raw):
+    msg = broken(raw, lambda d: d["cache_policies"]["no-cache"].update(managed="CachingNever"))
+    assert "CachingDisabled" in msg and "cache_policies.no-cache" in msg
+
+
+def test_invalid_method_set_is_refused(raw):
+    msg = broken(raw, lambda d: d["behaviors"][0].update(allowed_methods=["GET", "POST"]))
+    assert "behaviors.0" in msg and "allowed_methods" in msg
+
+
+def test_signed_api_behaviour_is_refused(raw):
+    msg = broken(raw, lambda d: d["behaviors"][0].update(signed=True))
+    assert "only media (s3) behaviours carry signed cookies" in msg
+
+
+def test_unreadable_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "edge.yaml"
+    bad.write_text("behaviors: [\n")
+    with pytest.raises(EdgeConfigError, match="cannot read edge-config"):
+        load_edge_config(bad)
