@@ -1,0 +1,394 @@
+"""The stack configuration: every setting in one typed, validated object.
+
+`Pulumi.<stack>.yaml` -> `StackConfig` -> components. A bad value raises
+`ConfigError` naming the key and the allowed values before any resource is
+declared. The pure part (`StackConfig.from_mapping`, `load_stack_file`) does
+not need the Pulumi engine, so the local twin and the replay engine read the
+same stack files through it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+NAMESPACE = "edgeflix"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Mirrors of the API's gunicorn settings (app/gunicorn.conf.py); a test keeps
+# them in step. The ALB idle timeout must stay below the keep-alive (else the
+# ALB reuses connections gunicorn already closed: sporadic 502s), and the
+# deregistration delay must exceed the graceful timeout (else in-flight
+# requests are cut during scale-in and instance refresh).
+API_KEEPALIVE_SECONDS = 75
+API_GRACEFUL_TIMEOUT_SECONDS = 25
+
+# Instance families whose AMI architecture we know; the app bundle's wheels
+# and the Amazon Linux 2023 SSM parameter follow the architecture.
+INSTANCE_FAMILIES: dict[str, str] = {
+    **dict.fromkeys(
+        ("t3", "t3a", "m5", "m5a", "m6i", "m6a", "m7i", "m7a",
+         "c5", "c5a", "c6i", "c6a", "c7i", "c7a", "r5", "r6i", "r7i"),
+        "x86_64",
+    ),
+    **dict.fromkeys(("t4g", "m6g", "m7g", "c6g", "c7g", "r6g", "r7g"), "arm64"),
+}
+INSTANCE_SIZE = re.compile(r"^(nano|micro|small|medium|large|[1-9][0-9]?xlarge|metal)$")
+REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[1-9]$")
+CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class ConfigError(ValueError):
+    """The stack configuration is invalid; the message names the key and the allowed values."""
+
+
+def _allowed(text: str) -> Any:
+    return Field(description=text)
+
+
+class StackConfig(BaseModel):
+    """Every setting of one stack. Python names are snake_case; stack keys camelCase."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+    environment: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{1,15}$",
+                                      description="2-16 chars: a-z, 0-9, '-'")] = "dev"
+    region: Annotated[str, _allowed("an AWS region name, e.g. us-east-1")] = "us-east-1"
+
+    # Network
+    vpc_cidr: Annotated[ipaddress.IPv4Network, _allowed("an IPv4 CIDR from /16 to /24")] = (
+        ipaddress.IPv4Network("10.20.0.0/16")
+    )
+    az_count: Annotated[int, Field(ge=2, le=6, description="2..6")] = 2
+    public_subnet_cidrs: Annotated[
+        list[ipaddress.IPv4Network],
+        _allowed("azCount CIDRs inside vpcCidr, /16../28, not overlapping"),
+    ] = [ipaddress.IPv4Network("10.20.0.0/24"), ipaddress.IPv4Network("10.20.1.0/24")]
+    private_subnet_cidrs: Annotated[
+        list[ipaddress.IPv4Network],
+        _allowed("azCount CIDRs inside vpcCidr, /16../28, not overlapping"),
+    ] = [ipaddress.IPv4Network("10.20.10.0/24"), ipaddress.IPv4Network("10.20.11.0/24")]
+    nat_mode: Annotated[Literal["none", "single", "per-az"],
+                        _allowed("none | single | per-az")] = "single"
+
+    # API fleet
+    instance_type: Annotated[str, _allowed(
+        "<family>.<size>, family one of " + ", ".join(INSTANCE_FAMILIES))] = "t3.small"
+    min_size: Annotated[int, Field(ge=1, le=100, description="1..100, <= maxSize")] = 2
+    max_size: Annotated[int, Field(ge=1, le=100, description="1..100, >= minSize")] = 6
+    desired_capacity: Annotated[int, Field(ge=1, le=100,
+                                           description="minSize..maxSize")] = 2
+    target_requests_per_target: Annotated[int, Field(
+        ge=10, le=100_000, description="10..100000 requests per target per minute")] = 1000
+    target_cpu_percent: Annotated[int, Field(ge=10, le=90, description="10..90")] = 50
+    api_port: Annotated[int, Field(ge=1024, le=65535, description="1024..65535")] = 8080
+    health_check_path: Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.-]{0,1023}$",
+                                            description="an absolute path")] = "/healthz"
+    health_check_grace_period: Annotated[int, Field(ge=0, le=7200,
+                                                    description="0..7200 s")] = 300
+    instance_warmup: Annotated[int, Field(ge=0, le=3600, description="0..3600 s")] = 180
+    instance_refresh_min_healthy: Annotated[int, Field(ge=90, le=100,
+                                                       description="90..100 %")] = 90
+    root_volume_size: Annotated[int, Field(ge=8, le=200, description="8..200 GiB")] = 20
+
+    # Load balancer
+    alb_idle_timeout: Annotated[int, Field(
+        ge=1, le=API_KEEPALIVE_SECONDS - 1,
+        description=f"1..{API_KEEPALIVE_SECONDS - 1} s (below the API keep-alive "
+                    f"{API_KEEPALIVE_SECONDS} s)")] = 60
+    deregistration_delay: Annotated[int, Field(
+        ge=API_GRACEFUL_TIMEOUT_SECONDS + 1, le=3600,
+        description=f"{API_GRACEFUL_TIMEOUT_SECONDS + 1}..3600 s (above the API graceful "
+                    f"timeout {API_GRACEFUL_TIMEOUT_SECONDS} s)")] = 30
+
+    # Edge
+    signed_cookie_ttl: Annotated[int, Field(ge=60, le=86_400, description="60..86400 s")] = 600
+    price_class: Annotated[Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"],
+                           _allowed("PriceClass_100 | PriceClass_200 | PriceClass_All")] = (
+        "PriceClass_100"
+    )
+    wait_for_deployment: Annotated[bool, _allowed("true | false")] = True
+    domain_name: Annotated[str | None, _allowed("a DNS name, optional")] = None
+    hosted_zone_id: Annotated[str | None, Field(
+        pattern=r"^Z[A-Z0-9]{4,32}$",
+        description="a Route 53 zone id (Z...), optional; with domainName it validates "
+                    "a new ACM certificate and adds the alias record")] = None
+    certificate_arn: Annotated[str | None, Field(
+        description="an ACM certificate ARN in us-east-1, optional (instead of "
+                    "hostedZoneId)")] = None
+    replica_region: Annotated[str | None, _allowed(
+        "an AWS region other than aws:region, optional (origin failover)")] = None
+
+    # Operations
+    log_retention_days: Annotated[int, Field(ge=1, le=3650, description="1..3650 days")] = 30
+    alarm_email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+                                             description="an e-mail address, optional")] = None
+    alb_5xx_threshold: Annotated[int, Field(
+        ge=1, le=100_000, alias="alb5xxThreshold",
+        description="1..100000 target 5xx per minute")] = 10
+    cdn_5xx_rate_threshold: Annotated[float, Field(
+        gt=0, le=100, alias="cdn5xxRateThreshold", description="0..100 %")] = 5.0
+    force_destroy: Annotated[bool, _allowed("true | false (buckets deletable when "
+                                            "not empty; sandbox stacks only)")] = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _decode_strings(cls, data: Any) -> Any:
+        """`pulumi config set` stores every value as a string; lists arrive as JSON."""
+        if not isinstance(data, Mapping):
+            return data
+        decoded = dict(data)
+        for name, field in cls.model_fields.items():
+            for key in {name, field.alias}:
+                value = decoded.get(key)
+                if isinstance(value, str) and value.lstrip().startswith("["):
+                    with contextlib.suppress(json.JSONDecodeError):
+                        decoded[key] = json.loads(value)
+        return decoded
+
+    @field_validator("region", "replica_region")
+    @classmethod
+    def _region_name(cls, value: str | None) -> str | None:
+        if value is not None and not REGION.match(value):
+            raise ValueError(f"{value!r} is not an AWS region name")
+        return value
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _vpc_size(cls, value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+        if not 16 <= value.prefixlen <= 24:
+            raise ValueError(f"{value} must be between /16 and /24")
+        return value
+
+    @field_validator("public_subnet_cidrs", "private_subnet_cidrs")
+    @classmethod
+    def _subnet_size(cls, value: list[ipaddress.IPv4Network]) -> list[ipaddress.IPv4Network]:
+        for cidr in value:
+            if not 16 <= cidr.prefixlen <= 28:
+                raise ValueError(f"{cidr} must be between /16 and /28")
+        return value
+
+    @field_validator("instance_type")
+    @classmethod
+    def _instance_type(cls, value: str) -> str:
+        family, _, size = value.partition(".")
+        if family not in INSTANCE_FAMILIES:
+            raise ValueError(f"unknown instance family {family!r}")
+        if not INSTANCE_SIZE.match(size):
+            raise ValueError(f"{value!r} is not <family>.<size> (e.g. t3.small)")
+        return value
+
+    @field_validator("domain_name")
+    @classmethod
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a lower-case DNS name")
+        return value
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not CERTIFICATE_ARN.match(value):
+            raise ValueError(
+                "CloudFront only uses ACM certificates from us-east-1: "
+                "arn:aws:acm:us-east-1:<account>:certificate/<id>"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StackConfig:
+        if self.min_size > self.max_size:
+            raise ValueError(
+                f"{_key('min_size')}: must be <= {_key('max_size')} "
+                f"(got {self.min_size} > {self.max_size})"
+            )
+        if not self.min_size <= self.desired_capacity <= self.max_size:
+            raise ValueError(
+                f"{_key('desired_capacity')}: must be within [{_key('min_size')}, "
+                f"{_key('max_size')}] = [{self.min_size}, {self.max_size}] "
+                f"(got {self.desired_capacity})"
+            )
+        for name in ("public_subnet_cidrs", "private_subnet_cidrs"):
+            cidrs = getattr(self, name)
+            if len(cidrs) != self.az_count:
+                raise ValueError(
+                    f"{_key(name)}: needs exactly {_key('az_count')} = {self.az_count} "
+                    f"CIDRs, one per AZ (got {len(cidrs)})"
+                )
+            for cidr in cidrs:
+                if not cidr.subnet_of(self.vpc_cidr):
+                    raise ValueError(
+                        f"{_key(name)}: {cidr} is outside {_key('vpc_cidr')} {self.vpc_cidr}"
+                    )
+        every = [(c, "public") for c in self.public_subnet_cidrs] + [
+            (c, "private") for c in self.private_subnet_cidrs
+        ]
+        for i, (a, kind_a) in enumerate(every):
+            for b, kind_b in every[i + 1:]:
+                if a.overlaps(b):
+                    raise ValueError(
+                        f"{_key(f'{kind_b}_subnet_cidrs')}: {b} ({kind_b}) overlaps "
+                        f"{a} ({kind_a}); subnets must not overlap"
+                    )
+        if self.replica_region is not None and self.replica_region == self.region:
+            raise ValueError(
+                f"{_key('replica_region')}: must differ from aws:region ({self.region})"
+            )
+        if (self.hosted_zone_id or self.certificate_arn) and not self.domain_name:
+            raise ValueError(
+                f"{_key('domain_name')}: required when hostedZoneId or certificateArn is set"
+            )
+        if self.domain_name and not (self.hosted_zone_id or self.certificate_arn):
+            raise ValueError(
+                f"{_key('domain_name')}: needs {_key('hosted_zone_id')} (to issue and "
+                f"validate a certificate) or {_key('certificate_arn')} (us-east-1)"
+            )
+        return self
+
+    # ---- derived values -------------------------------------------------
+
+    @property
+    def architecture(self) -> str:
+        """x86_64 or arm64, from the instance family."""
+        return INSTANCE_FAMILIES[self.instance_type.partition(".")[0]]
+
+    @property
+    def ami_parameter(self) -> str:
+        """The SSM parameter holding the latest Amazon Linux 2023 AMI for the architecture."""
+        return f"/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-{self.architecture}"
+
+    @property
+    def nat_gateway_count(self) -> int:
+        return {"none": 0, "single": 1, "per-az": self.az_count}[self.nat_mode]
+
+    @property
+    def custom_domain(self) -> bool:
+        return self.domain_name is not None
+
+    def name(self, suffix: str) -> str:
+        """A resource name scoped to the environment: `edgeflix-dev-<suffix>`."""
+        return f"{NAMESPACE}-{self.environment}-{suffix}"
+
+    # ---- constructors -----------------------------------------------------
+
+    @classmethod
+    def from_mapping(
+        cls, values: Mapping[str, object], source: str = "stack config"
+    ) -> StackConfig:
+        """Validate a mapping of stack keys (camelCase, no namespace; `region` for aws:region)."""
+        unknown = sorted(k for k in values if k not in _KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown key(s) {', '.join(f'{NAMESPACE}:{k}' for k in unknown)}; "
+                f"known keys: {', '.join(sorted(_KEYS))}"
+            )
+        try:
+            return cls.model_validate(dict(values))
+        except ValidationError as exc:
+            raise ConfigError(_format_errors(source, exc)) from None
+
+
+_KEYS = {field.alias or name for name, field in StackConfig.model_fields.items()}
+
+
+def _key(field_name: str) -> str:
+    alias = StackConfig.model_fields[field_name].alias or field_name
+    return "aws:region" if alias == "region" else f"{NAMESPACE}:{alias}"
+
+
+def _format_errors(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for err in exc.errors():
+        msg = err["msg"].removeprefix("Value error, ")
+        if not err["loc"]:
+            lines.append(f"  {msg}")
+            continue
+        name = str(err["loc"][0])
+        field = StackConfig.model_fields.get(name) or next(
+            (f for f in StackConfig.model_fields.values() if f.alias == name), None
+        )
+        if field is None:
+            lines.append(f"  {name}: {msg}")
+            continue
+        field_name = next(n for n, f in StackConfig.model_fields.items() if f is field)
+        where = _key(field_name) + "".join(f"[{p}]" for p in err["loc"][1:])
+        got = err.get("input")
+        lines.append(f"  {where}: {msg} (got {got!r}); allowed: {field.description}")
+    return "\n".join(lines)
+
+
+def config_table() -> list[tuple[str, str, str]]:
+    """(key, default, allowed) for every setting: the README's config table."""
+    rows = []
+    for name, field in StackConfig.model_fields.items():
+        default = field.default
+        if isinstance(default, list):
+            default = "[" + ", ".join(str(v) for v in default) + "]"
+        elif isinstance(default, bool):
+            default = str(default).lower()
+        elif default is None:
+            default = "(unset)"
+        rows.append((_key(name), str(default), field.description or ""))
+    return rows
+
+
+def _strip_namespace(values: Mapping[str, object], source: str) -> dict[str, object]:
+    mapping: dict[str, object] = {}
+    for key, value in values.items():
+        namespace, _, name = key.partition(":")
+        if key == "aws:region":
+            mapping["region"] = value
+        elif namespace == NAMESPACE and name:
+            mapping[name] = value
+        elif namespace not in ("aws", "pulumi"):
+            raise ConfigError(f"{source}: unknown key {key}; keys live in {NAMESPACE}:<name>")
+    return mapping
+
+
+def load_stack_file(path: Path | str) -> StackConfig:
+    """Read and validate a `Pulumi.<stack>.yaml` file (no Pulumi engine needed)."""
+    path = Path(path)
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read stack file: {exc}") from None
+    values = document.get("config") or {}
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"{path}: 'config' must be a mapping of keys to values")
+    for key, value in values.items():
+        if isinstance(value, Mapping) and "secure" in value:
+            raise ConfigError(f"{path}: {key} is a secret; this stack has no secret settings")
+    return StackConfig.from_mapping(_strip_namespace(values, str(path)), str(path))
+
+
+def from_pulumi() -> StackConfig:
+    """The running stack's configuration (pulumi.Config("edgeflix") plus aws:region)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    values: dict[str, object] = dict(runtime_config.get_config_env())
+    values.update(runtime_config.CONFIG.get())
+    mapping = _strip_namespace(
+        {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:") or k == "aws:region"},
+        f"stack {pulumi.get_stack()}",
+    )
+    return StackConfig.from_mapping(mapping, f"Pulumi.{pulumi.get_stack()}.yaml")
