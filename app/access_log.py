@@ -1,0 +1,39 @@
+"""gunicorn access log as one JSON object per line, with the request id."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from gunicorn.glogging import Logger
+
+from app.request_ids import ENVIRON_KEY
+
+
+class JsonAccessLogger(Logger):
+    """gunicorn Logger whose access() writes JSON instead of the Apache format."""
+
+    def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
+        """Log one request; never raises (a broken log line must not break a response)."""
+        if not (self.cfg.accesslog or self.cfg.logconfig or self.cfg.syslog):
+            return
+        try:
+            status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
+            record = {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "request_id": environ.get(ENVIRON_KEY, "-"),
+                "remote": environ.get("REMOTE_ADDR", "-"),
+                "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", "-"),
+                "method": environ.get("REQUEST_METHOD"),
+                "path": environ.get("PATH_INFO"),
+                "query": environ.get("QUERY_STRING", ""),
+                "status": int(status),
+                "bytes": getattr(resp, "sent", 0),
+                "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                "user_agent": environ.get("HTTP_USER_AGENT", "-"),
+            }
+            self.access_log.info(json.dumps(record, separators=(",", ":")))
+        except Exception:  # noqa: BLE001 - logging must not fail a request
+            self.error_log.exception("failed to write the access log")

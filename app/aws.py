@@ -1,0 +1,46 @@
+"""The AWS clients the API uses, created once per process by the app factory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from app.settings import Settings
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """boto3 clients for S3 (catalog), Secrets Manager (signing key), DynamoDB (plays)."""
+
+    s3: Any
+    secrets: Any
+    dynamodb: Any
+
+
+def create_aws_clients(settings: Settings) -> AwsClients:
+    """Clients with short timeouts: a slow dependency must not pin a worker thread.
+
+    boto3 itself honours AWS_ENDPOINT_URL; an explicit endpoint_url setting (tests)
+    takes precedence.
+    """
+    session = boto3.session.Session(region_name=settings.region)
+    common: dict[str, Any] = {}
+    if settings.endpoint_url:
+        common["endpoint_url"] = settings.endpoint_url
+    storage = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
+    # Recommendations wait at most a fraction of a second on DynamoDB; the
+    # background play writer retries on its own, so botocore retries stay low.
+    table = Config(
+        connect_timeout=0.5,
+        read_timeout=1,
+        retries={"mode": "standard", "max_attempts": 2},
+        max_pool_connections=20,
+    )
+    return AwsClients(
+        s3=session.client("s3", config=storage, **common),
+        secrets=session.client("secretsmanager", config=storage, **common),
+        dynamodb=session.client("dynamodb", config=table, **common),
+    )

@@ -1,0 +1,361 @@
+"""The OpenAPI 3.1 description of the API, served at /api/v1/openapi.json.
+
+Kept true by tests/app/test_openapi_conformance.py (schemathesis against the app).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response
+
+from app.catalog import TITLE_ID
+from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET
+from app.playback_api import PROFILE
+from app.problems import PROBLEM_JSON
+
+openapi_api = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def _json(ref: str, description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_STRING = {"type": "string"}
+_CACHE_HEADERS = {
+    "ETag": {"required": True, "schema": _STRING},
+    "Cache-Control": {"required": True, "schema": _STRING},
+}
+_NOT_MODIFIED = {
+    "description": "The client's copy (If-None-Match) is current.",
+    "headers": _CACHE_HEADERS,
+}
+_IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+}
+_TITLE_ID = {
+    "name": "title_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": TITLE_ID.pattern},
+}
+_PROFILE = {"type": "string", "pattern": PROFILE.pattern}
+_COMMON_ERRORS = {
+    "405": _problem("Method not allowed."),
+    "500": _problem("Unexpected server error."),
+}
+_NOT_READY = _problem("A dependency (catalog or signing key) is not loaded yet.")
+
+_SUMMARY_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string", "pattern": TITLE_ID.pattern},
+    "title": _STRING,
+    "year": {"type": "integer"},
+    "genres": {"type": "array", "items": _STRING},
+    "duration": {"type": "number", "minimum": 0},
+    "popularity": {"type": "number", "minimum": 0, "maximum": 1},
+    "poster_url": _STRING,
+}
+_RENDITION_PROPERTIES: dict[str, Any] = {
+    "name": _STRING,
+    "width": {"type": "integer"},
+    "height": {"type": "integer"},
+    "bandwidth": {"type": "integer"},
+}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": sorted(properties),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "type": "object",
+        "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": _STRING,
+            "title": _STRING,
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": _STRING,
+            "instance": _STRING,
+        },
+    },
+    "TitleSummary": _object(_SUMMARY_PROPERTIES),
+    "TitleDetail": _object(
+        {
+            **_SUMMARY_PROPERTIES,
+            "synopsis": _STRING,
+            "tags": {"type": "array", "items": _STRING},
+            "renditions": {"type": "array", "items": _object(_RENDITION_PROPERTIES)},
+            "playback_url": _STRING,
+        }
+    ),
+    "TitlePage": _object(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/TitleSummary"}},
+            "total": {"type": "integer", "minimum": 0},
+            "offset": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "next_offset": {"type": ["integer", "null"]},
+        }
+    ),
+    "PlaybackRequest": {
+        "type": "object",
+        "properties": {"profile": _PROFILE},
+        "additionalProperties": False,
+    },
+    "Playback": _object(
+        {
+            "title_id": {"type": "string", "pattern": TITLE_ID.pattern},
+            "manifest_url": _STRING,
+            "renditions": {
+                "type": "array",
+                "items": _object({**_RENDITION_PROPERTIES, "playlist_url": _STRING}),
+            },
+            "expires_at": {"type": "integer", "description": "Epoch seconds."},
+            "cookies": _object(
+                {
+                    "CloudFront-Policy": _STRING,
+                    "CloudFront-Signature": _STRING,
+                    "CloudFront-Key-Pair-Id": _STRING,
+                }
+            ),
+        }
+    ),
+    "RecommendationList": _object(
+        {
+            "profile": {"type": ["string", "null"]},
+            "source": {"enum": ["personalized", "trending", "popularity"]},
+            "degraded": {"type": "boolean"},
+            "items": {
+                "type": "array",
+                "items": _object(
+                    {**_SUMMARY_PROPERTIES, "score": {"type": "number"}, "reason": _STRING}
+                ),
+            },
+        }
+    ),
+    "Liveness": _object({"status": {"const": "ok"}}),
+    "Readiness": _object(
+        {
+            "status": {"enum": ["ready", "not-ready"]},
+            "checks": _object(
+                {
+                    "catalog": {"type": "boolean"},
+                    "signing_key": {"type": "boolean"},
+                    "table": {"type": "boolean"},
+                }
+            ),
+        }
+    ),
+}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {
+        "title": "edgeflix playback API",
+        "version": "1.0.0",
+        "description": "Catalog, signed HLS playback and recommendations.",
+    },
+    "paths": {
+        "/healthz": {
+            "get": {
+                "operationId": "liveness",
+                "summary": "Liveness: the process answers.",
+                "responses": {"200": _json("Liveness", "Alive."), **_COMMON_ERRORS},
+            }
+        },
+        "/readyz": {
+            "get": {
+                "operationId": "readiness",
+                "summary": "Readiness: catalog, signing key and table.",
+                "responses": {
+                    "200": _json("Readiness", "Ready."),
+                    "503": _json("Readiness", "Not ready; `checks` says what is missing."),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/titles": {
+            "get": {
+                "operationId": "listTitles",
+                "summary": "A page of titles, optionally of one genre.",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": MAX_LIMIT,
+                            "default": 20,
+                        },
+                    },
+                    {
+                        "name": "offset",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 0,
+                            "maximum": MAX_OFFSET,
+                            "default": 0,
+                        },
+                    },
+                    {
+                        "name": "genre",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "pattern": GENRE.pattern},
+                    },
+                    _IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": _json("TitlePage", "The page.", _CACHE_HEADERS),
+                    "304": _NOT_MODIFIED,
+                    "400": _problem("A malformed query parameter."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/titles/{title_id}": {
+            "get": {
+                "operationId": "getTitle",
+                "summary": "One title with its renditions.",
+                "parameters": [_TITLE_ID, _IF_NONE_MATCH],
+                "responses": {
+                    "200": _json("TitleDetail", "The title.", _CACHE_HEADERS),
+                    "304": _NOT_MODIFIED,
+                    "404": _problem("No such title."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/titles/{title_id}/playback": {
+            "post": {
+                "operationId": "authorisePlayback",
+                "summary": "Authorise a play: manifest URL and CloudFront signed cookies.",
+                "description": "Sets CloudFront-Policy, CloudFront-Signature and "
+                "CloudFront-Key-Pair-Id cookies scoped to /video/{title_id}/ and "
+                "returns the same values in `cookies`. The play is counted, and "
+                "added to the profile's history when a profile is given.",
+                "parameters": [_TITLE_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/PlaybackRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        "Playback",
+                        "Authorised.",
+                        {
+                            "Set-Cookie": {"required": True, "schema": _STRING},
+                            "Cache-Control": {
+                                "required": True,
+                                "schema": {"const": "private, no-store"},
+                            },
+                        },
+                    ),
+                    "400": _problem("Malformed body."),
+                    "404": _problem("No such title."),
+                    "413": _problem("Body too large."),
+                    "415": _problem("Body is not application/json."),
+                    "429": _problem("Too many plays for this profile; see Retry-After."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/recommendations": {
+            "get": {
+                "operationId": "recommend",
+                "summary": "Because-you-watched, blended with trending.",
+                "description": "When DynamoDB is slow or down the list falls back to catalog "
+                "popularity and the X-Recommendations-Degraded header says why.",
+                "parameters": [
+                    {"name": "profile", "in": "query", "required": False, "schema": _PROFILE},
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+                    },
+                ],
+                "responses": {
+                    "200": _json(
+                        "RecommendationList",
+                        "Ranked titles.",
+                        {
+                            "X-Recommendations-Source": {
+                                "required": True,
+                                "schema": {"enum": ["personalized", "trending", "popularity"]},
+                            },
+                            "X-Recommendations-Degraded": {
+                                "required": False,
+                                "schema": {
+                                    "enum": ["dynamodb-timeout", "dynamodb-error", "circuit-open"]
+                                },
+                            },
+                        },
+                    ),
+                    "400": _problem("A malformed query parameter."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document.",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+    },
+    "components": {"schemas": SCHEMAS},
+}
+
+_SPEC_BYTES = json.dumps(SPEC, separators=(",", ":")).encode()
+
+
+@openapi_api.get("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI document."""
+    response = Response(_SPEC_BYTES, mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,137 @@
+"""Playback authorisation: manifest URL plus CloudFront signed cookies for one title."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from datetime import UTC, datetime
+from email.utils import formatdate
+from typing import Any
+
+from flask import Blueprint, Response, request
+
+from app.catalog import TITLE_ID, Title
+from app.http_caching import NO_STORE
+from app.plays import Play
+from app.problems import Problem
+from app.services import current_catalog, services
+from app.signing import SignedCookies
+
+log = logging.getLogger(__name__)
+
+playback_api = Blueprint("playback", __name__, url_prefix="/api/v1")
+
+PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+# Strict: the player page, playlists and segments share the CDN's site, and no
+# top-level navigation from another site ever needs these cookies.
+SAME_SITE = "Strict"
+
+
+def set_cookie_headers(cookies: SignedCookies, title_id: str, secure: bool) -> list[str]:
+    """Set-Cookie values scoped to the title's folder, expiring with the policy."""
+    expires = formatdate(cookies.expires_at, usegmt=True)
+    attributes = f"Expires={expires}; Path=/video/{title_id}/; HttpOnly; SameSite={SAME_SITE}"
+    if secure:
+        attributes += "; Secure"
+    return [f"{name}={value}; {attributes}" for name, value in cookies.as_dict().items()]
+
+
+def playback_document(title: Title, cookies: SignedCookies, cdn_base: str) -> dict[str, Any]:
+    """The JSON answer: what to play, until when, and the cookies for cookie-less clients."""
+    return {
+        "title_id": title.id,
+        "manifest_url": f"{cdn_base}/video/{title.id}/master.m3u8",
+        "renditions": [
+            {
+                "name": r.name,
+                "width": r.width,
+                "height": r.height,
+                "bandwidth": r.bandwidth,
+                "playlist_url": f"{cdn_base}/{r.playlist}",
+            }
+            for r in title.renditions
+        ],
+        "expires_at": cookies.expires_at,
+        "cookies": cookies.as_dict(),
+    }
+
+
+class PlaybackGrants:
+    """Response bodies and Set-Cookie headers per title and expiry window, built once."""
+
+    def __init__(self) -> None:
+        self._grants: dict[tuple[str, int], tuple[bytes, list[str]]] = {}
+        self._lock = threading.Lock()
+
+    def grant(self, title: Title, cookies: SignedCookies) -> tuple[bytes, list[str]]:
+        """The serialised body and cookie headers for this title and cookie set."""
+        key = (title.id, cookies.expires_at)
+        cached = self._grants.get(key)
+        if cached is not None:
+            return cached
+        settings = services().settings
+        body = json.dumps(
+            playback_document(title, cookies, settings.cdn_base), separators=(",", ":")
+        ).encode()
+        built = (body, set_cookie_headers(cookies, title.id, settings.cookie_secure))
+        with self._lock:
+            for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
+                del self._grants[stale]
+            self._grants[key] = built
+        return built
+
+
+def requested_profile() -> str | None:
+    """The optional {"profile": ...} body; 415 for non-JSON, 400 for anything malformed."""
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return None
+    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    if not raw:
+        return None
+    if request.mimetype != "application/json":
+        raise Problem(415, "The request body must be application/json.")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise Problem(400, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise Problem(400, "The request body must be a JSON object.")
+    unknown = set(body) - {"profile"}
+    if unknown:
+        raise Problem(400, f"Unknown body members: {sorted(unknown)}.")
+    profile = body.get("profile")
+    if profile is None:
+        return None
+    if not isinstance(profile, str) or not PROFILE.fullmatch(profile):
+        raise Problem(400, f"profile must match {PROFILE.pattern}.")
+    return profile
+
+
+@playback_api.post("/titles/<title_id>/playback")
+def authorise_playback(title_id: str) -> Response:
+    """Authorise a play: manifest URL, renditions, expiry and signed cookies."""
+    catalog = current_catalog()
+    title = catalog.by_id.get(title_id) if TITLE_ID.fullmatch(title_id) else None
+    if title is None:
+        raise Problem(404, f"No title with id {title_id[:80]!r}.")
+    profile = requested_profile()
+    svc = services()
+    if profile is not None:
+        wait = svc.limiter.retry_after(profile)
+        if wait:
+            raise Problem(429, "Too many playback requests for this profile.", retry_after=wait)
+    cookies = svc.signer.cookies_for(title.id)
+    if cookies is None:
+        raise Problem(503, "The signing key is not available yet.", retry_after=5)
+    body, cookie_headers = catalog.derive("playback-grants", lambda _: PlaybackGrants()).grant(
+        title, cookies
+    )
+    svc.recorder.record(Play(title_id=title.id, profile=profile, at=datetime.now(UTC)))
+    response = Response(body, mimetype="application/json")
+    headers = response.headers
+    headers["Cache-Control"] = NO_STORE
+    for value in cookie_headers:
+        headers.add("Set-Cookie", value)
+    return response

@@ -1,0 +1,47 @@
+"""The long-lived objects one API process shares between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from app.catalog import Catalog, CatalogStore
+from app.playback_limits import PlaybackRateLimiter
+from app.plays import PlayRecorder, PlayTable
+from app.problems import Problem
+from app.recommendations import Recommender
+from app.settings import Settings
+from app.signing import PlaybackCookieSigner, SigningKey
+
+
+@dataclass
+class Services:
+    """Built once by create_app and stored in app.extensions["edgeflix"]."""
+
+    settings: Settings
+    catalog: CatalogStore
+    signing_key: SigningKey
+    signer: PlaybackCookieSigner
+    table: PlayTable
+    recorder: PlayRecorder
+    recommender: Recommender
+    limiter: PlaybackRateLimiter
+
+    def close(self) -> None:
+        """Stop background threads and flush pending plays (worker exit)."""
+        self.catalog.stop()
+        self.recorder.close()
+
+
+def services() -> Services:
+    """The current app's Services."""
+    return current_app.extensions["edgeflix"]
+
+
+def current_catalog() -> Catalog:
+    """The catalog in force; 503 until the first load succeeded."""
+    catalog = services().catalog.catalog
+    if catalog is None:
+        raise Problem(503, "The catalog is not loaded yet.", retry_after=2)
+    return catalog
