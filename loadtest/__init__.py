@@ -1,0 +1,1 @@
+"""Locust viewer load test, its report, and the post-deploy `verify` checks."""

@@ -1,0 +1,296 @@
+"""Locust viewer model for edgeflix: browse, pick by Zipf popularity, play an HLS title at
+real-time pace, and measure start-up, segment timing, stalls and the edge's X-Cache.
+
+Works against the local twin and a deployed CloudFront URL alike; run it through
+`python -m loadtest`, or directly:
+
+    locust -f loadtest/locustfile.py --headless -u 20 -r 5 -t 1m -H http://127.0.0.1:8080 \
+        --stream-metrics reports/loadtest/stream.json
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gevent
+import m3u8
+from locust import FastHttpUser, between, events, task
+
+from loadtest.metrics import StreamStats
+from loadtest.target import is_loopback_url
+from loadtest.viewer import PlayerBuffer, ZipfPicker, pick_rendition, watch_length
+
+log = logging.getLogger("loadtest")
+
+TITLES_PATH = "/api/v1/titles"
+PAGE_LIMIT = 100
+MAX_PAGES = 5
+RECOMMENDATIONS_SHARE = 0.25
+COOKIE_NAMES = ("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id")
+
+STATS = StreamStats()
+_clock = {"t0": time.monotonic()}
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser) -> None:
+    group = parser.add_argument_group("edgeflix viewer model")
+    group.add_argument("--speedup", type=float, default=1.0, help="play clock speed-up factor")
+    group.add_argument(
+        "--max-segments", type=int, default=10, help="at most this many segments per play"
+    )
+    group.add_argument(
+        "--buffer-segments",
+        type=float,
+        default=1.0,
+        help="player buffer target, in segments: the next segment is requested when the "
+        "buffer holds no more than this",
+    )
+    group.add_argument("--zipf-s", type=float, default=1.0, help="Zipf exponent of title choice")
+    group.add_argument(
+        "--warmup",
+        type=float,
+        default=30.0,
+        help="seconds excluded from the after-warm-up hit ratio",
+    )
+    group.add_argument(
+        "--stream-metrics", default="", help="write the viewers' figures to this JSON file"
+    )
+
+
+@events.test_start.add_listener
+def _on_test_start(environment, **_kwargs) -> None:
+    global STATS
+    opts = environment.parsed_options
+    STATS = StreamStats(
+        warmup_s=getattr(opts, "warmup", 30.0), speedup=getattr(opts, "speedup", 1.0)
+    )
+    _clock["t0"] = time.monotonic()
+
+
+@events.quitting.add_listener
+def _on_quitting(environment, **_kwargs) -> None:
+    path = getattr(environment.parsed_options, "stream_metrics", "")
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(STATS.as_dict(), indent=2) + "\n")
+
+
+def _is_title(item: object) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("id"), str) and bool(item["id"])
+
+
+def _since_start(t: float) -> float:
+    return t - _clock["t0"]
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Cookies are sent explicitly from the playback JSON: the jar would duplicate them on
+    https and drop the Secure ones on plain http."""
+
+    def set_ok(self, cookie, request) -> bool:  # noqa: ARG002
+        return False
+
+
+class PlaybackError(Exception):
+    """A step of a play failed; already counted, the session ends."""
+
+
+class Viewer(FastHttpUser):
+    """One viewer: browse the catalog, pick a title, watch a random prefix of it, repeat."""
+
+    wait_time = between(0.5, 2.0)
+    network_timeout = 20.0
+    connection_timeout = 5.0
+
+    def on_start(self) -> None:
+        self.client.cookiejar.set_policy(_NoCookies())
+        self.rng = random.Random()
+        opts = self.environment.parsed_options
+        self.speedup = max(float(getattr(opts, "speedup", 1.0)), 1e-6)
+        self.max_segments = int(getattr(opts, "max_segments", 10))
+        self.buffer_segments = float(getattr(opts, "buffer_segments", 1.0))
+        self.zipf_s = float(getattr(opts, "zipf_s", 1.0))
+        self.loopback_only = is_loopback_url(self.host)
+        self.picker: ZipfPicker | None = None
+        self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
+
+    @task
+    def watch(self) -> None:
+        try:
+            if self.picker is None or self.rng.random() < 0.2:
+                self.browse()
+            if self.picker is None:
+                return
+            title = self.picker.pick()
+            self.play(title)
+        except PlaybackError:
+            pass
+
+    # --- steps -------------------------------------------------------------------------
+
+    def browse(self) -> None:
+        """Page through the catalog (bounded), then pick from what was seen."""
+        titles: dict[str, dict] = {}
+        offset = 0
+        for _ in range(MAX_PAGES):
+            query = f"?limit={PAGE_LIMIT}" + (f"&offset={offset}" if offset else "")
+            body = self._json("api", "GET", TITLES_PATH + query, TITLES_PATH)
+            page = [t for t in body.get("items") or body.get("titles") or [] if _is_title(t)]
+            fresh = [t for t in page if t["id"] not in titles]
+            titles.update((t["id"], t) for t in fresh)
+            following = body.get("next_offset")
+            # Stop on the last page, or when paging makes no progress (e.g. an edge that
+            # drops the paging parameter from the cache key returns the first page again).
+            if not isinstance(following, int) or following <= offset or not fresh:
+                break
+            offset = following
+        if titles:
+            self.picker = ZipfPicker(list(titles.values()), self.zipf_s, self.rng)
+        if self.rng.random() < RECOMMENDATIONS_SHARE:
+            self._json(
+                "api",
+                "GET",
+                f"/api/v1/recommendations?profile={self.profile}&limit=10",
+                "/api/v1/recommendations",
+            )
+
+    def play(self, title: dict) -> None:
+        title_id = title["id"]
+        self._json("api", "GET", f"{TITLES_PATH}/{title_id}", f"{TITLES_PATH}/[id]")
+        play_started = time.monotonic()
+        grant = self._json(
+            "api",
+            "POST",
+            f"{TITLES_PATH}/{title_id}/playback",
+            f"{TITLES_PATH}/[id]/playback",
+            body={"profile": self.profile},
+        )
+        STATS.plays_started += 1
+        cookies = grant.get("cookies") or {}
+        headers = {"Cookie": "; ".join(f"{k}={cookies[k]}" for k in COOKIE_NAMES if k in cookies)}
+        master_url = grant.get("manifest_url") or f"/video/{title_id}/master.m3u8"
+        master_url = self._absolute(master_url)
+
+        master = m3u8.loads(
+            self._text("playlist", master_url, "/video/[id]/master.m3u8", headers), uri=master_url
+        )
+        variants = [
+            {"uri": v.absolute_uri, "bandwidth": v.stream_info.bandwidth or 0}
+            for v in master.playlists
+        ]
+        if variants:
+            variant_url = pick_rendition(variants, self.rng)["uri"]
+            media = m3u8.loads(
+                self._text("playlist", variant_url, "/video/[id]/[rendition]/index.m3u8", headers),
+                uri=variant_url,
+            )
+        else:
+            media = master  # a single-rendition title may be served as a media playlist
+        segments = [(s.absolute_uri, float(s.duration or 0)) for s in media.segments]
+        if not segments:
+            STATS.errors["playlist: no segments"] += 1
+            raise PlaybackError
+        target = float(media.target_duration or max(d for _, d in segments))
+        buffer = PlayerBuffer(speedup=self.speedup, target=target * self.buffer_segments)
+        count = watch_length(len(segments), self.max_segments, self.rng)
+        stalled = False
+        for index, (url, duration) in enumerate(segments[:count]):
+            delay = buffer.next_request_at(time.monotonic()) - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+            started = time.monotonic()
+            self._fetch("segment", url, "/video/[id]/[rendition]/[segment]", headers)
+            arrived = time.monotonic()
+            STATS.segment(arrived - started, duration)
+            stall = buffer.segment_arrived(arrived, duration)
+            if index == 0:
+                startup_ms = (arrived - play_started) * 1000
+                STATS.startup_ms.append(startup_ms)
+                self._metric("startup", startup_ms)
+            elif stall > 0:
+                STATS.stall(stall, first_in_play=not stalled)
+                stalled = True
+                self._metric("stall", stall * 1000)
+        STATS.play_finished()
+
+    # --- HTTP --------------------------------------------------------------------------
+
+    def _absolute(self, url: str) -> str:
+        return url if url.startswith(("http://", "https://")) else self.host.rstrip("/") + url
+
+    def _fetch(
+        self,
+        kind: str,
+        url: str,
+        name: str,
+        headers: dict | None = None,
+        method: str = "GET",
+        body: dict | None = None,
+        expect_json: bool = False,
+    ):
+        """One request, counted once by kind with its failure reason, its X-Cache accounted.
+
+        Returns the response (or its JSON object when `expect_json`); PlaybackError on failure.
+        """
+        url = self._absolute(url)
+        if self.loopback_only and not is_loopback_url(url):
+            # A loopback run never follows a link off the machine.
+            STATS.request(kind, "non-loopback URL refused")
+            raise PlaybackError
+        started = time.monotonic()
+        kwargs = {"headers": headers or {}, "name": name, "catch_response": True}
+        if body is not None:
+            kwargs["json"] = body
+        with self.client.request(method, url, **kwargs) as resp:
+            finished = time.monotonic()
+            error, data = None, None
+            if not resp.status_code:
+                exc = getattr(resp, "error", None)
+                error = type(exc).__name__ if exc is not None else "connection error"
+            elif not 200 <= resp.status_code < 300:
+                error = f"HTTP {resp.status_code}"
+            elif expect_json:
+                try:
+                    data = json.loads(resp.content or b"")
+                except ValueError:
+                    data = None
+                if not isinstance(data, dict):
+                    error = "not a JSON object"
+            STATS.request(kind, error)
+            if error:
+                resp.failure(error)
+                raise PlaybackError
+            resp.success()
+            if kind in ("playlist", "segment"):
+                STATS.cache.record(
+                    kind,
+                    urlsplit(url).path,
+                    resp.headers.get("X-Cache"),
+                    _since_start(started),
+                    _since_start(finished),
+                )
+            return data if expect_json else resp
+
+    def _text(self, kind: str, url: str, name: str, headers: dict) -> str:
+        return self._fetch(kind, url, name, headers).text or ""
+
+    def _json(self, kind: str, method: str, url: str, name: str, body: dict | None = None) -> dict:
+        return self._fetch(kind, url, name, method=method, body=body, expect_json=True)
+
+    def _metric(self, name: str, value_ms: float) -> None:
+        """A viewer metric in Locust's own stats and HTML report."""
+        self.environment.events.request.fire(
+            request_type="VIEWER",
+            name=name,
+            response_time=value_ms,
+            response_length=0,
+            exception=None,
+            context={},
+        )

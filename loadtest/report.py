@@ -1,0 +1,184 @@
+"""Pass/fail gates over the viewers' figures, summary.json and the printed summary."""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+# Loopback has no network to speak of; a real viewer is ~50-200 ms from an edge.
+DEFAULT_P95_STARTUP_MS = {"loopback": 500.0, "remote": 2000.0}
+
+
+@dataclass
+class Gates:
+    """Limits a run must meet; None switches a gate off."""
+
+    error_ratio: float | None = 0.01
+    p95_startup_ms: float | None = DEFAULT_P95_STARTUP_MS["loopback"]
+    segment_hit_ratio: float | None = 0.9
+    stalls: float | None = None
+
+    @classmethod
+    def for_target(cls, loopback: bool) -> Gates:
+        return cls(p95_startup_ms=DEFAULT_P95_STARTUP_MS["loopback" if loopback else "remote"])
+
+    def override(self, specs: list[str]) -> Gates:
+        """Apply `name=value` specs ("off" disables a gate); ValueError names a bad one."""
+        values = asdict(self)
+        for spec in specs:
+            name, sep, raw = spec.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or name not in values:
+                raise ValueError(
+                    f"bad gate {spec!r}: expected NAME=VALUE or NAME=off, "
+                    f"NAME one of {sorted(values)}"
+                )
+            raw = raw.strip().lower()
+            try:
+                values[name] = None if raw in ("off", "none", "") else float(raw)
+            except ValueError:
+                raise ValueError(f"bad gate {spec!r}: {raw!r} is not a number or 'off'") from None
+        return Gates(**values)
+
+
+@dataclass
+class GateResult:
+    name: str
+    passed: bool
+    actual: float | None
+    limit: float
+    reason: str
+
+
+def evaluate(stream: dict, gates: Gates) -> list[GateResult]:
+    """Each enabled gate checked against the viewers' figures (StreamStats.as_dict())."""
+    results = []
+
+    def gate(
+        name: str, actual: float | None, limit: float, ok_when_at_most: bool, what: str
+    ) -> None:
+        if actual is None:
+            results.append(GateResult(name, False, None, limit, f"no data: {what}"))
+            return
+        passed = actual <= limit if ok_when_at_most else actual >= limit
+        op = "<=" if ok_when_at_most else ">="
+        verdict = "meets" if passed else "misses"
+        results.append(
+            GateResult(name, passed, actual, limit, f"{actual:g} {verdict} {op} {limit:g}")
+        )
+
+    if gates.error_ratio is not None:
+        gate(
+            "error_ratio",
+            stream.get("error_ratio"),
+            gates.error_ratio,
+            True,
+            "no requests were made",
+        )
+    if gates.p95_startup_ms is not None:
+        gate(
+            "p95_startup_ms",
+            stream["startup_ms"]["p95"],
+            gates.p95_startup_ms,
+            True,
+            "no play reached its first segment",
+        )
+    if gates.segment_hit_ratio is not None:
+        gate(
+            "segment_hit_ratio",
+            stream["cache"]["after_warmup"].get("segment", {}).get("ratio"),
+            gates.segment_hit_ratio,
+            False,
+            "no segment fetch after warm-up carried an X-Cache Hit/Miss header",
+        )
+    if gates.stalls is not None:
+        gate("stalls", float(stream["stalls"]["count"]), gates.stalls, True, "")
+    return results
+
+
+def locust_totals(stats_csv: Path) -> dict | None:
+    """HTTP totals from Locust's <prefix>_stats.csv, leaving out the viewer metric rows."""
+    try:
+        with stats_csv.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+    except FileNotFoundError:
+        return None
+    http = [r for r in rows if r.get("Name") != "Aggregated" and r.get("Type") != "VIEWER"]
+    return {
+        "requests": sum(int(r["Request Count"]) for r in http),
+        "failures": sum(int(r["Failure Count"]) for r in http),
+        "requests_per_s": round(sum(float(r["Requests/s"]) for r in http), 2),
+        "by_name": {
+            f"{r['Type']} {r['Name']}": {
+                "requests": int(r["Request Count"]),
+                "failures": int(r["Failure Count"]),
+                "p50_ms": _num(r.get("50%")),
+                "p95_ms": _num(r.get("95%")),
+            }
+            for r in http
+        },
+    }
+
+
+def _num(value: str | None) -> float | None:
+    try:
+        return float(value) if value not in (None, "", "N/A") else None
+    except ValueError:
+        return None
+
+
+def build_summary(stream: dict, gates: Gates, run: dict, locust: dict | None) -> dict:
+    results = evaluate(stream, gates)
+    return {
+        "passed": all(r.passed for r in results),
+        "gates": [asdict(r) for r in results],
+        "run": run,
+        "viewers": stream,
+        "locust": locust,
+    }
+
+
+def write_summary(summary: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(summary, indent=2, sort_keys=False) + "\n")
+
+
+def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def render_summary(summary: dict) -> str:
+    """The human summary printed at the end of a run."""
+    v = summary["viewers"]
+    run = summary["run"]
+    cache = v["cache"]
+    seg_warm = cache["after_warmup"].get("segment", {})
+    seg_all = cache["overall"].get("segment", {})
+    lines = [
+        f"edgeflix load test: {run.get('users')} viewers for {run.get('duration')} "
+        f"against {run.get('url')} (speed-up x{run.get('speedup')})",
+        f"  requests        {v['requests']['total']} ({v['requests']['failed']} failed, "
+        f"error ratio {_fmt(v['error_ratio'], digits=4)})",
+        f"  plays           {v['plays']['started']} started, {v['plays']['completed']} watched to "
+        f"their end, {v['plays']['with_stall']} with a stall",
+        f"  start-up        p50 {_fmt(v['startup_ms']['p50'], ' ms')}, "
+        f"p95 {_fmt(v['startup_ms']['p95'], ' ms')}, max {_fmt(v['startup_ms']['max'], ' ms')}",
+        f"  segment         p95 download {_fmt(v['segment_download_ms']['p95'], ' ms')}, "
+        f"p95 download/duration {_fmt(v['segment_download_over_duration']['p95'], digits=3)}",
+        f"  stalls          {v['stalls']['count']} (total {v['stalls']['total_s']} s, "
+        f"longest {v['stalls']['max_s']} s)",
+        f"  X-Cache         segments after warm-up {_fmt(seg_warm.get('ratio'), digits=4)} "
+        f"({seg_warm.get('hits', 0)} hits / {seg_warm.get('misses', 0)} misses), "
+        f"overall {_fmt(seg_all.get('ratio'), digits=4)}, all objects after warm-up "
+        f"{_fmt(cache['after_warmup']['all']['ratio'], digits=4)}",
+    ]
+    if v["errors"]:
+        lines.append(
+            "  errors by type  " + ", ".join(f"{k} x{n}" for k, n in list(v["errors"].items())[:8])
+        )
+    for g in summary["gates"]:
+        lines.append(f"  gate {'PASS' if g['passed'] else 'FAIL'}  {g['name']}: {g['reason']}")
+    lines.append(f"RESULT: {'PASS' if summary['passed'] else 'FAIL'}")
+    return "\n".join(lines)

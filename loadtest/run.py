@@ -1,0 +1,139 @@
+"""`python -m loadtest`: run the viewer model headless with Locust, then gate and summarise."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
+from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+DEFAULT_OUT = REPO_ROOT / "reports" / "loadtest"
+_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in a Locust-style duration: 90, 90s, 5m, 1h30m."""
+    match = _DURATION.fullmatch(text.strip()) if text else None
+    if not match or not any(match.groups()):
+        raise argparse.ArgumentTypeError(f"bad duration {text!r}: use e.g. 90s, 5m or 1h30m")
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total <= 0:
+        raise argparse.ArgumentTypeError(f"duration must be positive, got {text!r}")
+    return total
+
+
+def _positive(kind: type):
+    def parse(text: str):
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    return parse
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m loadtest",
+        description="Locust viewer load test of an edgeflix CDN URL (default: the local twin).",
+    )
+    p.add_argument("--url", help="CDN base URL (default: the running twin's cdn_url)")
+    p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --url")
+    p.add_argument("--users", type=_positive(int), default=20, help="concurrent viewers")
+    p.add_argument("--spawn-rate", type=_positive(float), default=None, help="viewers started/s")
+    p.add_argument("--duration", type=parse_duration, default="1m", help="e.g. 30s, 5m")
+    p.add_argument("--speedup", type=_positive(float), default=1.0, help="play clock speed-up")
+    p.add_argument("--max-segments", type=_positive(int), default=10, help="segments per play")
+    p.add_argument("--buffer-segments", type=_positive(float), default=1.0)
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="seconds excluded from the after-warm-up hit ratio (default: 10%% of the run, <= 30)",
+    )
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
+    p.add_argument(
+        "--gates",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override gates: error_ratio, p95_startup_ms, segment_hit_ratio, stalls; 'off' "
+        "disables one (defaults 0.01, 500 loopback / 2000 remote, 0.9, off)",
+    )
+    return p
+
+
+def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float) -> list[str]:
+    spawn_rate = args.spawn_rate or max(1.0, args.users / 10)
+    return [
+        sys.executable, "-m", "locust",
+        "-f", str(LOCUSTFILE),
+        "--headless", "--only-summary",
+        "-u", str(args.users), "-r", f"{spawn_rate:g}", "-t", f"{args.duration}s",
+        "-H", url,
+        "--stop-timeout", "0",
+        "--csv", str(out / "locust"),
+        "--html", str(out / "report.html"),
+        "--loglevel", "WARNING",
+        "--speedup", f"{args.speedup:g}",
+        "--max-segments", str(args.max_segments),
+        "--buffer-segments", f"{args.buffer_segments:g}",
+        "--warmup", f"{warmup:g}",
+        "--stream-metrics", str(out / "viewers.json"),
+    ]  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        target = resolve(args.url, args.allow_remote)
+        gates = Gates.for_target(is_loopback_url(target.cdn_url)).override(args.gates)
+    except (TargetError, ValueError) as exc:
+        print(f"loadtest: {exc}", file=sys.stderr)
+        return 2
+    warmup = args.warmup if args.warmup is not None else min(30.0, args.duration * 0.1)
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    metrics_file = out / "viewers.json"
+    metrics_file.unlink(missing_ok=True)
+    command = locust_command(args, target.cdn_url, out, warmup)
+    print(
+        f"loadtest: {args.users} viewers for {args.duration}s against {target.cdn_url} "
+        f"({target.source}); reports in {out}",
+        flush=True,
+    )
+    started = time.monotonic()
+    try:
+        proc = subprocess.run(command, cwd=REPO_ROOT, timeout=args.duration + 120)
+    except subprocess.TimeoutExpired:
+        print("loadtest: Locust did not stop in time", file=sys.stderr)
+        return 2
+    if not metrics_file.exists():
+        print(
+            f"loadtest: Locust exited with {proc.returncode} and wrote no figures", file=sys.stderr
+        )
+        return 2
+    stream = json.loads(metrics_file.read_text())
+    run = {
+        "url": target.cdn_url,
+        "users": args.users,
+        "duration": f"{args.duration}s",
+        "wall_s": round(time.monotonic() - started, 1),
+        "speedup": args.speedup,
+        "warmup_s": warmup,
+        "locust_exit_code": proc.returncode,
+        "command": command,
+    }
+    summary = build_summary(stream, gates, run, locust_totals(out / "locust_stats.csv"))
+    write_summary(summary, out / "summary.json")
+    print(render_summary(summary))
+    print(f"summary: {out / 'summary.json'}  report: {out / 'report.html'}")
+    return 0 if summary["passed"] else 1

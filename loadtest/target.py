@@ -1,0 +1,92 @@
+"""Where the load test and `verify` point: the local twin by default, loopback unless allowed."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TWIN_STATE_FILE = REPO_ROOT / ".run" / "twin" / "state.json"
+
+
+class TargetError(Exception):
+    """The target could not be resolved or is not allowed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A CDN URL to test and, when known, the origin (ALB) URL behind it."""
+
+    cdn_url: str
+    origin_url: str | None = None
+    source: str = "--url"
+
+
+def twin_state(path: Path | None = None) -> dict:
+    """The running twin's state file, or a TargetError saying how to start it."""
+    path = path or TWIN_STATE_FILE
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise TargetError(
+            f"no --url given and the local twin is not running ({path} is missing); "
+            "start it with `make demo` (or `python -m twin up`), or pass --url"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"cannot read the twin's state file {path}: {exc}") from None
+
+
+def twin_target(path: Path | None = None) -> Target:
+    """The twin's CDN and ALB URLs from its state file."""
+    path = path or TWIN_STATE_FILE
+    state = twin_state(path)
+    cdn_url = state.get("cdn_url")
+    if not cdn_url:
+        raise TargetError(f"{path} has no cdn_url; restart the twin (`python -m twin up`)")
+    return Target(cdn_url.rstrip("/"), (state.get("alb_url") or "").rstrip("/") or None, "twin")
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when every address the URL's host resolves to is a loopback address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    host = parts.hostname
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        pass
+    if host != "localhost" and not host.endswith(".localhost"):
+        # Only names that are loopback by definition; never trust a resolver for the rest.
+        return False
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 80, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+
+
+def check_allowed(url: str, allow_remote: bool) -> str:
+    """The URL without a trailing slash, or a TargetError when it is remote and not allowed."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetError(f"not an http(s) URL: {url!r}")
+    if not allow_remote and not is_loopback_url(url):
+        raise TargetError(
+            f"refusing to load a non-loopback target {url!r}: pass --allow-remote "
+            "to test a deployment you own (e.g. https://xxxx.cloudfront.net)"
+        )
+    return url.rstrip("/")
+
+
+def resolve(url: str | None, allow_remote: bool = False, state_file: Path | None = None) -> Target:
+    """The explicit URL when given, else the running twin's CDN URL; checked for loopback."""
+    if url:
+        return Target(check_allowed(url, allow_remote))
+    target = twin_target(state_file)
+    check_allowed(target.cdn_url, allow_remote)
+    return target

@@ -1,0 +1,109 @@
+"""The viewer model's decisions, free of I/O: which title, which rendition, how long, and when a
+player stalls. The locustfile only wires these to HTTP."""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class ZipfPicker:
+    """Picks catalog items with probability proportional to 1 / rank**s, rank 1 = most popular.
+
+    Ranks come from the catalog's `popularity` (descending, ties by id), so the picker does not
+    depend on the scale of that field; items without one rank after those with one, in order.
+    """
+
+    def __init__(self, titles: Sequence[dict], s: float = 1.0, rng: random.Random | None = None):
+        if not titles:
+            raise ValueError("no titles to pick from")
+        if s < 0:
+            raise ValueError(f"Zipf exponent must be >= 0, got {s}")
+        indexed = list(enumerate(titles))
+        indexed.sort(key=lambda pair: (-_popularity(pair[1]), pair[0]))
+        self.ranked: list[dict] = [title for _, title in indexed]
+        weights = [1.0 / (rank**s) for rank in range(1, len(self.ranked) + 1)]
+        self._cumulative = list(itertools.accumulate(weights))
+        self._rng = rng or random.Random()
+
+    def probability(self, rank: int) -> float:
+        """The chance of picking the item at 1-based `rank`."""
+        previous = self._cumulative[rank - 2] if rank > 1 else 0.0
+        return (self._cumulative[rank - 1] - previous) / self._cumulative[-1]
+
+    def pick(self) -> dict:
+        x = self._rng.random() * self._cumulative[-1]
+        return self.ranked[min(bisect.bisect_right(self._cumulative, x), len(self.ranked) - 1)]
+
+
+def _popularity(title: dict) -> float:
+    value = title.get("popularity")
+    return float(value) if isinstance(value, int | float) else float("-inf")
+
+
+# Most viewers get the top rendition; some are on slow links or small screens.
+RENDITION_SHARES = (0.8, 0.15, 0.05)
+
+
+def pick_rendition(variants: Sequence[dict], rng: random.Random) -> dict:
+    """A variant from the master playlist: the highest bandwidth mostly, lower ones sometimes.
+
+    `variants` are dicts with `uri` and `bandwidth`; order does not matter.
+    """
+    if not variants:
+        raise ValueError("master playlist has no variants")
+    by_bandwidth = sorted(variants, key=lambda v: v.get("bandwidth") or 0, reverse=True)
+    shares = list(RENDITION_SHARES[: len(by_bandwidth)])
+    shares += [0.0] * (len(by_bandwidth) - len(shares))
+    return rng.choices(by_bandwidth, weights=shares)[0]
+
+
+def watch_length(total_segments: int, max_segments: int, rng: random.Random) -> int:
+    """How many segments this viewer watches: a random prefix of the title, at least one."""
+    if total_segments < 1:
+        return 0
+    upper = max(1, min(total_segments, max_segments))
+    return rng.randint(1, upper)
+
+
+@dataclass
+class PlayerBuffer:
+    """A player's buffer on a clock sped up by `speedup`, in wall-clock seconds.
+
+    Playback starts when the first segment arrives. The player asks for the next segment as
+    soon as the buffer holds no more than `target` media seconds, so at steady state it fetches
+    at real-time pace with each segment's duration (scaled) as its budget. A segment arriving
+    after the buffered media has played out is a stall; playback resumes on its arrival.
+    """
+
+    speedup: float = 1.0
+    target: float = 4.0
+    started_at: float | None = None
+    play_end: float = 0.0  # wall-clock time at which buffered media runs out
+    stalls: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.speedup <= 0:
+            raise ValueError(f"speedup must be > 0, got {self.speedup}")
+
+    def next_request_at(self, now: float) -> float:
+        """When to request the next segment: now, or when the buffer has drained to `target`."""
+        if self.started_at is None:
+            return now
+        return max(now, self.play_end - self.target / self.speedup)
+
+    def segment_arrived(self, arrival: float, duration: float) -> float:
+        """Account a segment of `duration` media seconds arriving at `arrival`; the stall, or 0."""
+        scaled = duration / self.speedup
+        if self.started_at is None:
+            self.started_at = arrival
+            self.play_end = arrival + scaled
+            return 0.0
+        stall = max(0.0, arrival - self.play_end)
+        if stall > 0:
+            self.stalls.append(stall)
+        self.play_end = max(self.play_end, arrival) + scaled
+        return stall

@@ -1,0 +1,122 @@
+"""Viewer figures: X-Cache outcomes, the after-warm-up hit ratio, percentiles, error ratio."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtest.metrics import CacheAccounting, StreamStats, cache_outcome, percentile
+
+
+@pytest.mark.parametrize(
+    ("header", "outcome"),
+    [
+        ("Hit from cloudfront", "hit"),
+        ("RefreshHit from cloudfront", "hit"),
+        ("Miss from cloudfront", "miss"),
+        ("Error from cloudfront", "miss"),
+        ("hit", "hit"),
+        (None, "unknown"),
+        ("", "unknown"),
+        ("LimitExceeded from cloudfront", "unknown"),
+    ],
+)
+def test_x_cache_values_map_to_hit_miss_or_unknown(header, outcome):
+    assert cache_outcome(header) == outcome
+
+
+def test_first_fetch_of_each_object_is_left_out_after_warm_up():
+    cache = CacheAccounting(warmup_s=0)
+    assert not cache.record("segment", "/video/a/720p/0.ts", "Miss from cloudfront", 1.0, 1.1)
+    assert cache.record("segment", "/video/a/720p/0.ts", "Hit from cloudfront", 2.0, 2.01)
+    assert not cache.record("segment", "/video/a/720p/1.ts", "Miss from cloudfront", 2.0, 2.2)
+    figures = cache.as_dict()
+    assert figures["overall"]["segment"] == {"hits": 1, "misses": 2, "unknown": 0, "ratio": 0.3333}
+    assert figures["after_warmup"]["segment"] == {
+        "hits": 1,
+        "misses": 0,
+        "unknown": 0,
+        "ratio": 1.0,
+    }
+    assert figures["objects"] == 2
+
+
+def test_fetches_racing_the_first_one_are_cold_too():
+    cache = CacheAccounting()
+    cache.record("segment", "/s.ts", "Miss from cloudfront", 1.0, 1.5)
+    # Started before the first fetch completed: the edge could not have had it yet.
+    assert not cache.record("segment", "/s.ts", "Miss from cloudfront", 1.2, 1.6)
+    assert cache.record("segment", "/s.ts", "Hit from cloudfront", 1.5, 1.51)
+    assert cache.as_dict()["after_warmup"]["segment"]["ratio"] == 1.0
+
+
+def test_fetches_inside_the_warm_up_window_are_left_out():
+    cache = CacheAccounting(warmup_s=30)
+    cache.record("segment", "/s.ts", "Miss from cloudfront", 1.0, 1.1)
+    assert not cache.record("segment", "/s.ts", "Miss from cloudfront", 29.9, 30.0)
+    assert cache.record("segment", "/s.ts", "Hit from cloudfront", 30.0, 30.1)
+    warm = cache.as_dict()["after_warmup"]
+    assert warm["segment"]["hits"] == 1 and warm["segment"]["misses"] == 0
+
+
+def test_hit_ratio_ignores_responses_without_x_cache_and_is_per_object_class():
+    cache = CacheAccounting()
+    for t in (0.0, 1.0, 2.0):
+        cache.record("segment", "/s.ts", "Hit from cloudfront", t, t + 0.1)
+        cache.record("playlist", "/p.m3u8", "Miss from cloudfront", t, t + 0.1)
+        cache.record("segment", "/u.ts", None, t, t + 0.1)
+    warm = cache.as_dict()["after_warmup"]
+    assert warm["segment"] == {"hits": 2, "misses": 0, "unknown": 2, "ratio": 1.0}
+    assert warm["playlist"]["ratio"] == 0.0
+    assert warm["all"]["ratio"] == 0.5
+
+
+def test_no_x_cache_at_all_gives_no_ratio():
+    cache = CacheAccounting()
+    cache.record("segment", "/s.ts", None, 0, 1)
+    cache.record("segment", "/s.ts", None, 2, 3)
+    assert cache.as_dict()["after_warmup"]["segment"]["ratio"] is None
+
+
+def test_percentile_is_nearest_rank():
+    values = list(range(1, 101))
+    assert percentile(values, 95) == 95
+    assert percentile(values, 50) == 50
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([], 95) is None
+
+
+def test_errors_are_counted_by_kind_and_type_and_give_the_error_ratio():
+    stats = StreamStats()
+    for _ in range(97):
+        stats.request("segment")
+    stats.request("segment", "HTTP 403")
+    stats.request("api", "HTTP 503")
+    stats.request("api", "ConnectionRefusedError")
+    figures = stats.as_dict()
+    assert figures["requests"] == {"total": 100, "failed": 3, "by_kind": {"api": 2, "segment": 98}}
+    assert figures["error_ratio"] == 0.03
+    assert figures["errors"] == {
+        "segment: HTTP 403": 1,
+        "api: HTTP 503": 1,
+        "api: ConnectionRefusedError": 1,
+    }
+
+
+def test_stalls_are_counted_per_stall_and_per_play():
+    stats = StreamStats()
+    stats.plays_started = 2
+    stats.stall(0.5, first_in_play=True)
+    stats.stall(0.25, first_in_play=False)
+    stats.play_finished()
+    figures = stats.as_dict()
+    assert figures["stalls"] == {"count": 2, "total_s": 0.75, "max_s": 0.5}
+    assert figures["plays"] == {"started": 2, "completed": 1, "with_stall": 1}
+
+
+def test_segment_download_over_duration():
+    stats = StreamStats()
+    stats.segment(0.4, 4.0)
+    stats.segment(1.0, 4.0)
+    figures = stats.as_dict()
+    assert figures["segment_download_over_duration"]["max"] == 0.25
+    assert figures["segment_download_ms"]["p50"] == 400.0
