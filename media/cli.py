@@ -1,0 +1,153 @@
+"""`python -m media generate|publish`: the sample library from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from infra.edge_config import EdgeConfigError
+from media.catalog import CatalogError
+from media.ffmpeg import FfmpegFailed, FfmpegNotFound
+from media.generate import LibrarySpec, generate_library
+from media.library import Library
+from media.publish import PublishError, publish
+from media.validate import LibraryInvalid
+from media.warm import WarmLimits
+
+STACK_OUTPUTS = {"bucket": "media_bucket", "cdn_url": "cdn_url",
+                 "distribution_id": "distribution_id"}
+
+
+class UsageError(RuntimeError):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    say = (lambda _msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    try:
+        if args.command == "generate":
+            return _generate(args, say)
+        return _publish(args, say)
+    except (FfmpegNotFound, FfmpegFailed, LibraryInvalid, PublishError, CatalogError,
+            EdgeConfigError, UsageError, FileExistsError, ValueError) as exc:
+        print(f"media {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m media", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="generate (or reuse) the sample HLS library")
+    gen.add_argument("--titles", type=int, default=12, help="number of titles (default 12)")
+    gen.add_argument("--seconds", type=int, default=None,
+                     help="make every title this long (a multiple of 4; default 20-60 s each)")
+    gen.add_argument("--out", type=Path, default=None,
+                     help="library directory (default .cache/media/<fingerprint>)")
+    gen.add_argument("--quiet", action="store_true")
+
+    pub = sub.add_parser("publish", help="upload the library, invalidate, warm the edge")
+    pub.add_argument("--bucket", help="media bucket (default: the Pulumi stack's media_bucket)")
+    pub.add_argument("--cdn-url", help="CDN base URL for warming (default: stack's cdn_url)")
+    pub.add_argument("--distribution-id", help="CloudFront distribution to invalidate")
+    pub.add_argument("--titles", type=int, default=12, help="sample titles to publish")
+    pub.add_argument("--seconds", type=int, default=None, help="as for generate")
+    pub.add_argument("--library", type=Path, default=None,
+                     help="publish this library directory instead of the generated sample")
+    pub.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
+                     help="also publish every file under DIR at its relative key "
+                          "(e.g. the player page); repeatable")
+    pub.add_argument("--warm-top", type=int, default=5, metavar="K",
+                     help="warm the K most popular titles (0 disables; needs a CDN URL)")
+    pub.add_argument("--warm-rps", type=float, default=WarmLimits.requests_per_second)
+    pub.add_argument("--warm-max-requests", type=int, default=WarmLimits.max_requests)
+    pub.add_argument("--warm-timeout", type=float, default=WarmLimits.timeout)
+    pub.add_argument("--workers", type=int, default=8, help="parallel uploads")
+    pub.add_argument("--dry-run", action="store_true",
+                     help="show what would change, upload nothing")
+    pub.add_argument("--quiet", action="store_true", help="no progress bar, no log lines")
+    return parser
+
+
+def _generate(args: argparse.Namespace, say) -> int:
+    library = generate_library(LibrarySpec(titles=args.titles, seconds=args.seconds), args.out,
+                               progress=say)
+    say(f"{len(library.catalog.titles)} titles, {library.size_bytes() / 1e6:.1f} MB")
+    print(library.root)
+    return 0
+
+
+def _publish(args: argparse.Namespace, say) -> int:
+    target = _target(args)
+    if args.library is not None:
+        library = Library.open(args.library)
+    else:
+        library = generate_library(LibrarySpec(titles=args.titles, seconds=args.seconds),
+                                   progress=say)
+    extra: dict[str, Path] = {}
+    for folder in args.extra:
+        if not folder.is_dir():
+            raise UsageError(f"--extra {folder}: not a directory")
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                extra[path.relative_to(folder).as_posix()] = path
+    report = publish(
+        library, target["bucket"],
+        extra_files=extra,
+        cdn_url=target.get("cdn_url"),
+        distribution_id=target.get("distribution_id"),
+        warm_top=args.warm_top,
+        warm_limits=WarmLimits(args.warm_rps, args.warm_max_requests, args.warm_timeout),
+        dry_run=args.dry_run,
+        progress=False if args.quiet else None,
+        workers=args.workers,
+        log=say,
+    )
+    if args.dry_run and not args.quiet:
+        for key in report.uploaded:
+            say(f"  would upload {key}")
+    say(report.summary())
+    return 0
+
+
+def _target(args: argparse.Namespace) -> dict[str, str]:
+    """Bucket, CDN URL and distribution from the flags, else from the selected Pulumi stack."""
+    given = {name: getattr(args, name) for name in STACK_OUTPUTS if getattr(args, name)}
+    if "bucket" in given:
+        return given
+    outputs = stack_outputs()
+    if outputs is None:
+        raise UsageError(
+            "no --bucket given and no Pulumi stack outputs available "
+            "(`pulumi stack output --json` failed or pulumi is not installed); "
+            "pass --bucket (and --cdn-url) or select a deployed stack"
+        )
+    if not outputs.get(STACK_OUTPUTS["bucket"]):
+        raise UsageError(f"the selected stack has no {STACK_OUTPUTS['bucket']!r} output; "
+                         "pass --bucket")
+    found = {name: str(outputs[out]) for name, out in STACK_OUTPUTS.items() if outputs.get(out)}
+    return {**found, **given}
+
+
+def stack_outputs() -> dict | None:
+    """`pulumi stack output --json` of the selected stack, or None when unavailable."""
+    pulumi = shutil.which("pulumi")
+    if pulumi is None:
+        return None
+    try:
+        proc = subprocess.run([pulumi, "stack", "output", "--json"], capture_output=True,
+                              text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if proc.returncode != 0:
+        return None
+    try:
+        outputs = json.loads(proc.stdout)
+    except ValueError:
+        return None
+    return outputs if isinstance(outputs, dict) else None

@@ -1,0 +1,296 @@
+"""Publishing a library to the media bucket, then invalidating and warming the edge.
+
+Headers come from edge-config's object classes (`cfg.object_class(key)`); a key
+no class covers is refused rather than given guessed headers. Uploads are
+idempotent (a sha256 in each object's metadata, compared by HEAD), parallel,
+and ordered so a viewer never meets a playlist that names a missing object:
+segments and other immutable files first, then variant playlists, then master
+playlists, then mutable pages, and catalog.json last.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+from tqdm import tqdm
+
+from infra.edge_config import EdgeConfig, load_edge_config
+from media.catalog import CATALOG_KEY
+from media.ffmpeg import find_ffmpeg
+from media.library import Library
+from media.validate import check_library
+from media.warm import WarmLimits, WarmReport, warm_edge
+
+SHA256_META = "sha256"          # x-amz-meta-sha256 on every published object
+MiB = 1024 * 1024
+DEFAULT_TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB,
+                                  max_concurrency=4)
+INVALIDATION_BATCH = 1000       # paths per CreateInvalidation call (3000 may be in flight)
+PHASES = ("immutable objects", "variant playlists", "master playlists", "mutable files",
+          "catalog")
+
+
+class PublishError(RuntimeError):
+    """Publishing was refused or failed; nothing after the failing phase was uploaded."""
+
+
+@dataclass(frozen=True)
+class PlannedObject:
+    """One file and the headers it is published with."""
+
+    key: str
+    path: Path
+    content_type: str
+    cache_control: str
+    mutable: bool
+    sha256: str
+    size: int
+
+    @property
+    def phase(self) -> int:
+        return upload_phase(self.key, self.mutable)
+
+
+@dataclass
+class PublishReport:
+    """What a publish did (or, with dry_run, would do)."""
+
+    bucket: str
+    dry_run: bool = False
+    uploaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    invalidated: list[str] = field(default_factory=list)
+    invalidation_ids: list[str] = field(default_factory=list)
+    warmed: WarmReport | None = None
+    bytes_uploaded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        verb = "would upload" if self.dry_run else "uploaded"
+        lines = [f"{self.bucket}: {verb} {len(self.uploaded)} object(s) "
+                 f"({self.bytes_uploaded / MiB:.1f} MiB), {len(self.skipped)} unchanged, "
+                 f"{len(self.invalidated)} path(s) to invalidate, {self.seconds:.1f} s"]
+        if self.warmed is not None:
+            lines.append(self.warmed.summary())
+        return "\n".join(lines)
+
+
+def upload_phase(key: str, mutable: bool) -> int:
+    """Upload order by key layout: what a file refers to is always uploaded before it."""
+    if key == CATALOG_KEY:
+        return 4
+    if key.endswith(".m3u8"):
+        return 2 if key.endswith("/master.m3u8") else 1
+    return 3 if mutable else 0
+
+
+def plan_objects(files: dict[str, Path], cfg: EdgeConfig) -> list[PlannedObject]:
+    """Headers for every file from edge-config; PublishError if any key has no object class."""
+    unknown = sorted(key for key in files if cfg.object_class(key) is None)
+    if unknown:
+        raise PublishError(
+            "no object class in edge-config/edge.yaml covers these keys, so their "
+            f"Content-Type and Cache-Control are unknown: {unknown[:10]}"
+            + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        )
+    planned = []
+    for key, path in sorted(files.items()):
+        cls = cfg.object_class(key)
+        planned.append(PlannedObject(
+            key=key, path=path, content_type=cls.content_type, cache_control=cls.cache_control,
+            mutable=cls.mutable, sha256=_sha256(path), size=path.stat().st_size,
+        ))
+    return planned
+
+
+def publish(
+    library: Library | Path | str,
+    bucket: str,
+    *,
+    extra_files: dict[str, Path] | None = None,
+    cdn_url: str | None = None,
+    distribution_id: str | None = None,
+    invalidate: Callable[[list[str]], None] | None = None,
+    warm_top: int = 0,
+    warm_limits: WarmLimits | None = None,
+    dry_run: bool = False,
+    progress: bool | None = None,
+    workers: int = 8,
+    probe: bool = True,
+    s3=None,
+    cloudfront=None,
+    transfer_config: TransferConfig | None = None,
+    edge_config: EdgeConfig | None = None,
+    log: Callable[[str], None] | None = None,
+) -> PublishReport:
+    """Publish a library (plus `extra_files`, key -> path) to `bucket`.
+
+    Checks the library first (ffprobe unless `probe=False`) and uploads nothing
+    if it is damaged. Then uploads what changed, invalidates the mutable
+    objects it replaced (CloudFront when `distribution_id` is given, and/or the
+    `invalidate` callback), and warms the edge for the `warm_top` most popular
+    titles through `cdn_url`. `progress=None` shows a bar only on a TTY.
+    """
+    started = time.monotonic()
+    log = log or (lambda _msg: None)
+    library = library if isinstance(library, Library) else Library.open(library)
+    cfg = edge_config or load_edge_config()
+
+    files = library.files()
+    for key, path in (extra_files or {}).items():
+        key = key.lstrip("/")
+        if key in files:
+            raise PublishError(f"extra file {key!r} collides with a library file")
+        if not Path(path).is_file():
+            raise PublishError(f"extra file {key!r}: {path} is not a file")
+        files[key] = Path(path)
+    planned = plan_objects(files, cfg)
+    check_library(library, find_ffmpeg() if probe else None)
+
+    s3 = s3 or _client("s3")
+    report = PublishReport(bucket=bucket, dry_run=dry_run)
+    existing = _remote_state(s3, bucket, planned, workers)
+    changed = []
+    for obj in planned:
+        remote = existing.get(obj.key)
+        if remote == (obj.sha256, obj.content_type, obj.cache_control):
+            report.skipped.append(obj.key)
+        else:
+            changed.append(obj)
+    report.uploaded = [o.key for o in changed]
+    report.bytes_uploaded = sum(o.size for o in changed)
+    # Only objects that were there before can be cached at the edge.
+    report.invalidated = ["/" + o.key for o in changed if o.mutable and o.key in existing]
+
+    if not dry_run and changed:
+        _upload(s3, bucket, changed, workers, transfer_config or DEFAULT_TRANSFER,
+                _show_progress(progress), log)
+    if not dry_run and report.invalidated:
+        if distribution_id:
+            cloudfront = cloudfront or _client("cloudfront")
+            report.invalidation_ids = invalidate_cloudfront(
+                cloudfront, distribution_id, report.invalidated)
+            log(f"invalidation(s) {', '.join(report.invalidation_ids)} for "
+                f"{len(report.invalidated)} path(s)")
+        if invalidate is not None:
+            invalidate(list(report.invalidated))
+    if not dry_run and cdn_url and warm_top > 0:
+        if report.invalidation_ids:
+            _wait_for_invalidations(cloudfront, distribution_id, report.invalidation_ids, log)
+        report.warmed = warm_edge(cdn_url, library.catalog, warm_top, warm_limits or WarmLimits())
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def invalidate_cloudfront(cloudfront, distribution_id: str, paths: list[str]) -> list[str]:
+    """CreateInvalidation for `paths` in batches; returns the invalidation ids."""
+    ids = []
+    for start in range(0, len(paths), INVALIDATION_BATCH):
+        batch = paths[start:start + INVALIDATION_BATCH]
+        reference = hashlib.sha256("\n".join(batch).encode()).hexdigest()[:16]
+        answer = cloudfront.create_invalidation(
+            DistributionId=distribution_id,
+            InvalidationBatch={
+                "Paths": {"Quantity": len(batch), "Items": batch},
+                "CallerReference": f"edgeflix-{time.time_ns()}-{reference}",
+            },
+        )
+        ids.append(answer["Invalidation"]["Id"])
+    return ids
+
+
+def _remote_state(s3, bucket: str, planned: list[PlannedObject],
+                  workers: int) -> dict[str, tuple[str, str, str]]:
+    """(sha256, Content-Type, Cache-Control) of each planned key already in the bucket."""
+    wanted = {o.key for o in planned}
+    present: set[str] = set()
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            present.update(o["Key"] for o in page.get("Contents", []) if o["Key"] in wanted)
+    except ClientError as exc:
+        raise PublishError(f"cannot list bucket {bucket!r}: {exc}") from exc
+
+    def head(key: str) -> tuple[str, tuple[str, str, str]]:
+        meta = s3.head_object(Bucket=bucket, Key=key)
+        return key, (meta.get("Metadata", {}).get(SHA256_META, ""),
+                     meta.get("ContentType", ""), meta.get("CacheControl", ""))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return dict(pool.map(head, sorted(present)))
+
+
+def _upload(s3, bucket: str, objects: list[PlannedObject], workers: int,
+            transfer: TransferConfig, show: bool, log: Callable[[str], None]) -> None:
+    total = sum(o.size for o in objects)
+    lock = threading.Lock()
+    with tqdm(total=total, unit="B", unit_scale=True, desc="publish", file=sys.stderr,
+              disable=not show, leave=False) as bar:
+
+        def advance(n: int) -> None:
+            with lock:
+                bar.update(n)
+
+        def put(obj: PlannedObject) -> None:
+            s3.upload_file(
+                str(obj.path), bucket, obj.key, Config=transfer, Callback=advance,
+                ExtraArgs={"ContentType": obj.content_type, "CacheControl": obj.cache_control,
+                           "Metadata": {SHA256_META: obj.sha256}},
+            )
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for phase, name in enumerate(PHASES):
+                batch = [o for o in objects if o.phase == phase]
+                if not batch:
+                    continue
+                futures = [pool.submit(put, o) for o in batch]
+                done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+                for future in pending:
+                    future.cancel()
+                wait(pending)
+                failed = [f for f in futures if f.done() and not f.cancelled() and f.exception()]
+                if failed:
+                    raise PublishError(
+                        f"upload failed while publishing {name}: {failed[0].exception()}; "
+                        "later phases were not started, rerun to complete"
+                    ) from failed[0].exception()
+                log(f"published {len(batch)} {name}")
+
+
+def _wait_for_invalidations(cloudfront, distribution_id: str | None, ids: Iterable[str],
+                            log: Callable[[str], None]) -> None:
+    """Warming before an invalidation completes could re-cache the old object."""
+    waiter = cloudfront.get_waiter("invalidation_completed")
+    for inv_id in ids:
+        try:
+            waiter.wait(DistributionId=distribution_id, Id=inv_id,
+                        WaiterConfig={"Delay": 10, "MaxAttempts": 30})
+        except Exception as exc:  # a slow invalidation must not fail the publish
+            log(f"invalidation {inv_id} not complete yet ({exc}); warming anyway")
+
+
+def _client(service: str):
+    """A boto3 client; honours AWS_ENDPOINT_URL (moto server, LocalStack) like any boto3."""
+    session = boto3.session.Session()
+    return session.client(service, region_name=session.region_name or "us-east-1")
+
+
+def _show_progress(progress: bool | None) -> bool:
+    return sys.stderr.isatty() if progress is None else progress
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(MiB), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
