@@ -1,0 +1,100 @@
+"""edgeflix: the streaming stack on AWS. This module only composes the components.
+
+Pulumi runs it as __main__; tests and the replay engine import it and call `main()`
+under their own mocks.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import config
+from infra.alarms import Alarms, AlarmsArgs
+from infra.api_fleet import ApiFleet, ApiFleetArgs
+from infra.data import Data, DataArgs
+from infra.edge import Edge, EdgeArgs
+from infra.edge_config import load_edge_config
+from infra.load_balancer import LoadBalancer, LoadBalancerArgs
+from infra.media_origin import MediaOrigin, MediaOriginArgs
+from infra.network import Network, NetworkArgs
+from infra.signing import Signing, SigningArgs
+
+GLOBAL_REGION = "us-east-1"  # CloudFront's certificates and metrics live here
+
+
+def main() -> None:
+    cfg = config.from_pulumi()  # raises ConfigError before any resource exists
+    edge_config = load_edge_config()
+
+    global_provider = (None if cfg.region == GLOBAL_REGION
+                       else aws.Provider("us-east-1", region=GLOBAL_REGION))
+    replica_provider = (aws.Provider("replica", region=cfg.replica_region)
+                        if cfg.replica_region else None)
+
+    network = Network("network", NetworkArgs(cfg))
+    data = Data("data", DataArgs(cfg))
+    signing = Signing("signing", SigningArgs(cfg))
+    media = MediaOrigin("media", MediaOriginArgs(cfg, replica_provider=replica_provider))
+    lb = LoadBalancer("api-lb", LoadBalancerArgs(
+        config=cfg,
+        vpc_id=network.vpc_id,
+        public_subnet_ids=network.public_subnet_ids,
+        log_bucket=media.logs.id,
+        log_bucket_policy=media.logs_policy,
+    ))
+    edge = Edge("edge", EdgeArgs(
+        config=cfg,
+        edge=edge_config,
+        media_domain_name=media.bucket_regional_domain_name,
+        origin_access_control_id=media.origin_access_control.id,
+        alb_dns_name=lb.dns_name,
+        origin_verify=lb.origin_verify_value,
+        key_group_id=signing.key_group_id,
+        log_bucket_domain_name=media.logs.bucket.bucket_domain_name,
+        replica_domain_name=(media.replica.bucket.bucket_regional_domain_name
+                             if media.replica else None),
+        global_provider=global_provider,
+    ))
+    media.allow_distribution(edge.distribution_arn)
+    alarms = Alarms("alarms", AlarmsArgs(
+        config=cfg,
+        alb_arn_suffix=lb.arn_suffix,
+        target_group_arn_suffix=lb.target_group_arn_suffix,
+        global_provider=global_provider,
+    ))
+    alarms.watch_edge(edge.distribution_id)
+    fleet = ApiFleet("api", ApiFleetArgs(
+        config=cfg,
+        vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids,
+        alb_security_group_id=lb.security_group_id,
+        alb_arn_suffix=lb.arn_suffix,
+        target_group_arn=lb.target_group_arn,
+        target_group_arn_suffix=lb.target_group_arn_suffix,
+        listener_rule=lb.forward_rule,
+        artifacts_bucket=media.artifacts.id,
+        artifacts_bucket_arn=media.artifacts.arn,
+        media_bucket=media.bucket_name,
+        media_bucket_arn=media.bucket_arn,
+        signing_secret_arn=signing.secret_arn,
+        table_name=data.table_name,
+        table_arn=data.table_arn,
+        key_pair_id=signing.key_pair_id,
+        cdn_url=edge.cdn_url,
+        rollback_alarm_names=alarms.rollback_alarm_names,
+    ))
+
+    pulumi.export("cdn_url", edge.cdn_url)
+    pulumi.export("api_health_url", pulumi.Output.concat(edge.cdn_url, cfg.health_check_path))
+    pulumi.export("media_bucket", media.bucket_name)
+    pulumi.export("asg_name", fleet.asg_name)
+    pulumi.export("table_name", data.table_name)
+    pulumi.export("signing_secret_name", signing.secret_name)
+    pulumi.export("key_pair_id", signing.key_pair_id)
+    pulumi.export("distribution_id", edge.distribution_id)
+    pulumi.export("alb_dns_name", lb.dns_name)
+
+
+if __name__ == "__main__":
+    main()

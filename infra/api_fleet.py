@@ -1,0 +1,331 @@
+"""ApiFleet: the playback API on an auto-scaling group of EC2 instances."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra import app_bundle
+from infra.config import API_GRACEFUL_TIMEOUT_SECONDS, StackConfig
+
+CATALOG_KEY = "catalog.json"
+INSTALL_DIR = "/opt/edgeflix"
+
+
+def render_user_data(env: dict[str, str], bucket: str, key: str, region: str,
+                     has_wheels: bool) -> str:
+    """cloud-init user data: fetch the bundle, install it, hand gunicorn to systemd.
+
+    Holds names and ARNs only; the API reads its signing key from Secrets Manager.
+    """
+    env_file = "".join(f"{name}={shlex.quote(value)}\n" for name, value in sorted(env.items()))
+    pip = ("pip install --no-index --find-links wheels -r requirements.txt" if has_wheels
+           else "pip install -r requirements.txt")
+    release = f"{INSTALL_DIR}/releases/{key.rsplit('/', 1)[-1].removesuffix('.zip')}"
+    return f"""#!/bin/bash
+# edgeflix API instance bootstrap (runs once per instance, as root).
+set -euo pipefail
+dnf install -y -q python3.11
+id edgeflix >/dev/null 2>&1 || \\
+  useradd --system --home-dir {INSTALL_DIR} --shell /sbin/nologin edgeflix
+mkdir -p {release} /etc/edgeflix
+aws s3 cp --only-show-errors --region {region} s3://{bucket}/{key} /tmp/api-bundle.zip
+python3.11 -m zipfile -e /tmp/api-bundle.zip {release}
+python3.11 -m venv {release}/venv
+cd {release} && {release}/venv/bin/{pip}
+ln -sfn {release} {INSTALL_DIR}/current
+cat > /etc/edgeflix/api.env <<'ENV'
+{env_file}ENV
+cat > /etc/systemd/system/edgeflix-api.service <<'UNIT'
+[Unit]
+Description=edgeflix playback API (gunicorn)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+User=edgeflix
+Group=edgeflix
+WorkingDirectory={INSTALL_DIR}/current
+EnvironmentFile=/etc/edgeflix/api.env
+ExecStart={INSTALL_DIR}/current/venv/bin/gunicorn -c app/gunicorn.conf.py app.wsgi:app
+# SIGTERM lets gunicorn drain in-flight requests within its graceful timeout.
+KillSignal=SIGTERM
+KillMode=mixed
+TimeoutStopSec={API_GRACEFUL_TIMEOUT_SECONDS + 5}
+Restart=on-failure
+RestartSec=2
+NoNewPrivileges=yes
+PrivateTmp=yes
+ProtectSystem=strict
+ProtectHome=yes
+LimitNOFILE=65536
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now edgeflix-api.service
+"""
+
+
+@dataclass
+class ApiFleetArgs:
+    config: StackConfig
+    vpc_id: pulumi.Input[str]
+    private_subnet_ids: list[pulumi.Input[str]]
+    alb_security_group_id: pulumi.Input[str]
+    alb_arn_suffix: pulumi.Input[str]
+    target_group_arn: pulumi.Input[str]
+    target_group_arn_suffix: pulumi.Input[str]
+    listener_rule: pulumi.Resource
+    artifacts_bucket: pulumi.Input[str]
+    artifacts_bucket_arn: pulumi.Input[str]
+    media_bucket: pulumi.Input[str]
+    media_bucket_arn: pulumi.Input[str]
+    signing_secret_arn: pulumi.Input[str]
+    table_name: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    key_pair_id: pulumi.Input[str]
+    cdn_url: pulumi.Input[str]
+    rollback_alarm_names: list[pulumi.Input[str]]
+
+
+class ApiFleet(pulumi.ComponentResource):
+    """Instances in private subnets behind the ALB's target group, replaced by rolling
+    instance refresh (auto-rollback on the ALB 5xx alarms) whenever the bundle, AMI or
+    settings change, and scaled on requests per target and CPU."""
+
+    def __init__(self, name: str, args: ApiFleetArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("edgeflix:fleet:ApiFleet", name, None, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+
+        bundle = app_bundle.collect(cfg.architecture)
+        if cfg.nat_mode == "none" and not bundle.has_wheels:
+            pulumi.log.warn(
+                "edgeflix:natMode is none but build/wheels/ holds no wheels: instances cannot "
+                "reach PyPI. Run `python -m infra.app_bundle wheels` before `pulumi up`.",
+                resource=self,
+            )
+        self.bundle = aws.s3.BucketObjectv2(
+            f"{name}-bundle",
+            bucket=args.artifacts_bucket,
+            key=bundle.key,
+            source=app_bundle.archive(bundle),
+            content_type="application/zip",
+            opts=child,
+        )
+
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            description="edgeflix API instances",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}),
+            opts=child,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-least-privilege",
+            role=self.role.id,
+            policy=pulumi.Output.all(
+                args.media_bucket_arn, args.artifacts_bucket_arn, args.signing_secret_arn,
+                args.table_arn,
+            ).apply(lambda a: json.dumps(_instance_policy(*a),
+                                         sort_keys=True)),
+            opts=child,
+        )
+        profile = aws.iam.InstanceProfile(f"{name}-profile", role=self.role.name, opts=child)
+
+        self.security_group = aws.ec2.SecurityGroup(
+            f"{name}-sg",
+            vpc_id=args.vpc_id,
+            description="API instances: the API port from the ALB only",
+            tags={"Name": cfg.name("api")},
+            opts=child,
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-alb",
+            security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=cfg.api_port,
+            to_port=cfg.api_port,
+            referenced_security_group_id=args.alb_security_group_id,
+            description="API port from the ALB",
+            opts=child,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-https-out",
+            security_group_id=self.security_group.id,
+            ip_protocol="tcp",
+            from_port=443,
+            to_port=443,
+            cidr_ipv4="0.0.0.0/0",
+            description="HTTPS to AWS APIs (S3, DynamoDB, Secrets Manager) and package repos",
+            opts=child,
+        )
+
+        ami = aws.ssm.get_parameter(name=cfg.ami_parameter, opts=pulumi.InvokeOptions(parent=self))
+        env = pulumi.Output.all(
+            args.media_bucket, args.signing_secret_arn, args.table_name, args.key_pair_id,
+            args.cdn_url,
+        ).apply(lambda a: {
+            "EDGEFLIX_BUCKET": a[0],
+            "EDGEFLIX_CATALOG_KEY": CATALOG_KEY,
+            "EDGEFLIX_SIGNING_SECRET_ID": a[1],
+            "EDGEFLIX_TABLE": a[2],
+            "EDGEFLIX_KEY_PAIR_ID": a[3],
+            "EDGEFLIX_CDN_URL": a[4],
+            "EDGEFLIX_COOKIE_TTL": str(cfg.signed_cookie_ttl),
+            "AWS_REGION": cfg.region,
+            "GUNICORN_BIND": f"0.0.0.0:{cfg.api_port}",
+            # Only the ALB (in the public subnets) may set X-Forwarded-*.
+            "FORWARDED_ALLOW_IPS": ",".join(str(c) for c in cfg.public_subnet_cidrs),
+        })
+        self.user_data = pulumi.Output.all(env, args.artifacts_bucket, self.bundle.key).apply(
+            lambda a: render_user_data(a[0], a[1], a[2], cfg.region, bundle.has_wheels))
+
+        self.launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description="edgeflix API instance",
+            image_id=ami.value,
+            instance_type=cfg.instance_type,
+            update_default_version=True,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(arn=profile.arn),
+            network_interfaces=[aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+                device_index=0,
+                associate_public_ip_address="false",
+                delete_on_termination="true",
+                security_groups=[self.security_group.id],
+            )],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",
+                http_put_response_hop_limit=1,
+                instance_metadata_tags="disabled",
+            ),
+            block_device_mappings=[aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=cfg.root_volume_size,
+                    volume_type="gp3",
+                    encrypted="true",
+                    delete_on_termination="true",
+                ),
+            )],
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            user_data=self.user_data.apply(lambda s: base64.b64encode(s.encode()).decode()),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type=kind, tags={"Name": cfg.name("api"),
+                                              "edgeflix:environment": cfg.environment})
+                for kind in ("instance", "volume")
+            ],
+            opts=child,
+        )
+
+        self.group = aws.autoscaling.Group(
+            f"{name}-asg",
+            vpc_zone_identifiers=args.private_subnet_ids,
+            min_size=cfg.min_size,
+            max_size=cfg.max_size,
+            desired_capacity=cfg.desired_capacity,
+            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
+                id=self.launch_template.id,
+                # A pinned version: `$Latest` never triggers a refresh and cannot roll back.
+                version=self.launch_template.latest_version.apply(str),
+            ),
+            target_group_arns=[args.target_group_arn],
+            health_check_type="ELB",
+            health_check_grace_period=cfg.health_check_grace_period,
+            default_instance_warmup=cfg.instance_warmup,
+            wait_for_capacity_timeout="15m",
+            enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity",
+                             "GroupPendingInstances", "GroupTerminatingInstances"],
+            instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+                strategy="Rolling",
+                preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=cfg.instance_refresh_min_healthy,
+                    # Launch replacements before terminating (AWS caps max - min at 100).
+                    max_healthy_percentage=min(200, cfg.instance_refresh_min_healthy + 100),
+                    auto_rollback=True,
+                    alarm_specification=aws.autoscaling.
+                    GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
+                        alarms=args.rollback_alarm_names),
+                    skip_matching=True,
+                ),
+            ),
+            tags=[
+                aws.autoscaling.GroupTagArgs(key="Name", value=cfg.name("api"),
+                                             propagate_at_launch=True),
+            ],
+            # Scaling owns desired capacity after the first deploy; `up` must not reset it.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCapacity"]),
+        )
+
+        # The resource label needs the target group attached to the ALB (the rule).
+        scaling_opts = pulumi.ResourceOptions(parent=self, depends_on=[args.listener_rule])
+        self.request_policy = aws.autoscaling.Policy(
+            f"{name}-requests-per-target",
+            autoscaling_group_name=self.group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=cfg.instance_warmup,
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=cfg.target_requests_per_target,
+                predefined_metric_specification=aws.autoscaling.
+                PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ALBRequestCountPerTarget",
+                    resource_label=pulumi.Output.concat(
+                        args.alb_arn_suffix, "/", args.target_group_arn_suffix),
+                ),
+            ),
+            opts=scaling_opts,
+        )
+        self.cpu_policy = aws.autoscaling.Policy(
+            f"{name}-cpu",
+            autoscaling_group_name=self.group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=cfg.instance_warmup,
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=cfg.target_cpu_percent,
+                predefined_metric_specification=aws.autoscaling.
+                PolicyTargetTrackingConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ASGAverageCPUUtilization"),
+            ),
+            opts=child,
+        )
+
+        self.asg_name = self.group.name
+        self.register_outputs({
+            "asg_name": self.asg_name,
+            "launch_template_id": self.launch_template.id,
+            "launch_template_version": self.launch_template.latest_version,
+            "bundle_key": self.bundle.key,
+            "role_arn": self.role.arn,
+            "security_group_id": self.security_group.id,
+        })
+
+
+def _instance_policy(media_arn: str, artifacts_arn: str, secret_arn: str,
+                     table_arn: str) -> dict:
+    """Read the catalog and this bundle, read the one secret, use the one table."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "ReadCatalog", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": f"{media_arn}/{CATALOG_KEY}"},
+            # Every bundle, not just the newest: a rollback boots the previous one.
+            {"Sid": "ReadBundles", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": f"{artifacts_arn}/{app_bundle.BUNDLE_PREFIX}*"},
+            {"Sid": "ReadSigningKey", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": secret_arn},
+            {"Sid": "PlaysTable", "Effect": "Allow",
+             "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+                        "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+             "Resource": table_arn},
+        ],
+    }

@@ -1,0 +1,358 @@
+"""Edge: the CloudFront distribution, rendered from edge-config/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+from infra.edge_config import (
+    MANAGED_CACHE_POLICIES,
+    MANAGED_ORIGIN_REQUEST_POLICIES,
+    Behavior,
+    CacheKey,
+    CachePolicy,
+    EdgeConfig,
+    OriginRequestPolicy,
+    ResponseHeadersPolicy,
+)
+from infra.load_balancer import ORIGIN_VERIFY_HEADER
+from infra.media_origin import LOG_PREFIX_CDN
+
+FAILOVER_STATUS_CODES = [500, 502, 503, 504, 403, 404]
+VIEWER_TLS_MINIMUM = "TLSv1.2_2021"
+
+
+@dataclass
+class EdgeArgs:
+    config: StackConfig
+    edge: EdgeConfig
+    media_domain_name: pulumi.Input[str]
+    origin_access_control_id: pulumi.Input[str]
+    alb_dns_name: pulumi.Input[str]
+    origin_verify: pulumi.Input[str]
+    key_group_id: pulumi.Input[str]
+    log_bucket_domain_name: pulumi.Input[str]
+    replica_domain_name: pulumi.Input[str] | None = None
+    # ACM certificates for CloudFront live in us-east-1; None when the stack lives there.
+    global_provider: pulumi.ProviderResource | None = None
+
+
+def _key_items(value: str | list[str]) -> tuple[str, list[str] | None]:
+    """edge-config's none/all/[names] as CloudFront's behaviour and items."""
+    if isinstance(value, list):
+        return "whitelist", value
+    return value, None
+
+
+class Edge(pulumi.ComponentResource):
+    """The distribution: S3 origin via OAC, ALB origin with the secret header, and the
+    behaviours, policies and functions edge-config declares, in its order."""
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("edgeflix:edge:Edge", name, None, opts)
+        self._prefix = name
+        cfg, edge = args.config, args.edge
+        child = pulumi.ResourceOptions(parent=self)
+
+        cache_ids = {key: self._cache_policy(key, p, cfg, child)
+                     for key, p in edge.cache_policies.items()}
+        request_ids = {key: self._origin_request_policy(key, p, cfg, child)
+                       for key, p in edge.origin_request_policies.items()}
+        header_ids = {key: self._response_headers_policy(key, p, cfg, child).id
+                      for key, p in edge.response_headers_policies.items()}
+        self.functions = {
+            key: aws.cloudfront.Function(
+                f"{name}-fn-{key}",
+                name=cfg.name(key),
+                runtime="cloudfront-js-2.0",
+                comment=fn.comment[:128],
+                code=fn.path.read_text(),
+                publish=True,
+                opts=child,
+            )
+            for key, fn in edge.functions.items()
+        }
+
+        origins, groups, targets = self._origins(args)
+        ordered = [self._behavior(b, aws.cloudfront.DistributionOrderedCacheBehaviorArgs,
+                                  aws.cloudfront.DistributionOrderedCacheBehaviorFunctionAssociationArgs,
+                                  targets, cache_ids, request_ids, header_ids, args)
+                   for b in edge.behaviors[:-1]]
+        default = self._behavior(edge.behaviors[-1],
+                                 aws.cloudfront.DistributionDefaultCacheBehaviorArgs,
+                                 aws.cloudfront.DistributionDefaultCacheBehaviorFunctionAssociationArgs,
+                                 targets, cache_ids, request_ids, header_ids, args)
+
+        aliases, viewer_certificate = self._certificate(cfg, args.global_provider)
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            comment=cfg.name("cdn"),
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            price_class=cfg.price_class,
+            wait_for_deployment=cfg.wait_for_deployment,
+            default_root_object="index.html",
+            aliases=aliases,
+            origins=origins,
+            origin_groups=groups,
+            default_cache_behavior=default,
+            ordered_cache_behaviors=ordered,
+            logging_config=aws.cloudfront.DistributionLoggingConfigArgs(
+                bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
+            restrictions=aws.cloudfront.DistributionRestrictionsArgs(
+                geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
+                    restriction_type="none")),
+            viewer_certificate=viewer_certificate,
+            opts=child,
+        )
+        if cfg.domain_name and cfg.hosted_zone_id:
+            for record_type in ("A", "AAAA"):
+                aws.route53.Record(
+                    f"{name}-alias-{record_type.lower()}",
+                    zone_id=cfg.hosted_zone_id,
+                    name=cfg.domain_name,
+                    type=record_type,
+                    aliases=[aws.route53.RecordAliasArgs(
+                        name=self.distribution.domain_name,
+                        zone_id=self.distribution.hosted_zone_id,
+                        evaluate_target_health=False)],
+                    opts=child,
+                )
+
+        host = (pulumi.Output.from_input(cfg.domain_name) if cfg.domain_name
+                else self.distribution.domain_name)
+        self.cdn_url = pulumi.Output.concat("https://", host)
+        self.distribution_id = self.distribution.id
+        self.distribution_arn = self.distribution.arn
+        self.register_outputs({
+            "cdn_url": self.cdn_url,
+            "distribution_id": self.distribution_id,
+            "distribution_arn": self.distribution_arn,
+        })
+
+    # ---- policies ---------------------------------------------------------------
+
+    def _cache_policy(self, key: str, policy: CachePolicy, cfg: StackConfig,
+                      opts: pulumi.ResourceOptions) -> pulumi.Input[str]:
+        if policy.managed:
+            return MANAGED_CACHE_POLICIES[policy.managed]
+        ck: CacheKey = policy.key
+        qs_behavior, qs_items = _key_items(ck.query_strings)
+        cookie_behavior, cookie_items = _key_items(ck.cookies)
+        params = aws.cloudfront.CachePolicyParametersInCacheKeyAndForwardedToOriginArgs(
+            enable_accept_encoding_gzip=policy.compress,
+            enable_accept_encoding_brotli=policy.compress,
+            query_strings_config=aws.cloudfront.
+            CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigArgs(
+                query_string_behavior=qs_behavior,
+                query_strings=aws.cloudfront.
+                CachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigQueryStringsArgs(
+                    items=qs_items) if qs_items else None,
+            ),
+            cookies_config=aws.cloudfront.
+            CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigArgs(
+                cookie_behavior=cookie_behavior,
+                cookies=aws.cloudfront.
+                CachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigCookiesArgs(
+                    items=cookie_items) if cookie_items else None,
+            ),
+            headers_config=aws.cloudfront.
+            CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigArgs(
+                header_behavior="whitelist" if ck.headers else "none",
+                headers=aws.cloudfront.
+                CachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeadersArgs(
+                    items=list(ck.headers)) if ck.headers else None,
+            ),
+        )
+        return aws.cloudfront.CachePolicy(
+            f"{self._prefix}-cache-{key}",
+            name=cfg.name(key),
+            comment=policy.comment[:128],
+            min_ttl=policy.min_ttl,
+            default_ttl=policy.default_ttl,
+            max_ttl=policy.max_ttl,
+            parameters_in_cache_key_and_forwarded_to_origin=params,
+            opts=opts,
+        ).id
+
+    def _origin_request_policy(self, key: str, policy: OriginRequestPolicy, cfg: StackConfig,
+                               opts: pulumi.ResourceOptions) -> pulumi.Input[str]:
+        if policy.managed:
+            return MANAGED_ORIGIN_REQUEST_POLICIES[policy.managed]
+        return aws.cloudfront.OriginRequestPolicy(
+            f"{self._prefix}-request-{key}",
+            name=cfg.name(key),
+            comment=policy.comment[:128],
+            headers_config=aws.cloudfront.OriginRequestPolicyHeadersConfigArgs(
+                header_behavior="whitelist" if policy.headers else "none",
+                headers=aws.cloudfront.OriginRequestPolicyHeadersConfigHeadersArgs(
+                    items=list(policy.headers)) if policy.headers else None,
+            ),
+            cookies_config=aws.cloudfront.OriginRequestPolicyCookiesConfigArgs(
+                cookie_behavior=policy.cookies),
+            query_strings_config=aws.cloudfront.OriginRequestPolicyQueryStringsConfigArgs(
+                query_string_behavior=policy.query_strings),
+            opts=opts,
+        ).id
+
+    def _response_headers_policy(self, key: str, policy: ResponseHeadersPolicy,
+                                 cfg: StackConfig, opts: pulumi.ResourceOptions,
+                                 ) -> aws.cloudfront.ResponseHeadersPolicy:
+        sec = policy.security
+        cf = aws.cloudfront
+        security = cf.ResponseHeadersPolicySecurityHeadersConfigArgs(
+            strict_transport_security=cf.
+            ResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurityArgs(
+                access_control_max_age_sec=sec.hsts.max_age,
+                include_subdomains=sec.hsts.include_subdomains,
+                preload=sec.hsts.preload,
+                override=True,
+            ),
+            content_type_options=cf.
+            ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(override=True)
+            if sec.content_type_options else None,
+            frame_options=cf.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
+                frame_option=sec.frame_options, override=True),
+            referrer_policy=cf.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
+                referrer_policy=sec.referrer_policy, override=True),
+        )
+        cors = None
+        if policy.cors is not None:
+            c = policy.cors
+            cors = cf.ResponseHeadersPolicyCorsConfigArgs(
+                access_control_allow_credentials=c.allow_credentials,
+                access_control_allow_origins=cf.
+                ResponseHeadersPolicyCorsConfigAccessControlAllowOriginsArgs(
+                    items=list(c.allow_origins)),
+                access_control_allow_methods=cf.
+                ResponseHeadersPolicyCorsConfigAccessControlAllowMethodsArgs(
+                    items=list(c.allow_methods)),
+                access_control_allow_headers=cf.
+                ResponseHeadersPolicyCorsConfigAccessControlAllowHeadersArgs(
+                    items=list(c.allow_headers)),
+                access_control_expose_headers=cf.
+                ResponseHeadersPolicyCorsConfigAccessControlExposeHeadersArgs(
+                    items=list(c.expose_headers)) if c.expose_headers else None,
+                access_control_max_age_sec=c.max_age,
+                origin_override=True,
+            )
+        return cf.ResponseHeadersPolicy(
+            f"{self._prefix}-headers-{key}",
+            name=cfg.name(key),
+            comment=policy.comment[:128],
+            security_headers_config=security,
+            cors_config=cors,
+            opts=opts,
+        )
+
+    # ---- origins and behaviours --------------------------------------------------------
+
+    def _origins(self, args: EdgeArgs):
+        """Origins by edge-config key, failover groups, and the id each key routes to."""
+        cf = aws.cloudfront
+        origins, groups, targets = [], [], {}
+        for key, origin in args.edge.origins.items():
+            if origin.kind == "s3":
+                origins.append(cf.DistributionOriginArgs(
+                    origin_id=key,
+                    domain_name=args.media_domain_name,
+                    origin_access_control_id=args.origin_access_control_id,
+                ))
+                targets[key] = key
+                if args.replica_domain_name is not None:
+                    origins.append(cf.DistributionOriginArgs(
+                        origin_id=f"{key}-replica",
+                        domain_name=args.replica_domain_name,
+                        origin_access_control_id=args.origin_access_control_id,
+                    ))
+                    groups.append(cf.DistributionOriginGroupArgs(
+                        origin_id=f"{key}-failover",
+                        failover_criteria=cf.DistributionOriginGroupFailoverCriteriaArgs(
+                            status_codes=FAILOVER_STATUS_CODES),
+                        members=[cf.DistributionOriginGroupMemberArgs(origin_id=key),
+                                 cf.DistributionOriginGroupMemberArgs(origin_id=f"{key}-replica")],
+                    ))
+                    targets[key] = f"{key}-failover"
+            else:
+                origins.append(cf.DistributionOriginArgs(
+                    origin_id=key,
+                    domain_name=args.alb_dns_name,
+                    custom_origin_config=cf.DistributionOriginCustomOriginConfigArgs(
+                        http_port=80,
+                        https_port=443,
+                        origin_protocol_policy=origin.protocol,
+                        origin_ssl_protocols=["TLSv1.2"],
+                        origin_read_timeout=origin.read_timeout,
+                        origin_keepalive_timeout=origin.keepalive_timeout,
+                    ),
+                    custom_headers=[cf.DistributionOriginCustomHeaderArgs(
+                        name=ORIGIN_VERIFY_HEADER, value=args.origin_verify)],
+                ))
+                targets[key] = key
+        return origins, groups or None, targets
+
+    def _behavior(self, b: Behavior, args_type, fn_type, targets, cache_ids, request_ids,
+                  header_ids, args: EdgeArgs):
+        fields = dict(
+            target_origin_id=targets[b.origin],
+            viewer_protocol_policy=b.viewer_protocol,
+            allowed_methods=list(b.allowed_methods),
+            cached_methods=b.cached_methods,
+            compress=args.edge.cache_policies[b.cache_policy].compress,
+            cache_policy_id=cache_ids[b.cache_policy],
+            origin_request_policy_id=(request_ids[b.origin_request_policy]
+                                      if b.origin_request_policy else None),
+            response_headers_policy_id=header_ids[b.response_headers_policy],
+            trusted_key_groups=[args.key_group_id] if b.signed else None,
+            function_associations=[
+                fn_type(event_type=event, function_arn=self.functions[fn].arn)
+                for event, fn in b.functions.items()
+            ] or None,
+        )
+        if not b.is_default:
+            fields["path_pattern"] = b.path
+        return args_type(**fields)
+
+    def _certificate(self, cfg: StackConfig, global_provider: pulumi.ProviderResource | None):
+        cf = aws.cloudfront
+        if not cfg.domain_name:
+            # The default *.cloudfront.net certificate cannot raise the viewer TLS floor.
+            return None, cf.DistributionViewerCertificateArgs(cloudfront_default_certificate=True)
+        certificate_arn: pulumi.Input[str]
+        if cfg.certificate_arn:
+            certificate_arn = cfg.certificate_arn
+        else:
+            us_east_1 = pulumi.ResourceOptions(parent=self, provider=global_provider)
+            cert = aws.acm.Certificate(
+                f"{self._prefix}-cert",
+                domain_name=cfg.domain_name,
+                validation_method="DNS",
+                opts=us_east_1,
+            )
+            option = cert.domain_validation_options[0]
+            record = aws.route53.Record(
+                f"{self._prefix}-cert-validation",
+                zone_id=cfg.hosted_zone_id,
+                name=option.resource_record_name,
+                type=option.resource_record_type,
+                records=[option.resource_record_value],
+                ttl=300,
+                allow_overwrite=True,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            validation = aws.acm.CertificateValidation(
+                f"{self._prefix}-cert",
+                certificate_arn=cert.arn,
+                validation_record_fqdns=[record.fqdn],
+                opts=us_east_1,
+            )
+            certificate_arn = validation.certificate_arn
+        return [cfg.domain_name], cf.DistributionViewerCertificateArgs(
+            acm_certificate_arn=certificate_arn,
+            ssl_support_method="sni-only",
+            minimum_protocol_version=VIEWER_TLS_MINIMUM,
+        )

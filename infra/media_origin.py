@@ -1,0 +1,281 @@
+"""MediaOrigin: the private media bucket behind CloudFront, plus log and artifact buckets."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from infra.config import StackConfig
+
+LOG_PREFIX_ALB = "alb"
+LOG_PREFIX_CDN = "cloudfront/"
+LOG_PREFIX_S3 = "s3/media/"
+
+
+def tls_only_statement(bucket_arn: str) -> dict:
+    """Deny every request to the bucket that does not use TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def cloudfront_read_statement(bucket_arn: str, distribution_arn: str) -> dict:
+    """Let exactly one distribution read objects through Origin Access Control."""
+    return {
+        "Sid": "AllowCloudFrontOAC",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": f"{bucket_arn}/*",
+        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+    }
+
+
+def policy_document(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
+
+
+@dataclass
+class PrivateBucketArgs:
+    config: StackConfig
+    purpose: str
+    ownership: str = "BucketOwnerEnforced"
+    versioned: bool = True
+    expire_days: int | None = None
+
+
+class PrivateBucket(pulumi.ComponentResource):
+    """A bucket no one reaches anonymously: all four public-access-block flags,
+    owner-enforced ownership (unless ACL delivery needs otherwise), SSE-S3, versioning."""
+
+    def __init__(self, name: str, args: PrivateBucketArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__("edgeflix:media:PrivateBucket", name, None, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = aws.s3.Bucket(
+            name,
+            bucket_prefix=cfg.name(f"{args.purpose}-"),
+            force_destroy=cfg.force_destroy,
+            tags={"edgeflix:purpose": args.purpose, "edgeflix:environment": cfg.environment},
+            opts=child,
+        )
+        self.public_access_block = aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=self.bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        self.ownership = aws.s3.BucketOwnershipControls(
+            name,
+            bucket=self.bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership=args.ownership),
+            opts=child,
+        )
+        # SSE-S3, not KMS: ALB access logs and OAC reads need no key grants then.
+        self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
+            name,
+            bucket=self.bucket.id,
+            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                apply_server_side_encryption_by_default=aws.s3.
+                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                    sse_algorithm="AES256"),
+                bucket_key_enabled=True,
+            )],
+            opts=child,
+        )
+        self.versioning = aws.s3.BucketVersioning(
+            name,
+            bucket=self.bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"),
+            opts=child,
+        ) if args.versioned else None
+        rules = [aws.s3.BucketLifecycleConfigurationRuleArgs(
+            id="tidy",
+            status="Enabled",
+            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+            abort_incomplete_multipart_upload=aws.s3.
+            BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                days_after_initiation=7),
+            noncurrent_version_expiration=aws.s3.
+            BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30)
+            if args.versioned else None,
+            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                days=args.expire_days) if args.expire_days else None,
+        )]
+        aws.s3.BucketLifecycleConfiguration(
+            name, bucket=self.bucket.id, rules=rules,
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.versioning] if self.versioning else []),
+        )
+        self._resource_name = name
+        self.id = self.bucket.id
+        self.arn = self.bucket.arn
+        self.register_outputs({"bucket": self.bucket.id, "arn": self.bucket.arn})
+
+    def set_policy(self, document: pulumi.Input[str]) -> aws.s3.BucketPolicy:
+        """The bucket's one policy; waits for the public-access block so it is never public."""
+        return aws.s3.BucketPolicy(
+            self._resource_name,
+            bucket=self.bucket.id,
+            policy=document,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access_block]),
+        )
+
+
+@dataclass
+class MediaOriginArgs:
+    config: StackConfig
+    replica_provider: pulumi.ProviderResource | None = None
+
+
+class MediaOrigin(pulumi.ComponentResource):
+    """Private media bucket (read only by our distribution through OAC), a log bucket,
+    an artifacts bucket for the app bundle, and optionally a replica for origin failover."""
+
+    def __init__(self, name: str, args: MediaOriginArgs,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__("edgeflix:media:MediaOrigin", name, None, opts)
+        cfg = args.config
+        child = pulumi.ResourceOptions(parent=self)
+        account = aws.get_caller_identity(opts=pulumi.InvokeOptions(parent=self))
+        # The ELB account of this region delivers ALB access logs.
+        elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=self))
+
+        # CloudFront standard logging writes with ACLs, so the log bucket keeps them on.
+        self.logs = PrivateBucket(
+            f"{name}-logs",
+            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerPreferred", versioned=False,
+                              expire_days=cfg.log_retention_days),
+            opts=child,
+        )
+        self.logs_policy = self.logs.set_policy(self.logs.arn.apply(lambda arn: policy_document(
+            tls_only_statement(arn),
+            {
+                "Sid": "AllowAlbAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"AWS": elb_account.arn},
+                "Action": "s3:PutObject",
+                "Resource": f"{arn}/{LOG_PREFIX_ALB}/AWSLogs/{account.account_id}/*",
+            },
+            {
+                "Sid": "AllowS3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{arn}/{LOG_PREFIX_S3}*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+            },
+        )))
+
+        self.media = PrivateBucket(f"{name}-media", PrivateBucketArgs(cfg, "media"), opts=child)
+        aws.s3.BucketLogging(
+            f"{name}-media",
+            bucket=self.media.id,
+            target_bucket=self.logs.id,
+            target_prefix=LOG_PREFIX_S3,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.logs_policy]),
+        )
+        # The app bundle lives apart from the media: nothing here is reachable via the CDN.
+        self.artifacts = PrivateBucket(f"{name}-artifacts", PrivateBucketArgs(cfg, "artifacts"),
+                                       opts=child)
+        self.artifacts.set_policy(self.artifacts.arn.apply(
+            lambda arn: policy_document(tls_only_statement(arn))))
+
+        self.origin_access_control = aws.cloudfront.OriginAccessControl(
+            f"{name}-oac",
+            name=cfg.name("media-oac"),
+            description="CloudFront reads the private media bucket (SigV4, always)",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=child,
+        )
+
+        self.replica: PrivateBucket | None = None
+        if cfg.replica_region:
+            self.replica = self._replicate(name, cfg, args.replica_provider)
+
+        self.bucket_name = self.media.id
+        self.bucket_arn = self.media.arn
+        self.bucket_regional_domain_name = self.media.bucket.bucket_regional_domain_name
+        self.register_outputs({
+            "media_bucket": self.media.id,
+            "media_bucket_regional_domain_name": self.bucket_regional_domain_name,
+            "log_bucket": self.logs.id,
+            "artifacts_bucket": self.artifacts.id,
+            "origin_access_control_id": self.origin_access_control.id,
+            "replica_bucket": self.replica.id if self.replica else None,
+        })
+
+    def _replicate(self, name: str, cfg: StackConfig,
+                   provider: pulumi.ProviderResource | None) -> PrivateBucket:
+        replica = PrivateBucket(
+            f"{name}-replica",
+            PrivateBucketArgs(cfg, "replica"),
+            opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider} if provider
+                                        else None),
+        )
+        role = aws.iam.Role(
+            f"{name}-replication",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": "sts:AssumeRole"}]}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-replication",
+            role=role.id,
+            policy=pulumi.Output.all(self.media.arn, replica.arn).apply(
+                lambda arns: policy_document(
+                    {"Effect": "Allow",
+                     "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                     "Resource": arns[0]},
+                    {"Effect": "Allow",
+                     "Action": ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
+                                "s3:GetObjectVersionTagging"],
+                     "Resource": f"{arns[0]}/*"},
+                    {"Effect": "Allow",
+                     "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                     "Resource": f"{arns[1]}/*"},
+                )),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{name}-replication",
+            bucket=self.media.id,
+            role=role.arn,
+            rules=[aws.s3.BucketReplicationConfigRuleArgs(
+                id="media-to-replica",
+                status="Enabled",
+                filter=aws.s3.BucketReplicationConfigRuleFilterArgs(prefix=""),
+                delete_marker_replication=aws.s3.
+                BucketReplicationConfigRuleDeleteMarkerReplicationArgs(status="Enabled"),
+                destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
+                    bucket=replica.arn, storage_class="STANDARD"),
+            )],
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.media.versioning, replica.versioning]),
+        )
+        return replica
+
+    def allow_distribution(self, distribution_arn: pulumi.Input[str]) -> None:
+        """Bucket policies: TLS only, and reads by this one distribution (AWS:SourceArn)."""
+        for bucket in (self.media, self.replica):
+            if bucket is None:
+                continue
+            bucket.set_policy(pulumi.Output.all(bucket.arn, distribution_arn).apply(
+                lambda args: policy_document(
+                    tls_only_statement(args[0]), cloudfront_read_statement(args[0], args[1]))))
