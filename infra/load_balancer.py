@@ -69,6 +69,7 @@ class LoadBalancer(pulumi.ComponentResource):
 
         self.origin_verify = random.RandomPassword(
             f"{name}-origin-verify", length=48, special=False, opts=child)
+        self.origin_verify_value = pulumi.Output.secret(self.origin_verify.result)
 
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb",
@@ -125,7 +126,7 @@ class LoadBalancer(pulumi.ComponentResource):
             conditions=[aws.lb.ListenerRuleConditionArgs(
                 http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
                     http_header_name=ORIGIN_VERIFY_HEADER,
-                    values=[self.origin_verify.result],
+                    values=[self.origin_verify_value],
                 ),
             )],
             actions=[aws.lb.ListenerRuleActionArgs(
@@ -138,7 +139,6 @@ class LoadBalancer(pulumi.ComponentResource):
         self.target_group_arn = self.target_group.arn
         self.target_group_arn_suffix = self.target_group.arn_suffix
         self.security_group_id = self.security_group.id
-        self.origin_verify_value = pulumi.Output.secret(self.origin_verify.result)
         self.register_outputs({
             "alb_dns_name": self.dns_name,
             "alb_arn_suffix": self.arn_suffix,

@@ -62,9 +62,26 @@ FULL_CONFIG = {
 class Resource:
     type: str
     name: str
-    inputs: dict[str, Any]
+    inputs: dict[str, Any]  # wire names, secrets unwrapped
     outputs: dict[str, Any]
     provider: str | None
+    secret_paths: list[str] = field(default_factory=list)
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def unwrap_secrets(value: Any, path: str, found: list[str]) -> Any:
+    """Replace Pulumi's secret envelopes by their values, noting where they were."""
+    if isinstance(value, dict):
+        if SECRET_SIG in value:
+            found.append(path)
+            return unwrap_secrets(value["value"], path, found)
+        return {k: unwrap_secrets(v, f"{path}.{k}" if path else k, found)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 @dataclass
@@ -130,7 +147,9 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     # -- resources -----------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        secret_paths: list[str] = []
+        typ, name = args.typ, args.name
+        inputs = unwrap_secrets(dict(args.inputs), "", secret_paths)
         out = dict(inputs)
         rid = f"{name}-id"
         arn_region = self.region
@@ -222,7 +241,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out["etag"] = sfx
         out.setdefault("arn", f"arn:aws:mock:{arn_region}:{ACCOUNT}:{typ.split(':')[-1]}/{rid}")
         out.setdefault("id", rid)
-        self.stack.resources.append(Resource(typ, name, inputs, out, args.provider))
+        self.stack.resources.append(
+            Resource(typ, name, inputs, out, args.provider, secret_paths))
         if self.preview:
             # As in a real preview: no ids, and nothing the provider computes is known.
             return "", inputs

@@ -1,0 +1,1 @@
+"""The edgeflix policy pack: guardrails as plain functions (rules.py)."""

@@ -1,0 +1,31 @@
+"""pulumi-policy entry point: `pulumi preview --policy-pack infra/policy`."""
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyPack,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+)
+
+from infra.policy.rules import GUARDRAILS, Guardrail, unsecret
+
+
+def _policy(guardrail: Guardrail) -> ResourceValidationPolicy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        for message in guardrail.check(args.resource_type, unsecret(args.props)):
+            report_violation(message, None)
+
+    return ResourceValidationPolicy(
+        name=guardrail.name,
+        description=guardrail.description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=validate,
+    )
+
+
+PolicyPack(
+    name="edgeflix-guardrails",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    policies=[_policy(g) for g in GUARDRAILS],
+)

@@ -1,0 +1,366 @@
+"""Guardrails for the edgeflix stack, as plain functions.
+
+Each rule takes a resource type token and the resource's properties (Pulumi wire
+names, camelCase, exactly as the policy engine and the test mocks see them) and
+returns violation messages; an empty list means compliant. Unknown values (a
+preview before the value exists) are skipped by the policy SDK's proxy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Props = Mapping[str, Any]
+Rule = Callable[[str, Props], list[str]]
+
+BUCKET = "aws:s3/bucket:Bucket"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+ENCRYPTION = ("aws:s3/bucketServerSideEncryptionConfiguration:"
+              "BucketServerSideEncryptionConfiguration")
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
+OAC = "aws:cloudfront/originAccessControl:OriginAccessControl"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+ASG = "aws:autoscaling/group:Group"
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+ALB = "aws:lb/loadBalancer:LoadBalancer"
+LISTENER = "aws:lb/listener:Listener"
+TABLE = "aws:dynamodb/table:Table"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SUBNET = "aws:ec2/subnet:Subnet"
+
+ANYWHERE = {"0.0.0.0/0", "::/0"}
+SECRET_MARKERS = ("PRIVATE KEY-----", "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY",
+                  "X-Origin-Verify")
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value
+
+
+def unsecret(value: Any) -> Any:
+    """Values with secret markers replaced by the values themselves."""
+    if isinstance(value, Mapping):
+        if value.get(SECRET_SIG) == "1b47061264138c4ac30d75fd1eb44270":
+            return unsecret(value.get("value"))
+        return {k: unsecret(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [unsecret(v) for v in value]
+    return value
+
+
+def _truthy(value: Any) -> bool:
+    """Launch-template flags arrive as strings ("true") or booleans."""
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _statements(document: Any) -> list[dict]:
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            return [{"_invalid": True}]
+    if not isinstance(document, Mapping):
+        return [{"_invalid": True}]
+    statements = document.get("Statement", [])
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def _as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+# ---- S3 ------------------------------------------------------------------------
+
+def bucket_public_access_fully_blocked(resource_type: str, props: Props) -> list[str]:
+    """All four public-access-block flags are on."""
+    if resource_type != PUBLIC_ACCESS_BLOCK:
+        return []
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    off = [f for f in flags if props.get(f) is not True]
+    return [f"public access block must set {', '.join(off)} to true"] if off else []
+
+
+def bucket_ownership_not_object_writer(resource_type: str, props: Props) -> list[str]:
+    """The bucket owner owns every object (no ObjectWriter ownership)."""
+    if resource_type != OWNERSHIP:
+        return []
+    ownership = (props.get("rule") or {}).get("objectOwnership")
+    if ownership not in ("BucketOwnerEnforced", "BucketOwnerPreferred"):
+        return [f"object ownership {ownership!r}: use BucketOwnerEnforced "
+                "(BucketOwnerPreferred only for ACL log delivery)"]
+    return []
+
+
+def bucket_encrypted(resource_type: str, props: Props) -> list[str]:
+    """Default encryption is SSE-S3 or SSE-KMS."""
+    if resource_type != ENCRYPTION:
+        return []
+    rules = props.get("rules") or []
+    algorithms = [((r or {}).get("applyServerSideEncryptionByDefault") or {}).get("sseAlgorithm")
+                  for r in rules]
+    if not algorithms or any(a not in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms):
+        return [f"default encryption must be AES256 or aws:kms (got {algorithms})"]
+    return []
+
+
+def bucket_not_public_and_tls_only(resource_type: str, props: Props) -> list[str]:
+    """Bucket policies deny plain HTTP, grant nothing to '*', and scope CloudFront by
+    AWS:SourceArn."""
+    if resource_type != BUCKET_POLICY:
+        return []
+    problems: list[str] = []
+    statements = _statements(props.get("policy"))
+    if any(s.get("_invalid") for s in statements):
+        return ["bucket policy is not a JSON policy document"]
+    tls_deny = any(
+        s.get("Effect") == "Deny"
+        and (s.get("Condition") or {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for s in statements
+    )
+    if not tls_deny:
+        problems.append("bucket policy must deny requests with aws:SecureTransport=false")
+    for s in statements:
+        if s.get("Effect") != "Allow":
+            continue
+        principal = s.get("Principal")
+        aws_principals = _as_list(principal.get("AWS")) if isinstance(principal, Mapping) else []
+        if principal == "*" or "*" in aws_principals:
+            problems.append(f"statement {s.get('Sid', '?')} allows everyone ('*')")
+        services = _as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        if "cloudfront.amazonaws.com" in services:
+            source = (s.get("Condition") or {}).get("StringEquals", {}).get("AWS:SourceArn")
+            if not source or "*" in str(source):
+                problems.append(f"statement {s.get('Sid', '?')}: cloudfront.amazonaws.com "
+                                "must be limited by AWS:SourceArn to one distribution")
+    return problems
+
+
+# ---- CloudFront -------------------------------------------------------------------
+
+def distribution_secure(resource_type: str, props: Props) -> list[str]:
+    """HTTPS for viewers, security headers on every behaviour, OAC for S3, logging,
+    TLS 1.2+ with a custom certificate."""
+    if resource_type != DISTRIBUTION:
+        return []
+    problems: list[str] = []
+    behaviors = [("default", props.get("defaultCacheBehavior") or {})] + [
+        (b.get("pathPattern", "?"), b) for b in props.get("orderedCacheBehaviors") or []
+    ]
+    for path, b in behaviors:
+        if b.get("viewerProtocolPolicy") not in ("redirect-to-https", "https-only"):
+            problems.append(f"behaviour {path}: viewer protocol must be redirect-to-https "
+                            f"or https-only (got {b.get('viewerProtocolPolicy')!r})")
+        if not b.get("responseHeadersPolicyId"):
+            problems.append(f"behaviour {path}: needs a response-headers policy")
+        if b.get("forwardedValues"):
+            problems.append(f"behaviour {path}: use cache policies, not legacy forwarded values")
+    for origin in props.get("origins") or []:
+        domain = str(origin.get("domainName", ""))
+        if ".s3." in domain or domain.endswith(".s3.amazonaws.com"):
+            if "s3-website" in domain:
+                problems.append(f"origin {origin.get('originId')}: no S3 website endpoints")
+            if not origin.get("originAccessControlId"):
+                problems.append(f"origin {origin.get('originId')}: S3 origins need Origin "
+                                "Access Control")
+            if (origin.get("s3OriginConfig") or {}).get("originAccessIdentity"):
+                problems.append(f"origin {origin.get('originId')}: no legacy OAI")
+    if not (props.get("loggingConfig") or {}).get("bucket"):
+        problems.append("standard logging must be enabled")
+    cert = props.get("viewerCertificate") or {}
+    if cert.get("acmCertificateArn") and not str(
+            cert.get("minimumProtocolVersion", "")).startswith(("TLSv1.2", "TLSv1.3")):
+        problems.append("a custom certificate must raise viewer TLS to 1.2 or later")
+    return problems
+
+
+def origin_access_control_signs_always(resource_type: str, props: Props) -> list[str]:
+    """OAC signs every request with SigV4."""
+    if resource_type != OAC:
+        return []
+    if props.get("signingBehavior") != "always" or props.get("signingProtocol") != "sigv4":
+        return ["origin access control must sign always with sigv4"]
+    return []
+
+
+# ---- Fleet ----------------------------------------------------------------------
+
+def launch_template_hardened(resource_type: str, props: Props) -> list[str]:
+    """IMDSv2 only with hop limit 1, encrypted EBS, no public IP, no secrets in user data."""
+    if resource_type != LAUNCH_TEMPLATE:
+        return []
+    problems: list[str] = []
+    md = props.get("metadataOptions") or {}
+    if md.get("httpTokens") != "required":
+        problems.append("IMDSv2 must be required (metadataOptions.httpTokens=required)")
+    if md.get("httpPutResponseHopLimit") not in (1, 1.0):
+        problems.append("metadata hop limit must be 1 (containers must not reach IMDS)")
+    for bdm in props.get("blockDeviceMappings") or []:
+        if not _truthy((bdm.get("ebs") or {}).get("encrypted")):
+            problems.append(f"EBS volume {bdm.get('deviceName')} must be encrypted")
+    if not props.get("blockDeviceMappings"):
+        problems.append("declare the root volume so its encryption is explicit")
+    for nic in props.get("networkInterfaces") or []:
+        if _truthy(nic.get("associatePublicIpAddress")):
+            problems.append("instances must not get a public IP")
+    user_data = props.get("userData") or ""
+    if isinstance(user_data, str):
+        import base64
+        import binascii
+        try:
+            decoded = base64.b64decode(user_data, validate=True).decode("utf-8", "replace")
+        except (binascii.Error, ValueError):
+            decoded = user_data
+        for marker in SECRET_MARKERS:
+            if marker in decoded:
+                problems.append(f"user data must not carry secrets (found {marker!r})")
+    return problems
+
+
+def asg_safe_rollout(resource_type: str, props: Props) -> list[str]:
+    """Pinned launch template version, ELB health checks, >= 2 subnets, refresh with
+    min healthy >= 90% and auto-rollback on alarms."""
+    if resource_type != ASG:
+        return []
+    problems: list[str] = []
+    version = str((props.get("launchTemplate") or {}).get("version", ""))
+    if version in ("", "$Latest", "$Default"):
+        problems.append(f"launch template version must be pinned (latest_version), "
+                        f"not {version or 'unset'!r}")
+    if props.get("healthCheckType") != "ELB":
+        problems.append("health check type must be ELB")
+    if len(props.get("vpcZoneIdentifiers") or []) < 2:
+        problems.append("the group must span at least 2 subnets (AZs)")
+    if not props.get("defaultInstanceWarmup"):
+        problems.append("default instance warmup must be set")
+    refresh = props.get("instanceRefresh") or {}
+    prefs = refresh.get("preferences") or {}
+    if not refresh:
+        problems.append("instance refresh must be configured")
+    else:
+        if (prefs.get("minHealthyPercentage") or 0) < 90:
+            problems.append("instance refresh min healthy must be >= 90%")
+        if prefs.get("autoRollback") is not True:
+            problems.append("instance refresh must auto-roll back")
+        if not (prefs.get("alarmSpecification") or {}).get("alarms"):
+            problems.append("instance refresh must watch alarms (alarmSpecification)")
+    return problems
+
+
+def no_ingress_from_anywhere(resource_type: str, props: Props) -> list[str]:
+    """Nothing in this stack admits traffic from 0.0.0.0/0 or ::/0."""
+    cidrs: list[str] = []
+    if resource_type == SECURITY_GROUP:
+        for rule in props.get("ingress") or []:
+            cidrs += _as_list(rule.get("cidrBlocks")) + _as_list(rule.get("ipv6CidrBlocks"))
+    elif resource_type == SG_INGRESS:
+        cidrs += [props.get("cidrIpv4"), props.get("cidrIpv6")]
+    elif resource_type == SG_RULE and props.get("type") == "ingress":
+        cidrs += _as_list(props.get("cidrBlocks")) + _as_list(props.get("ipv6CidrBlocks"))
+    bad = sorted({c for c in cidrs if c in ANYWHERE})
+    return [f"ingress from {', '.join(bad)} is not allowed"] if bad else []
+
+
+def subnet_no_public_ip(resource_type: str, props: Props) -> list[str]:
+    """No subnet hands out public IPs on launch."""
+    if resource_type == SUBNET and props.get("mapPublicIpOnLaunch") is True:
+        return ["subnets must not map public IPs on launch"]
+    return []
+
+
+def alb_hardened(resource_type: str, props: Props) -> list[str]:
+    """Drop invalid headers, desync mitigation, access logs on."""
+    if resource_type != ALB or props.get("loadBalancerType", "application") != "application":
+        return []
+    problems: list[str] = []
+    if props.get("dropInvalidHeaderFields") is not True:
+        problems.append("ALB must drop invalid header fields")
+    if props.get("desyncMitigationMode") not in ("defensive", "strictest"):
+        problems.append("ALB desync mitigation must be defensive or strictest")
+    if (props.get("accessLogs") or {}).get("enabled") is not True:
+        problems.append("ALB access logs must be enabled")
+    return problems
+
+
+def listener_default_denies(resource_type: str, props: Props) -> list[str]:
+    """A listener forwards only through rules (the secret-header rule); its default
+    action answers a fixed 403."""
+    if resource_type != LISTENER:
+        return []
+    actions = props.get("defaultActions") or []
+    if not actions or any(
+        a.get("type") != "fixed-response"
+        or str((a.get("fixedResponse") or {}).get("statusCode")) != "403"
+        for a in actions
+    ):
+        return ["listener default action must be a fixed 403 response"]
+    return []
+
+
+def table_recoverable(resource_type: str, props: Props) -> list[str]:
+    """DynamoDB tables have point-in-time recovery."""
+    if resource_type != TABLE:
+        return []
+    if (props.get("pointInTimeRecovery") or {}).get("enabled") is not True:
+        return ["DynamoDB table must enable point-in-time recovery"]
+    return []
+
+
+def role_policy_least_privilege(resource_type: str, props: Props) -> list[str]:
+    """Inline role policies name actions and resources: no '*' wildcards."""
+    if resource_type != ROLE_POLICY:
+        return []
+    problems: list[str] = []
+    for s in _statements(props.get("policy")):
+        if s.get("_invalid"):
+            return ["role policy is not a JSON policy document"]
+        if s.get("Effect") != "Allow":
+            continue
+        for action in _as_list(s.get("Action")):
+            if action == "*" or str(action).endswith(":*"):
+                problems.append(f"statement {s.get('Sid', '?')}: action {action!r} is a wildcard")
+        for resource in _as_list(s.get("Resource")):
+            if resource == "*":
+                problems.append(f"statement {s.get('Sid', '?')}: resource '*'")
+    return problems
+
+
+@dataclass(frozen=True)
+class Guardrail:
+    name: str
+    description: str
+    check: Rule
+
+
+GUARDRAILS: tuple[Guardrail, ...] = tuple(
+    Guardrail(fn.__name__.replace("_", "-"), (fn.__doc__ or "").split("\n\n")[0].strip(), fn)
+    for fn in (
+        bucket_public_access_fully_blocked,
+        bucket_ownership_not_object_writer,
+        bucket_encrypted,
+        bucket_not_public_and_tls_only,
+        distribution_secure,
+        origin_access_control_signs_always,
+        launch_template_hardened,
+        asg_safe_rollout,
+        no_ingress_from_anywhere,
+        subnet_no_public_ip,
+        alb_hardened,
+        listener_default_denies,
+        table_recoverable,
+        role_policy_least_privilege,
+    )
+)
+
+
+def violations(resource_type: str, props: Props) -> list[tuple[str, str]]:
+    """(rule name, message) for every guardrail this resource breaks."""
+    props = unsecret(props)
+    return [(g.name, msg) for g in GUARDRAILS for msg in g.check(resource_type, props)]
