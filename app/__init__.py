@@ -14,6 +14,7 @@ from flask import Flask
 
 from app.aws import AwsClients, create_aws_clients
 from app.catalog import CatalogStore
+from app.document_cache import CatalogDocumentCache
 from app.playback_limits import PlaybackRateLimiter
 from app.plays import PlayRecorder, PlayTable
 from app.recommendations import Recommender
@@ -66,7 +67,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["edgeflix"] = services
     for blueprint in (errors, health, catalog_api, playback_api, recommendations_api, openapi_api):
         app.register_blueprint(blueprint)
-    app.wsgi_app = RequestIdMiddleware(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
+        CatalogDocumentCache(app.wsgi_app, services.catalog)
+    )
     services.catalog.start(settings.catalog_refresh_seconds)
     services.recorder.start()
     if settings.play_flush_seconds > 0:

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import threading
-from datetime import UTC, datetime
+import time
 from email.utils import formatdate
 from typing import Any
 
@@ -14,7 +14,6 @@ from flask import Blueprint, Response, request
 
 from app.catalog import TITLE_ID, Title
 from app.http_caching import NO_STORE
-from app.plays import Play
 from app.problems import Problem
 from app.services import current_catalog, services
 from app.signing import SignedCookies
@@ -58,15 +57,22 @@ def playback_document(title: Title, cookies: SignedCookies, cdn_base: str) -> di
     }
 
 
+Grant = tuple[bytes, list[tuple[str, str]]]
+
+
 class PlaybackGrants:
-    """Response bodies and Set-Cookie headers per title and expiry window, built once."""
+    """Response bodies and headers per title and expiry window, built once.
+
+    Every play of a title within one expiry window gets the same signed cookies,
+    so the whole answer is the same bytes too.
+    """
 
     def __init__(self) -> None:
-        self._grants: dict[tuple[str, int], tuple[bytes, list[str]]] = {}
+        self._grants: dict[tuple[str, int], Grant] = {}
         self._lock = threading.Lock()
 
-    def grant(self, title: Title, cookies: SignedCookies) -> tuple[bytes, list[str]]:
-        """The serialised body and cookie headers for this title and cookie set."""
+    def grant(self, title: Title, cookies: SignedCookies) -> Grant:
+        """The serialised body and response headers for this title and cookie set."""
         key = (title.id, cookies.expires_at)
         cached = self._grants.get(key)
         if cached is not None:
@@ -75,7 +81,12 @@ class PlaybackGrants:
         body = json.dumps(
             playback_document(title, cookies, settings.cdn_base), separators=(",", ":")
         ).encode()
-        built = (body, set_cookie_headers(cookies, title.id, settings.cookie_secure))
+        headers = [("Content-Type", "application/json"), ("Cache-Control", NO_STORE)]
+        headers += [
+            ("Set-Cookie", value)
+            for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
+        ]
+        built = (body, headers)
         with self._lock:
             for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
                 del self._grants[stale]
@@ -125,13 +136,10 @@ def authorise_playback(title_id: str) -> Response:
     cookies = svc.signer.cookies_for(title.id)
     if cookies is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
-    body, cookie_headers = catalog.derive("playback-grants", lambda _: PlaybackGrants()).grant(
-        title, cookies
-    )
-    svc.recorder.record(Play(title_id=title.id, profile=profile, at=datetime.now(UTC)))
-    response = Response(body, mimetype="application/json")
-    headers = response.headers
-    headers["Cache-Control"] = NO_STORE
-    for value in cookie_headers:
-        headers.add("Set-Cookie", value)
-    return response
+    body, headers = catalog.derive("playback-grants", _new_grants).grant(title, cookies)
+    svc.recorder.record(title.id, profile, time.time())
+    return Response(body, headers=headers)
+
+
+def _new_grants(_: object) -> PlaybackGrants:
+    return PlaybackGrants()

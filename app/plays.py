@@ -26,10 +26,10 @@ DYNAMODB_ERRORS = (BotoCoreError, ClientError)
 
 @dataclass(frozen=True)
 class Play:
-    """One authorised play."""
+    """One authorised play of a profile (anonymous plays are only counted)."""
 
     title_id: str
-    profile: str | None
+    profile: str
     at: datetime
 
 
@@ -184,6 +184,7 @@ class PlayRecorder:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self.dropped_history = 0
+        self._day: tuple[float, str] = (0.0, "")
 
     @property
     def pending(self) -> int:
@@ -191,17 +192,28 @@ class PlayRecorder:
         with self._lock:
             return sum(n for (_, sk), n in self._counts.items() if sk == "STATS")
 
-    def record(self, play: Play) -> None:
-        """Count a play; written at the next flush (or now when synchronous)."""
+    def record(self, title_id: str, profile: str | None, at: float) -> None:
+        """Count a play at epoch `at`; written at the next flush (or now when synchronous)."""
+        day = self._day_key(at)
         with self._lock:
-            self._counts[(play.title_id, "STATS")] += 1
-            self._counts[(play.title_id, f"DAY#{utc_day(play.at)}")] += 1
-            if play.profile:
+            self._counts[(title_id, "STATS")] += 1
+            self._counts[(title_id, day)] += 1
+            if profile:
                 if len(self._history) == self._history.maxlen:
                     self.dropped_history += 1
-                self._history.append(play)
+                self._history.append(Play(title_id, profile, datetime.fromtimestamp(at, UTC)))
         if self._flush_seconds <= 0:
             self.flush()
+
+    def _day_key(self, at: float) -> str:
+        """DAY#yyyy-mm-dd of an epoch, memoised for the current UTC day (hot path)."""
+        start, key = self._day
+        if start <= at < start + 86_400:
+            return key
+        start = at - at % 86_400
+        key = f"DAY#{utc_day(datetime.fromtimestamp(start, UTC))}"
+        self._day = (start, key)
+        return key
 
     def flush(self) -> bool:
         """Write everything pending; on failure put it back and return False."""
@@ -230,7 +242,7 @@ class PlayRecorder:
         """Best effort: pair each new play with the profile's few previous titles."""
         for play in history:
             try:
-                seeds = self._table.recent_titles(play.profile or "", self.COPLAY_SEEDS + 1)
+                seeds = self._table.recent_titles(play.profile, self.COPLAY_SEEDS + 1)
                 for other in [t for t in seeds if t != play.title_id][: self.COPLAY_SEEDS]:
                     self._table.add(f"TITLE#{other}", f"COPLAY#{play.title_id}", 1)
                     self._table.add(f"TITLE#{play.title_id}", f"COPLAY#{other}", 1)

@@ -1,0 +1,362 @@
+"""API throughput against a bare WSGI app, both under app/gunicorn.conf.py, on loopback.
+
+Starts a moto server (seeded with a catalog, a signing key and the plays table),
+gunicorn serving `app.wsgi:app` and gunicorn serving `bench/bare_app.py`, then
+drives each target with keep-alive connections from a few client processes for a
+bounded time and request count. Prints req/s, p50 and p99 per target and, as the
+last line, the ratios to the bare app.
+
+    python bench/bench_api.py [--seconds 8] [--connections 8] [--clients 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from moto.server import ThreadedMotoServer
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "app" / "gunicorn.conf.py"
+REGION = "us-east-1"
+BUCKET = "edgeflix-media"
+SECRET_ID = "edgeflix/cloudfront-signing-key"
+TABLE = "edgeflix-plays"
+TITLES = 40
+MAX_PER_CONNECTION = 100_000
+
+
+def free_port() -> int:
+    """An unused TCP port on loopback."""
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def sample_catalog(count: int) -> dict:
+    """A catalog.json in the publisher's format with `count` synthetic titles."""
+    genres = ["Drama", "Comedy", "Documentary", "Action", "Animation"]
+    titles = []
+    for i in range(count):
+        title_id = f"t{i:02d}-bench-title"
+        titles.append(
+            {
+                "id": title_id,
+                "title": f"Bench Title {i}",
+                "synopsis": "A title made up for the benchmark.",
+                "genres": [genres[i % 5], genres[(i + 2) % 5]],
+                "tags": [f"tag{i % 7}"],
+                "year": 2000 + i % 25,
+                "duration": 600.0,
+                "popularity": round((i % 10) / 10, 2),
+                "poster": f"posters/{title_id}.jpg",
+                "master": f"video/{title_id}/master.m3u8",
+                "renditions": [
+                    {
+                        "name": f"{h}p",
+                        "width": w,
+                        "height": h,
+                        "bandwidth": b,
+                        "playlist": f"video/{title_id}/{h}p/index.m3u8",
+                    }
+                    for w, h, b in (
+                        (426, 240, 400_000),
+                        (854, 480, 1_200_000),
+                        (1280, 720, 2_800_000),
+                    )
+                ],
+            }
+        )
+    return {"version": 1, "titles": titles}
+
+
+def seed_moto(endpoint: str) -> None:
+    """Bucket + catalog, signing key secret, plays table."""
+    kwargs = {"region_name": REGION, "endpoint_url": endpoint}
+    s3 = boto3.client("s3", **kwargs)
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=json.dumps(sample_catalog(TITLES)))
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    boto3.client("secretsmanager", **kwargs).create_secret(Name=SECRET_ID, SecretString=pem)
+    boto3.client("dynamodb", **kwargs).create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def start_gunicorn(app_module: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """gunicorn with the project's config, logs to a file."""
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), app_module],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_ready(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    """Poll until `url` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode} before {url} was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} not ready within {timeout}s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM and wait (graceful), SIGKILL if it hangs."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing to load: a name, a port and the raw request bytes."""
+
+    name: str
+    port: int
+    request: bytes
+
+
+def raw_request(method: str, path: str) -> bytes:
+    """A keep-alive HTTP/1.1 request as bytes."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: bench-api"]
+    if method == "POST":
+        lines.append("Content-Length: 0")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def exchange(sock: socket.socket, request: bytes, buffer: bytearray) -> int:
+    """Send one request, read one Content-Length framed response; the status code."""
+    sock.sendall(request)
+    while True:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            break
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buffer += chunk
+    head = bytes(buffer[: end + 2]).lower()
+    marker = head.find(b"content-length:")
+    length = int(head[marker + 15 : head.find(b"\r\n", marker)]) if marker >= 0 else 0
+    total = end + 4 + length
+    while len(buffer) < total:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        buffer += chunk
+    status = int(head[9:12])
+    del buffer[:total]
+    return status
+
+
+def connection_loop(target: Target, seconds: float, max_requests: int, out: list) -> None:
+    """One keep-alive connection sending requests back to back."""
+    latencies: list[float] = []
+    errors = 0
+    buffer = bytearray()
+    with socket.create_connection(("127.0.0.1", target.port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        clock = time.perf_counter
+        deadline = clock() + seconds
+        while len(latencies) < max_requests:
+            start = clock()
+            if start >= deadline:
+                break
+            status = exchange(sock, target.request, buffer)
+            latencies.append(clock() - start)
+            if status != 200:
+                errors += 1
+    out.append((latencies, errors))
+
+
+def client_process(
+    target: Target, connections: int, seconds: float, max_requests: int, queue
+) -> None:
+    """A client process: `connections` threads, one keep-alive connection each."""
+    import threading
+
+    results: list = []
+    threads = [
+        threading.Thread(target=connection_loop, args=(target, seconds, max_requests, results))
+        for _ in range(connections)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.put(results)
+
+
+@dataclass
+class Tally:
+    """Latencies and errors gathered for one target over all its rounds."""
+
+    name: str
+    latencies: list[float]
+    errors: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        """Requests per second over the measured rounds."""
+        return len(self.latencies) / self.seconds
+
+    def percentile_ms(self, fraction: float) -> float:
+        """Latency percentile in milliseconds."""
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] * 1000
+
+
+def drive(target: Target, clients: int, connections: int, seconds: float, tally: Tally) -> None:
+    """One round: load a target from `clients` processes for `seconds` (or a request cap)."""
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [
+        context.Process(
+            target=client_process, args=(target, connections, seconds, MAX_PER_CONNECTION, queue)
+        )
+        for _ in range(clients)
+    ]
+    for process in processes:
+        process.start()
+    gathered = [queue.get(timeout=seconds + 60) for _ in processes]
+    for process in processes:
+        process.join()
+    for batch in gathered:
+        for latencies, errors in batch:
+            tally.latencies.extend(latencies)
+            tally.errors += errors
+    # Each connection stops at its own deadline; the round lasts `seconds` of load.
+    tally.seconds += seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures; the ratios are the last line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8.0, help="per target (max 60)")
+    parser.add_argument("--rounds", type=int, default=8, help="interleaved rounds per target")
+    parser.add_argument("--clients", type=int, default=2, help="client processes")
+    parser.add_argument("--connections", type=int, default=4, help="connections per client")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: conf)")
+    args = parser.parse_args(argv)
+    seconds = min(args.seconds, 60.0)
+    # moto accepts any credentials; never let the bench pick up real ones.
+    for name, value in (("AWS_ACCESS_KEY_ID", "bench"), ("AWS_SECRET_ACCESS_KEY", "bench")):
+        os.environ[name] = value
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    os.environ.pop("AWS_PROFILE", None)
+
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        stack.callback(moto.stop)
+        host, port = moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        seed_moto(endpoint)
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_REGION": REGION,
+            "EDGEFLIX_COOKIE_SECURE": "false",
+        }
+        if args.workers:
+            env["GUNICORN_WORKERS"] = str(args.workers)
+        api_port, bare_port = free_port(), free_port()
+        api = start_gunicorn("app.wsgi:app", api_port, env, Path(tmp) / "api.log")
+        stack.callback(stop, api)
+        bare = start_gunicorn("bench.bare_app:app", bare_port, env, Path(tmp) / "bare.log")
+        stack.callback(stop, bare)
+        wait_ready(f"http://127.0.0.1:{api_port}/readyz", api)
+        wait_ready(f"http://127.0.0.1:{bare_port}/", bare)
+
+        targets = [
+            Target("bare", bare_port, raw_request("GET", "/")),
+            Target("titles", api_port, raw_request("GET", "/api/v1/titles")),
+            Target(
+                "playback", api_port, raw_request("POST", "/api/v1/titles/t07-bench-title/playback")
+            ),
+        ]
+        print(
+            f"loopback, {os.cpu_count()} CPUs, {args.clients} client processes x "
+            f"{args.connections} keep-alive connections, {seconds:g}s per target"
+        )
+        tallies = {t.name: Tally(t.name, []) for t in targets}
+        for target in targets:  # warm-up: first requests fill caches and connection pools
+            drive(target, args.clients, args.connections, 0.5, Tally(target.name, []))
+        # Short interleaved rounds, so a change in background load hits every target alike.
+        for _ in range(args.rounds):
+            for target in targets:
+                drive(
+                    target,
+                    args.clients,
+                    args.connections,
+                    seconds / args.rounds,
+                    tallies[target.name],
+                )
+        for tally in tallies.values():
+            print(
+                f"{tally.name:9s} {tally.rps:9.0f} req/s  p50 {tally.percentile_ms(0.5):6.2f} ms  "
+                f"p99 {tally.percentile_ms(0.99):6.2f} ms  "
+                f"({len(tally.latencies)} requests, {tally.errors} non-200)"
+            )
+        results = tallies
+        bare_rps = results["bare"].rps
+        failed = sum(r.errors for r in results.values())
+        print(
+            f"ratios to bare: playback {results['playback'].rps / bare_rps:.2f} (goal 0.60), "
+            f"titles {results['titles'].rps / bare_rps:.2f} (goal 0.80)"
+        )
+        return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
