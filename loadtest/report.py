@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -98,35 +97,22 @@ def evaluate(stream: dict, gates: Gates) -> list[GateResult]:
     return results
 
 
-def locust_totals(stats_csv: Path) -> dict | None:
-    """HTTP totals from Locust's <prefix>_stats.csv, leaving out the viewer metric rows."""
-    try:
-        with stats_csv.open(newline="") as f:
-            rows = list(csv.DictReader(f))
-    except FileNotFoundError:
+def locust_totals(entries: list[dict] | None) -> dict | None:
+    """Locust's HTTP request totals, leaving out the viewer metric rows."""
+    if entries is None:
         return None
-    http = [r for r in rows if r.get("Name") != "Aggregated" and r.get("Type") != "VIEWER"]
+    http = [e for e in entries if e.get("type") != "VIEWER"]
     return {
-        "requests": sum(int(r["Request Count"]) for r in http),
-        "failures": sum(int(r["Failure Count"]) for r in http),
-        "requests_per_s": round(sum(float(r["Requests/s"]) for r in http), 2),
+        "requests": sum(e["requests"] for e in http),
+        "failures": sum(e["failures"] for e in http),
+        "requests_per_s": round(sum(e.get("rps") or 0 for e in http), 2),
         "by_name": {
-            f"{r['Type']} {r['Name']}": {
-                "requests": int(r["Request Count"]),
-                "failures": int(r["Failure Count"]),
-                "p50_ms": _num(r.get("50%")),
-                "p95_ms": _num(r.get("95%")),
+            f"{e['type']} {e['name']}": {
+                k: e.get(k) for k in ("requests", "failures", "p50_ms", "p95_ms")
             }
-            for r in http
+            for e in sorted(http, key=lambda e: e["name"])
         },
     }
-
-
-def _num(value: str | None) -> float | None:
-    try:
-        return float(value) if value not in (None, "", "N/A") else None
-    except ValueError:
-        return None
 
 
 def build_summary(stream: dict, gates: Gates, run: dict, locust: dict | None) -> dict:

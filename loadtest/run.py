@@ -122,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     stream = json.loads(metrics_file.read_text())
+    entries = stream.pop("locust_entries", None)
     run = {
         "url": target.cdn_url,
         "users": args.users,
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         "locust_exit_code": proc.returncode,
         "command": command,
     }
-    summary = build_summary(stream, gates, run, locust_totals(out / "locust_stats.csv"))
+    summary = build_summary(stream, gates, run, locust_totals(entries))
     write_summary(summary, out / "summary.json")
     print(render_summary(summary))
     print(f"summary: {out / 'summary.json'}  report: {out / 'report.html'}")

@@ -77,17 +77,17 @@ def test_summary_records_the_verdict_and_prints_it():
     assert render_summary(build_summary(failing, Gates(), {}, None)).endswith("RESULT: FAIL")
 
 
-def test_locust_totals_leave_out_the_viewer_metric_rows(tmp_path):
-    csv = tmp_path / "locust_stats.csv"
-    header = "Type,Name,Request Count,Failure Count,Requests/s,50%,95%\n"
-    csv.write_text(
-        header
-        + "GET,/video/[id]/[rendition]/[segment],100,1,10.0,5,9\n"
-        + "POST,/api/v1/titles/[id]/playback,10,0,1.0,3,4\n"
-        + "VIEWER,startup,10,0,1.0,50,90\n"
-        + ",Aggregated,120,1,12.0,5,50\n"
-    )
-    totals = locust_totals(csv)
+def test_locust_totals_leave_out_the_viewer_metric_rows():
+    entries = [
+        {"type": "GET", "name": "/video/[id]/[rendition]/[segment]", "requests": 100,
+         "failures": 1, "rps": 10.0, "p50_ms": 5, "p95_ms": 9},
+        {"type": "POST", "name": "/api/v1/titles/[id]/playback", "requests": 10,
+         "failures": 0, "rps": 1.0, "p50_ms": 3, "p95_ms": 4},
+        {"type": "VIEWER", "name": "startup", "requests": 10, "failures": 0, "rps": 1.0,
+         "p50_ms": 50, "p95_ms": 90},
+    ]  # fmt: skip
+    totals = locust_totals(entries)
     assert totals["requests"] == 110 and totals["failures"] == 1
+    assert totals["requests_per_s"] == 11.0
     assert "VIEWER startup" not in totals["by_name"]
-    assert locust_totals(tmp_path / "missing.csv") is None
+    assert locust_totals(None) is None

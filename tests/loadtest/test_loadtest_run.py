@@ -1,0 +1,88 @@
+"""The real locustfile, headless, against the real API on loopback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO_ROOT
+
+
+def run_loadtest(url: str, out, *extra: str, timeout: float = 90) -> tuple[int, dict, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "loadtest", "--url", url, "--out", str(out), *extra],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    summary_file = out / "summary.json"
+    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    return proc.returncode, summary, proc.stdout + proc.stderr
+
+
+def test_viewers_browse_play_and_watch_without_errors_or_stalls(api_stack, tmp_path):
+    """API through gunicorn, video straight from S3: every step of the viewer model runs."""
+    code, summary, output = run_loadtest(
+        api_stack.api_url,
+        tmp_path,
+        "--users",
+        "4",
+        "--spawn-rate",
+        "4",
+        "--duration",
+        "12s",
+        "--speedup",
+        "8",
+        "--max-segments",
+        "6",
+        "--warmup",
+        "2",
+        # No edge in this stack, so there is no X-Cache to gate on.
+        "--gates",
+        "segment_hit_ratio=off",
+        "stalls=0",
+    )
+    assert code == 0, output
+    viewers = summary["viewers"]
+    kinds = viewers["requests"]["by_kind"]
+    assert kinds["api"] > 0 and kinds["playlist"] > 0 and kinds["segment"] > 0
+    assert viewers["requests"]["failed"] == 0, viewers["errors"]
+    assert viewers["plays"]["started"] >= 4
+    assert viewers["plays"]["completed"] >= 4
+    assert viewers["startup_ms"]["count"] >= 4
+    assert 0 < viewers["startup_ms"]["p95"] <= 500
+    assert viewers["stalls"]["count"] == 0
+    assert viewers["segment_download_over_duration"]["max"] < 0.5
+    assert viewers["cache"]["overall"]["segment"]["unknown"] == kinds["segment"]
+    assert {g["name"] for g in summary["gates"]} == {"error_ratio", "p95_startup_ms", "stalls"}
+    assert summary["passed"] is True
+    assert (tmp_path / "report.html").stat().st_size > 0
+    assert (tmp_path / "locust_stats.csv").exists()
+    assert summary["locust"]["requests"] == viewers["requests"]["total"]
+    assert "RESULT: PASS" in output
+
+
+def test_a_failing_gate_makes_the_run_fail(api_stack, tmp_path):
+    code, summary, output = run_loadtest(
+        api_stack.api_url,
+        tmp_path,
+        "--users",
+        "2",
+        "--spawn-rate",
+        "2",
+        "--duration",
+        "4s",
+        "--speedup",
+        "8",
+        "--max-segments",
+        "2",
+        "--gates",
+        "p95_startup_ms=0.001",
+    )
+    assert code == 1, output
+    failed = {g["name"] for g in summary["gates"] if not g["passed"]}
+    # The edge-less stack has no X-Cache: the hit-ratio gate fails for lack of data too.
+    assert failed == {"p95_startup_ms", "segment_hit_ratio"}
+    assert "RESULT: FAIL" in output
