@@ -1,0 +1,112 @@
+"""`python -m twin up|down|status`: the local twin from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from twin import processes
+from twin.install import install_player, install_system_packages
+from twin.topology import DEFAULT_RUN_DIR, Twin, TwinPorts, TwinState, load_stack
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _running(state: TwinState) -> dict[str, bool]:
+    return {name: processes.alive(pid) for name, pid in state.pids.items()}
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir)
+    state = TwinState.load(run_dir)
+    if state is not None and any(_running(state).values()):
+        _say(f"the twin is already running: {state.cdn_url}  (`python -m twin down` stops it)")
+        return 0
+    if state is not None:
+        Twin(stack=state.stack, run_dir=run_dir,
+             ports=TwinPorts(**{k: v for k, v in _ports(state).items()})).down()
+    if not args.no_install:
+        install_system_packages(_say)
+        install_player(_say)
+    stack = load_stack(args.stack)
+    ports = TwinPorts.defaults(stack.min_size)
+    if args.port:
+        ports = TwinPorts(edge=args.port, alb=ports.alb, cache=ports.cache,
+                          cache_admin=ports.cache_admin, moto=ports.moto, api=ports.api)
+    _say(f"edgeflix twin of stack {args.stack!r}: {stack.min_size} API instance(s), "
+         f"run dir {run_dir}")
+    twin = Twin(stack=args.stack, run_dir=run_dir, ports=ports, titles=args.titles,
+                warm_top=args.warm, progress=_say)
+    try:
+        state = twin.up()
+    except processes.StartupFailed as exc:
+        _say(f"twin failed to start: {exc}")
+        return 1
+    _say(f"up in {state.startup_seconds:.1f} s; {len(state.titles)} titles published")
+    _say(f"  player    {state.cdn_url}/")
+    _say(f"  API       {state.cdn_url}/api/v1/titles")
+    _say(f"  ALB twin  {state.alb_url} (403 without the secret origin header)")
+    _say(f"  state     {run_dir / 'state.json'}; stop with `python -m twin down`")
+    return 0
+
+
+def _ports(state: TwinState) -> dict:
+    p = dict(state.ports)
+    api = tuple(p.pop(k) for k in sorted([k for k in p if k.startswith("api-")],
+                                         key=lambda k: int(k.split("-")[1])))
+    return {**p, "api": api}
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir)
+    state = TwinState.load(run_dir)
+    if state is None:
+        _say("the twin is not running")
+        return 0
+    t0 = time.monotonic()
+    twin = Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts(**_ports(state)))
+    stopped = twin.down()
+    _say(f"stopped {', '.join(stopped) or 'nothing (already gone)'} "
+         f"in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    state = TwinState.load(Path(args.run_dir))
+    if state is None:
+        _say("the twin is not running")
+        return 3
+    running = _running(state)
+    if args.json:
+        print(json.dumps({"cdn_url": state.cdn_url, "running": running}, indent=2))
+    else:
+        _say(f"twin of stack {state.stack!r} at {state.cdn_url}")
+        for name, up in running.items():
+            _say(f"  {name:<8} pid {state.pids[name]:<8} {'running' if up else 'GONE'}")
+    return 0 if running and all(running.values()) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m twin", description=__doc__)
+    parser.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR))
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="install what is missing, start the twin, publish, print URL")
+    up.add_argument("--stack", default="dev")
+    up.add_argument("--titles", type=int, default=12)
+    up.add_argument("--warm", type=int, default=3, help="titles to warm at the edge")
+    up.add_argument("--port", type=int, default=0, help="viewer port (default 8080)")
+    up.add_argument("--no-install", action="store_true", help="never apt-get or npm")
+    sub.add_parser("down", help="stop everything `up` started")
+    status = sub.add_parser("status", help="which twin processes run")
+    status.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

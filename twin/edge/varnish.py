@@ -1,0 +1,286 @@
+"""The caching half of the twin's CloudFront, rendered as VCL from edge-config.
+
+Varnish applies each behaviour's cache policy: the cache key (path, query
+strings, headers, cookies; never the signed cookies), CloudFront's TTL rules
+(default TTL without a header, s-maxage > max-age > Expires clamped to
+[min, max], no-store/no-cache/private honoured only when min TTL is 0), and
+`X-Cache`/`Age`. It reaches the media origin path-style on the S3 stand-in and
+the API origin through the ALB stand-in with the secret origin header.
+Invalidations are bans on the stored path (`ban_expression`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.edge_config import CachePolicy, EdgeConfig
+
+SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
+# Varnish keeps an uncacheable verdict this long so requests are not queued
+# behind one another (hit-for-miss); the next cacheable answer replaces it.
+HIT_FOR_MISS = "1s"
+
+
+@dataclass(frozen=True)
+class MediaOrigin:
+    """The S3 stand-in, addressed path-style: /<bucket>/<key>."""
+
+    port: int
+    bucket: str
+
+
+@dataclass(frozen=True)
+class ApiOrigin:
+    """The ALB stand-in; `secret_file` holds the X-Origin-Verify value."""
+
+    port: int
+    secret_file: Path
+
+
+@dataclass(frozen=True)
+class VarnishEdge:
+    port: int
+    admin_port: int
+    directory: Path
+    media: MediaOrigin
+    api: ApiOrigin
+
+    @property
+    def vcl(self) -> Path:
+        return self.directory / "edge.vcl"
+
+
+def _vcl_string(value: str) -> str:
+    if '"' in value or "\n" in value:
+        return '{"' + value + '"}'
+    return f'"{value}"'
+
+
+def _sub_name(kind: str, key: str) -> str:
+    return f"edge_{kind}_{key.replace('-', '_')}"
+
+
+def _key_sub(key: str, policy: CachePolicy) -> str:
+    """vcl_hash body for one cache policy: CloudFront's cache key, nothing more."""
+    k = policy.effective().key if policy.managed else policy.key
+    lines = ["hash_data(req.http.host);"]
+    if k.query_strings == "all":
+        lines.append("hash_data(req.url);")
+    else:
+        lines.append('hash_data(regsub(req.url, "\\?.*$", ""));')
+        if isinstance(k.query_strings, list):
+            for name in k.query_strings:
+                n = re.escape(name)
+                lines.append(
+                    f'if (req.url ~ "[?&]{n}=") {{ '
+                    f'hash_data(regsub(req.url, "^.*[?&]{n}=([^&]*).*$", "\\1")); }}'
+                )
+    for header in k.headers:
+        lines.append(f"hash_data(req.http.{header});")
+    if k.cookies == "all":
+        lines.append(f'hash_data(regsuball(req.http.Cookie, "{SIGNED_COOKIE_RE}", ""));')
+    elif isinstance(k.cookies, list):
+        for name in k.cookies:
+            if name.startswith("CloudFront-"):
+                continue  # signed cookies never belong in the key
+            n = re.escape(name)
+            lines.append(
+                f'if (req.http.Cookie ~ "(^|;\\s*){n}=") {{ '
+                f'hash_data(regsub(req.http.Cookie, "^(.*;\\s*)?{n}=([^;]*).*$", "\\2")); }}'
+            )
+    body = "".join(f"    {line}\n" for line in lines)
+    return f"sub {_sub_name('key', key)} {{\n{body}}}\n"
+
+
+def _ttl_sub(key: str, policy: CachePolicy) -> str:
+    """vcl_backend_response body for one cache policy: CloudFront's TTL rules."""
+    p = policy.effective()
+    if p.min_ttl == 0:
+        refuse = (
+            f"        set beresp.uncacheable = true;\n        set beresp.ttl = {HIT_FOR_MISS};\n"
+            "        return (deliver);\n"
+        )
+    else:
+        refuse = f"        set beresp.ttl = {p.min_ttl}s;\n"
+    return f"""sub {_sub_name('ttl', key)} {{
+    # min {p.min_ttl}s, default {p.default_ttl}s, max {p.max_ttl}s
+    if (beresp.http.Cache-Control ~ "(?i)(^|[,\\s])(no-store|no-cache|private)([,\\s=]|$)") {{
+{refuse}    }} elsif (beresp.http.Cache-Control ~ "(?i)(s-maxage|max-age)\\s*=\\s*[0-9]"
+               || beresp.http.Expires) {{
+        # Varnish has already read s-maxage, else max-age, else Expires: clamp it.
+        if (beresp.ttl < {p.min_ttl}s) {{ set beresp.ttl = {p.min_ttl}s; }}
+        if (beresp.ttl > {p.max_ttl}s) {{ set beresp.ttl = {p.max_ttl}s; }}
+    }} else {{
+        set beresp.ttl = {p.default_ttl}s;
+    }}
+    if (beresp.ttl <= 0s) {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = {HIT_FOR_MISS};
+        return (deliver);
+    }}
+}}
+"""
+
+
+def _origin_request(edge: EdgeConfig, index: int, twin: VarnishEdge) -> str:
+    """vcl_backend_fetch body for one behaviour: its origin and forwarded headers."""
+    b = edge.behaviors[index]
+    origin = edge.origins[b.origin]
+    orp = edge.origin_request_policies.get(b.origin_request_policy or "")
+    forwards = orp.forwarded_headers if orp else ()
+    lines = []
+    if origin.kind == "s3":
+        lines += [
+            "set bereq.backend = media;",
+            f'set bereq.url = "/{twin.media.bucket}" + regsub(bereq.url, "\\?.*$", "");',
+            f'set bereq.http.Host = "127.0.0.1:{twin.media.port}";',
+        ]
+    else:
+        lines += [
+            "set bereq.backend = api;",
+            f'set bereq.http.X-Origin-Verify = std.fileread("{twin.api.secret_file}");',
+            f'set bereq.http.Host = "127.0.0.1:{twin.api.port}";',
+        ]
+    if "*" not in forwards:
+        # Only what the origin-request policy names (and the cache key) reaches the origin.
+        lines += ["unset bereq.http.Cookie;", "unset bereq.http.Authorization;"]
+    body = "".join(f"        {line}\n" for line in lines)
+    return f'    if (bereq.http.X-Edge-Behavior == "{index}") {{\n{body}    }}'
+
+
+def render_vcl(edge: EdgeConfig, twin: VarnishEdge) -> str:
+    """The edge's VCL, from the loaded edge-config model."""
+    api_origin = next((o for o in edge.origins.values() if o.kind == "alb"), None)
+    read_timeout = api_origin.read_timeout if api_origin else 30
+    used_policies = sorted({b.cache_policy for b in edge.behaviors})
+    subs = "".join(
+        _key_sub(k, edge.cache_policies[k]) + _ttl_sub(k, edge.cache_policies[k])
+        for k in used_policies
+    )
+    n = len(edge.behaviors)
+    cached_methods = {
+        i: "|".join(m for m in b.cached_methods if m != "OPTIONS")
+        for i, b in enumerate(edge.behaviors)
+    }
+    recv = "\n".join(
+        f'    {"if" if i == 0 else "} elsif"} (req.http.X-Edge-Behavior == "{i}") {{\n'
+        f'        if (req.method !~ "^({cached_methods[i]})$") {{ return (pass); }}'
+        for i in range(n)
+    )
+    hash_calls = "\n".join(
+        f'    {"if" if i == 0 else "} elsif"} (req.http.X-Edge-Behavior == "{i}") {{\n'
+        f"        call {_sub_name('key', b.cache_policy)};"
+        for i, b in enumerate(edge.behaviors)
+    )
+    fetch = " else\n".join(_origin_request(edge, i, twin) for i in range(n))
+    ttl_calls = "\n".join(
+        f'    {"if" if i == 0 else "} elsif"} (bereq.http.X-Edge-Behavior == "{i}") {{\n'
+        f"        call {_sub_name('ttl', b.cache_policy)};"
+        for i, b in enumerate(edge.behaviors)
+    )
+    return f"""vcl 4.1;
+# Rendered by twin/edge/varnish.py from edge-config; do not edit.
+import std;
+
+backend media {{
+    .host = "127.0.0.1";
+    .port = "{twin.media.port}";
+    .connect_timeout = 1s;
+    .first_byte_timeout = 10s;
+    .between_bytes_timeout = 10s;
+}}
+
+backend api {{
+    .host = "127.0.0.1";
+    .port = "{twin.api.port}";
+    .connect_timeout = 1s;
+    .first_byte_timeout = {read_timeout}s;
+    .between_bytes_timeout = {read_timeout}s;
+}}
+
+{subs}
+sub vcl_recv {{
+    # Only the viewer edge (nginx) talks to this cache; it names the behaviour.
+{recv}
+    }} else {{
+        return (synth(400, "No edge behaviour"));
+    }}
+    return (hash);
+}}
+
+sub vcl_hash {{
+{hash_calls}
+    }}
+    return (lookup);
+}}
+
+sub vcl_backend_fetch {{
+    set bereq.http.X-Edge-Path = regsub(bereq.url, "\\?.*$", "");
+{fetch}
+    return (fetch);
+}}
+
+sub vcl_backend_response {{
+    set beresp.http.X-Edge-Path = bereq.http.X-Edge-Path;
+    if (beresp.http.Cache-Control !~ "stale-while-revalidate") {{
+        set beresp.grace = 0s;
+    }}
+    if (beresp.status >= 400) {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = {HIT_FOR_MISS};
+        return (deliver);
+    }}
+{ttl_calls}
+    }}
+    return (deliver);
+}}
+
+sub vcl_backend_error {{
+    set beresp.http.X-Cache = "Error from cloudfront";
+    set beresp.http.Content-Type = "text/plain";
+    synthetic("origin unreachable" + {_vcl_string(chr(10))});
+    return (deliver);
+}}
+
+sub vcl_deliver {{
+    if (resp.status >= 400) {{
+        set resp.http.X-Cache = "Error from cloudfront";
+    }} elsif (obj.uncacheable || obj.hits == 0) {{
+        set resp.http.X-Cache = "Miss from cloudfront";
+    }} else {{
+        set resp.http.X-Cache = "Hit from cloudfront";
+    }}
+    set resp.http.Via = "1.1 edgeflix-twin (CloudFront)";
+    unset resp.http.X-Edge-Path;
+    unset resp.http.X-Varnish;
+    return (deliver);
+}}
+
+sub vcl_synth {{
+    set resp.http.X-Cache = "Error from cloudfront";
+    return (deliver);
+}}
+"""
+
+
+def ban_expression(path: str) -> str:
+    """A Varnish ban for one CloudFront invalidation path ('*' is a wildcard).
+
+    Literal characters go in brackets, so the CLI needs no backslash escapes.
+    """
+    if not path.startswith("/") or any(c in path for c in '\\^]"\n '):
+        raise ValueError(f"invalidation path {path!r}: must start with '/' and be plain")
+    regex = "".join(
+        ".*" if c == "*" else c if c.isalnum() or c in "/-_~%" else f"[{c}]" for c in path
+    )
+    return f'obj.http.X-Edge-Path ~ "^{regex}$"'
+
+
+def write_varnish_edge(edge: EdgeConfig, twin: VarnishEdge) -> Path:
+    """Render the VCL into the cache's directory."""
+    twin.directory.mkdir(parents=True, exist_ok=True)
+    twin.vcl.write_text(render_vcl(edge, twin))
+    return twin.vcl
+

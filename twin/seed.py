@@ -1,0 +1,145 @@
+"""What the twin puts into the AWS stand-in before anything reads it.
+
+The same setup the real stack performs: an RSA 2048 signing key whose PEM is
+the Secrets Manager secret and whose public half the edge trusts under a key
+pair id, the plays table (pk/sk, on demand) and the private media bucket.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+REGION = "us-east-1"
+TWIN_DISTRIBUTION_ARN = "arn:aws:cloudfront::123456789012:distribution/ETWIN0000000"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A CloudFront public key id with its private PEM (0600 on disk)."""
+
+    key_pair_id: str
+    private_pem: str
+
+    @property
+    def public_spki_b64(self) -> str:
+        """The public key as base64 DER SubjectPublicKeyInfo (what njs imports)."""
+        key = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
+        der = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return base64.b64encode(der).decode()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, without a window where others could."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+
+
+def signing_key(path: Path) -> SigningKey:
+    """The twin's signing key: reused from `path` if present, else generated there."""
+    if path.exists():
+        kid, _, pem = path.read_text().partition("\n")
+        return SigningKey(kid, pem)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    alphabet = string.ascii_uppercase + string.digits
+    kid = "K" + "".join(secrets.choice(alphabet) for _ in range(13))
+    write_private(path, f"{kid}\n{pem}")
+    return SigningKey(kid, pem)
+
+
+def origin_secret(path: Path) -> str:
+    """The X-Origin-Verify value for this run: random, 0600, never printed."""
+    if not path.exists():
+        write_private(path, secrets.token_urlsafe(32))
+    return path.read_text()
+
+
+def aws_environment(endpoint_url: str) -> dict[str, str]:
+    """Environment for any AWS client that must talk to the twin's moto server."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_REGION": REGION,
+        "AWS_DEFAULT_REGION": REGION,
+        **DUMMY_CREDENTIALS,
+    }
+
+
+def client(service: str, endpoint_url: str):  # noqa: ANN201 - boto3 clients are untyped
+    return boto3.client(
+        service,
+        endpoint_url=endpoint_url,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        config=Config(retries={"max_attempts": 2}, connect_timeout=2, read_timeout=30),
+    )
+
+
+def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
+             key: SigningKey) -> None:
+    """Bucket, secret and table, idempotently (a restarted moto starts empty)."""
+    s3 = client("s3", endpoint_url)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        s3.create_bucket(Bucket=bucket)
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True, "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
+        },
+    )
+    # The OAC-shaped policy of the real stack: only the distribution reads objects.
+    # (moto grants it to the edge's unsigned GETs, which stand in for OAC's sigv4 ones.)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "AllowCloudFrontServicePrincipalReadOnly",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Condition": {"StringEquals": {"AWS:SourceArn": TWIN_DISTRIBUTION_ARN}},
+        }],
+    }))
+    sm = client("secretsmanager", endpoint_url)
+    try:
+        sm.put_secret_value(SecretId=secret_id, SecretString=key.private_pem)
+    except sm.exceptions.ResourceNotFoundException:
+        sm.create_secret(Name=secret_id, SecretString=key.private_pem,
+                         Description="CloudFront signing key (local twin)")
+    ddb = client("dynamodb", endpoint_url)
+    if table not in ddb.list_tables()["TableNames"]:
+        ddb.create_table(
+            TableName=table,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                       {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                  {"AttributeName": "sk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )

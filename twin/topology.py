@@ -1,0 +1,419 @@
+"""The local twin: every AWS part of the stack as a real process on loopback.
+
+    viewer ─▶ nginx (CloudFront: behaviours, function, signed cookies, headers)
+               └─▶ Varnish (CloudFront's cache: keys, TTLs, X-Cache, Age)
+                    ├─▶ moto server, path-style /<bucket>/<key>  (S3 media origin)
+                    └─▶ HAProxy + X-Origin-Verify  (ALB) ─▶ N × gunicorn (the ASG)
+    moto server also stands in for Secrets Manager and DynamoDB.
+
+Everything comes from the stack file (N = minSize, health path, cookie TTL)
+and edge-config. `Twin.up()` starts it, `Twin.down()` stops what `state.json`
+says it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import requests
+
+from infra.config import StackConfig, load_stack_file
+from infra.edge_config import EdgeConfig, load_edge_config
+from twin import processes
+from twin.alb import AlbTwin, write_alb
+from twin.edge.nginx import NginxEdge, write_nginx_edge
+from twin.edge.varnish import (
+    ApiOrigin,
+    MediaOrigin,
+    VarnishEdge,
+    ban_expression,
+    write_varnish_edge,
+)
+from twin.seed import aws_environment, client, origin_secret, seed_aws, signing_key
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
+PLAYER_DIR = REPO_ROOT / "player"
+STATE_FILE = "state.json"
+STARTUP_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class TwinPorts:
+    """Loopback ports of every twin process; `api` has one port per instance."""
+
+    edge: int = 8080
+    alb: int = 8081
+    cache: int = 8082
+    cache_admin: int = 8083
+    moto: int = 8084
+    api: tuple[int, ...] = ()
+
+    @classmethod
+    def defaults(cls, instances: int) -> TwinPorts:
+        return cls(api=tuple(8101 + i for i in range(instances)))
+
+    @classmethod
+    def free(cls, instances: int) -> TwinPorts:
+        """Ports free right now (tests, so they never clash with a running demo)."""
+        picked: set[int] = set()
+        while len(picked) < 5 + instances:
+            picked.add(processes.free_port())
+        p = sorted(picked)
+        return cls(edge=p[0], alb=p[1], cache=p[2], cache_admin=p[3], moto=p[4],
+                   api=tuple(p[5:]))
+
+    def all(self) -> dict[str, int]:
+        ports = {"edge": self.edge, "alb": self.alb, "cache": self.cache,
+                 "cache_admin": self.cache_admin, "moto": self.moto}
+        ports.update({f"api-{i}": p for i, p in enumerate(self.api, start=1)})
+        return ports
+
+
+@dataclass
+class TwinState:
+    """What `state.json` records; the load test and `verify` read it too."""
+
+    cdn_url: str
+    alb_url: str
+    moto_url: str
+    bucket: str
+    table: str
+    secret_id: str
+    key_pair_id: str
+    catalog_key: str
+    stack: str
+    run_dir: str
+    ports: dict[str, int]
+    pids: dict[str, int] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+    started_at: float = 0.0
+    startup_seconds: float = 0.0
+
+    def save(self, run_dir: Path) -> None:
+        path = run_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> TwinState | None:
+        path = run_dir / STATE_FILE
+        if not path.exists():
+            return None
+        return cls(**json.loads(path.read_text()))
+
+
+def load_stack(stack: str) -> StackConfig:
+    return load_stack_file(REPO_ROOT / f"Pulumi.{stack}.yaml")
+
+
+def player_files() -> dict[str, Path]:
+    """The player page's bucket keys (hls.js comes from `npm ci` in player/)."""
+    hls = PLAYER_DIR / "node_modules" / "hls.js" / "dist" / "hls.min.js"
+    if not hls.is_file():
+        raise FileNotFoundError(f"{hls} is missing: run `npm ci` in {PLAYER_DIR}")
+    return {
+        "index.html": PLAYER_DIR / "index.html",
+        "player/app.js": PLAYER_DIR / "app.js",
+        "player/hls.min.js": hls,
+    }
+
+
+class Twin:
+    """Start, inspect and stop the loopback twin of one stack."""
+
+    def __init__(self, *, stack: str = "dev", run_dir: Path = DEFAULT_RUN_DIR,
+                 ports: TwinPorts | None = None, titles: int = 12,
+                 seconds: int | None = None, warm_top: int = 3,
+                 progress: Callable[[str], None] | None = None,
+                 edge_config: EdgeConfig | None = None) -> None:
+        self.stack_name = stack
+        self.stack = load_stack(stack)
+        self.edge = edge_config or load_edge_config()
+        self.run_dir = Path(run_dir)
+        self.ports = ports or TwinPorts.defaults(self.stack.min_size)
+        if len(self.ports.api) != self.stack.min_size:
+            raise ValueError(f"{len(self.ports.api)} API ports for minSize "
+                             f"{self.stack.min_size}")
+        self.titles = titles
+        self.seconds = seconds
+        self.warm_top = warm_top
+        self.say = progress or (lambda _line: None)
+        self._procs: dict[str, subprocess.Popen] = {}
+        self.state = TwinState(
+            cdn_url=f"http://127.0.0.1:{self.ports.edge}",
+            alb_url=f"http://127.0.0.1:{self.ports.alb}",
+            moto_url=f"http://127.0.0.1:{self.ports.moto}",
+            bucket=self.stack.name("media"),
+            table=self.stack.name("plays"),
+            secret_id=f"edgeflix/{self.stack.environment}/cloudfront-signing-key",
+            key_pair_id="",
+            catalog_key="catalog.json",
+            stack=stack,
+            run_dir=str(self.run_dir),
+            ports=self.ports.all(),
+        )
+
+    # ---- paths ---------------------------------------------------------------
+
+    @property
+    def secret_file(self) -> Path:
+        return self.run_dir / "origin-verify.secret"
+
+    @property
+    def key_file(self) -> Path:
+        return self.run_dir / "signing-key.pem"
+
+    @property
+    def logs(self) -> Path:
+        return self.run_dir / "logs"
+
+    # ---- lifecycle -----------------------------------------------------------
+
+    def up(self) -> TwinState:
+        """Start every part, publish the sample library and the player, wait for health."""
+        started = time.monotonic()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._check_ports_free()
+        self.state.started_at = time.time()
+        key = signing_key(self.key_file)
+        origin_secret(self.secret_file)
+        self.state.key_pair_id = key.key_pair_id
+        n = self.stack.min_size
+        steps: list[tuple[str, Callable[[], None]]] = [
+            (f"moto server (S3, Secrets Manager, DynamoDB) on :{self.ports.moto}",
+             self.start_origin),
+            (f"{n} gunicorn API instance(s) on "
+             + ", ".join(f":{p}" for p in self.ports.api), self._start_fleet),
+            (f"HAProxy as the ALB on :{self.ports.alb}, health {self.stack.health_check_path}",
+             self._start_alb),
+            (f"Varnish as CloudFront's cache on :{self.ports.cache}", self._start_cache),
+            (f"nginx + njs as the CloudFront edge on :{self.ports.edge}", self._start_edge),
+            (f"publish {self.titles} title(s) + the player page", self._publish),
+            ("API ready, playback through the edge", self._wait_ready),
+            (f"warm the edge with the top {self.warm_top} title(s)", self._warm),
+        ]
+        try:
+            for i, (what, step) in enumerate(steps, start=1):
+                t0 = time.monotonic()
+                self.say(f"[{i}/{len(steps)}] {what} ...")
+                step()
+                self.say(f"      ok in {time.monotonic() - t0:.1f} s")
+        except BaseException:
+            self.state.save(self.run_dir)
+            self.down()
+            raise
+        self.state.startup_seconds = round(time.monotonic() - started, 1)
+        self.state.save(self.run_dir)
+        return self.state
+
+    def down(self) -> list[str]:
+        """Stop every process this run started (newest first); safe to repeat."""
+        recorded = TwinState.load(self.run_dir) or self.state
+        stopped = []
+        for name in reversed(list(recorded.pids)):
+            pid = recorded.pids[name]
+            if processes.stop(pid, recorded.markers.get(name, "")):
+                stopped.append(name)
+        for proc in self._procs.values():
+            if proc.poll() is None:
+                proc.wait(timeout=10)
+        (self.run_dir / STATE_FILE).unlink(missing_ok=True)
+        return stopped
+
+    # ---- the parts -----------------------------------------------------------
+
+    def _check_ports_free(self) -> None:
+        busy = [f"{name} :{port}" for name, port in self.ports.all().items()
+                if not processes.port_is_free(port)]
+        if busy:
+            raise processes.StartupFailed(
+                "ports in use: " + ", ".join(busy)
+                + " (is a twin already running? `python -m twin down`)")
+
+    def _spawn(self, name: str, argv: list[str], marker: str,
+               env: dict[str, str] | None = None) -> subprocess.Popen:
+        proc = processes.spawn(name, argv, self.logs, env=env, cwd=REPO_ROOT)
+        self._procs[name] = proc
+        self.state.pids[name] = proc.pid
+        self.state.markers[name] = marker
+        self.state.save(self.run_dir)
+        return proc
+
+    def _wait(self, name: str, ready: Callable[[], bool], what: str) -> None:
+        processes.wait_until(ready, what, STARTUP_TIMEOUT, self._procs.get(name),
+                             self.logs / f"{name}.log")
+
+    def start_origin(self) -> None:
+        """Start the moto server and seed it (again, after `stop_origin`)."""
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                "-p", str(self.ports.moto)]
+        self._spawn("moto", argv, "moto.server")
+        self._wait("moto", processes.http_ok(f"{self.state.moto_url}/moto-api/data.json"),
+                   "moto server")
+        seed_aws(self.state.moto_url, bucket=self.state.bucket, table=self.state.table,
+                 secret_id=self.state.secret_id, key=signing_key(self.key_file))
+        if self.state.titles:  # a restart: the stand-in forgot its objects
+            self._publish()
+
+    def stop_origin(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the moto server (the origin outage of the chaos tests)."""
+        processes.stop(self.state.pids["moto"], "moto.server", sig=sig)
+        self.state.pids.pop("moto")
+        self.state.save(self.run_dir)
+
+    def _api_env(self, port: int) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EDGEFLIX_"))}
+        env.update(aws_environment(self.state.moto_url))
+        env.update({
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": os.environ.get("TWIN_GUNICORN_WORKERS", "2"),
+            "EDGEFLIX_BUCKET": self.state.bucket,
+            "EDGEFLIX_CATALOG_KEY": self.state.catalog_key,
+            "EDGEFLIX_SIGNING_SECRET_ID": self.state.secret_id,
+            "EDGEFLIX_TABLE": self.state.table,
+            "EDGEFLIX_KEY_PAIR_ID": self.state.key_pair_id,
+            "EDGEFLIX_CDN_URL": self.state.cdn_url,
+            "EDGEFLIX_COOKIE_TTL": str(self.stack.signed_cookie_ttl),
+            "EDGEFLIX_COOKIE_SECURE": "false",  # plain http on loopback
+        })
+        return env
+
+    def start_api(self, index: int) -> None:
+        """Start API instance `index` (1-based), as the ASG would replace one."""
+        port = self.ports.api[index - 1]
+        name = f"api-{index}"
+        argv = [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.wsgi:app"]
+        self._spawn(name, argv, "gunicorn", env=self._api_env(port))
+
+    def kill_api(self, index: int, sig: int = signal.SIGKILL) -> None:
+        """Kill API instance `index` (1-based) the hard way: no draining."""
+        name = f"api-{index}"
+        processes.stop(self.state.pids[name], "gunicorn", sig=sig)
+        self.state.pids.pop(name)
+        self.state.save(self.run_dir)
+
+    def _start_fleet(self) -> None:
+        for i in range(1, len(self.ports.api) + 1):
+            self.start_api(i)
+        for i, port in enumerate(self.ports.api, start=1):
+            self._wait(f"api-{i}", processes.http_ok(
+                f"http://127.0.0.1:{port}{self.stack.health_check_path}"), f"API instance {i}")
+
+    def _start_alb(self) -> None:
+        alb = AlbTwin(
+            port=self.ports.alb, instance_ports=self.ports.api,
+            health_check_path=self.stack.health_check_path,
+            idle_timeout=self.stack.alb_idle_timeout,
+            read_timeout=max(o.read_timeout for o in self.edge.origins.values()),
+            secret_file=self.secret_file, directory=self.run_dir / "alb",
+        )
+        conf = write_alb(alb)
+        check = subprocess.run(["haproxy", "-c", "-q", "-f", str(conf)],
+                               capture_output=True, text=True)
+        if check.returncode:
+            raise processes.StartupFailed(f"haproxy rejects {conf}:\n{check.stderr}")
+        self._spawn("alb", ["haproxy", "-db", "-f", str(conf)], str(conf))
+        self._wait("alb", processes.http_ok(f"{self.state.alb_url}/", status=403),
+                   "HAProxy")
+
+    def _varnish(self) -> VarnishEdge:
+        return VarnishEdge(
+            port=self.ports.cache, admin_port=self.ports.cache_admin,
+            directory=self.run_dir / "cache",
+            media=MediaOrigin(port=self.ports.moto, bucket=self.state.bucket),
+            api=ApiOrigin(port=self.ports.alb, secret_file=self.secret_file),
+        )
+
+    def _start_cache(self) -> None:
+        v = self._varnish()
+        vcl = write_varnish_edge(self.edge, v)
+        workdir = v.directory / "work"
+        workdir.mkdir(parents=True, exist_ok=True)
+        argv = ["varnishd", "-F", "-n", str(workdir), "-j", "none",
+                "-a", f"127.0.0.1:{v.port}", "-T", f"127.0.0.1:{v.admin_port}", "-S", "none",
+                "-f", str(vcl), "-s", "malloc,256m", "-P", str(v.directory / "varnishd.pid"),
+                "-p", "thread_pool_min=50", "-p", "timeout_idle=65"]
+        self._spawn("cache", argv, "varnishd")
+        self._wait("cache", processes.tcp_open(v.port), "Varnish")
+
+    def _start_edge(self) -> None:
+        key = signing_key(self.key_file)
+        nginx = NginxEdge(port=self.ports.edge, cache_port=self.ports.cache,
+                          directory=self.run_dir / "edge",
+                          trusted_keys={key.key_pair_id: key.public_spki_b64})
+        conf = write_nginx_edge(self.edge, nginx)
+        prefix = ["nginx", "-p", str(nginx.directory), "-c", str(conf)]
+        check = subprocess.run([*prefix, "-t", "-q"], capture_output=True, text=True)
+        if check.returncode:
+            raise processes.StartupFailed(f"nginx rejects {conf}:\n{check.stderr}")
+        self._spawn("edge", prefix, "nginx")
+        self._wait("edge", processes.http_ok(
+            f"{self.state.cdn_url}{self.stack.health_check_path}"), "edge (healthz via ALB)")
+
+    def _publish(self) -> None:
+        from media.generate import LibrarySpec, generate_library
+        from media.publish import publish
+
+        library = generate_library(LibrarySpec(titles=self.titles, seconds=self.seconds))
+        report = publish(
+            library, self.state.bucket,
+            extra_files=player_files(),
+            cdn_url=self.state.cdn_url,
+            invalidate=self.invalidate if "cache" in self.state.pids else None,
+            progress=False,
+            probe=False,
+            s3=client("s3", self.state.moto_url),
+            edge_config=self.edge,
+        )
+        self._library = library
+        self.state.titles = [t.id for t in library.catalog.titles]
+        self.state.save(self.run_dir)
+        self.say(f"      {report.summary()}")
+
+    def _warm(self) -> None:
+        """The publisher's edge warming, once the API can grant playback."""
+        from media.warm import warm_edge
+
+        if self.warm_top > 0:
+            report = warm_edge(self.state.cdn_url, self._library.catalog, self.warm_top)
+            self.say(f"      {report.summary()}")
+
+    def _wait_ready(self) -> None:
+        for i, port in enumerate(self.ports.api, start=1):
+            self._wait(f"api-{i}", processes.http_ok(f"http://127.0.0.1:{port}/readyz"),
+                       f"API instance {i} readiness")
+        title = self.state.titles[0]
+
+        def playable() -> bool:
+            grant = requests.post(f"{self.state.cdn_url}/api/v1/titles/{title}/playback",
+                                  timeout=2)
+            if grant.status_code != 200:
+                return False
+            master = requests.get(grant.json()["manifest_url"], cookies=grant.cookies, timeout=2)
+            return master.status_code == 200
+
+        self._wait("edge", playable, "playback through the edge")
+
+    # ---- operations ----------------------------------------------------------
+
+    def invalidate(self, paths: list[str]) -> None:
+        """CloudFront invalidation: ban each path (wildcards allowed) in Varnish."""
+        for path in paths:
+            result = subprocess.run(
+                ["varnishadm", "-T", f"127.0.0.1:{self.ports.cache_admin}", "-t", "5",
+                 "ban", ban_expression(path)],
+                capture_output=True, text=True,
+            )
+            if result.returncode:
+                raise RuntimeError(f"ban {path}: {result.stdout}{result.stderr}")
