@@ -155,7 +155,8 @@ def publish(
             raise PublishError(f"extra file {key!r}: {path} is not a file")
         files[key] = Path(path)
     planned = plan_objects(files, cfg)
-    check_library(library, find_ffmpeg() if probe else None)
+    check_library(library, find_ffmpeg() if probe else None,
+                  digests={o.key: o.sha256 for o in planned})
 
     s3 = s3 or _client("s3")
     report = PublishReport(bucket=bucket, dry_run=dry_run)

@@ -21,6 +21,8 @@ from media.library import Library
 # Seconds a playlist's total may differ from the catalog's duration.
 DURATION_TOLERANCE = 0.5
 EXPECTED_CODECS = {"video": "h264", "audio": "aac"}
+# Renditions (by exact segment bytes) ffprobe already passed in this process.
+_PROBED_OK: set[tuple] = set()
 
 
 class LibraryInvalid(ValueError):
@@ -33,15 +35,35 @@ class LibraryInvalid(ValueError):
         super().__init__(f"refusing to publish, {len(problems)} problem(s):\n  {shown}{more}")
 
 
-def check_library(library: Library, ff: Ffmpeg | None, *, workers: int = 4) -> None:
-    """Raise LibraryInvalid listing every problem found; pass `ff=None` to skip ffprobe."""
+def check_library(library: Library, ff: Ffmpeg | None, *, workers: int = 4,
+                  digests: dict[str, str] | None = None) -> None:
+    """Raise LibraryInvalid listing every problem found; pass `ff=None` to skip ffprobe.
+
+    With `digests` (key -> sha256 of the file), a rendition whose exact bytes
+    were already probed in this process is not probed again.
+    """
     problems: list[str] = []
     probes: list[tuple[str, Title, str, list[Path], float]] = []
     for title in library.catalog.titles:
         problems += _check_title(library.root, title, probes)
     if ff is not None and not problems:
+        def probe(args: tuple[str, Title, str, list[Path], float]) -> list[str]:
+            key, title, name, paths, seconds = args
+            memo = None
+            if digests is not None:
+                rendition = next(r for r in title.renditions if r.name == name)
+                shas = [digests.get(p.relative_to(library.root).as_posix()) for p in paths]
+                if all(shas):
+                    memo = (rendition.width, rendition.height, round(seconds, 3), tuple(shas))
+                if memo in _PROBED_OK:
+                    return []
+            found = _probe_rendition(ff, *args)
+            if memo is not None and not found:
+                _PROBED_OK.add(memo)
+            return found
+
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for found in pool.map(lambda p: _probe_rendition(ff, *p), probes):
+            for found in pool.map(probe, probes):
                 problems += found
     if problems:
         raise LibraryInvalid(problems)
