@@ -89,6 +89,10 @@ class Stack:
     """What one run of the program declared."""
 
     resources: list[Resource] = field(default_factory=list)
+    # Resource options as the program set them, by (type, name): the engine sees them,
+    # the mocks do not, so a stack transformation records them on the way in.
+    options: dict[tuple[str, str], pulumi.ResourceOptions] = field(default_factory=dict)
+    parents: dict[tuple[str, str], str | None] = field(default_factory=dict)
     invokes: list[tuple[str, dict]] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
 
@@ -267,9 +271,17 @@ def run_program(config: dict[str, str], preview: bool = False) -> Stack:
         exported[name] = pulumi.Output.from_input(value)
         original_export(name, value)
 
+    def record_options(args: pulumi.ResourceTransformationArgs):
+        parent = args.opts.parent if args.opts else None
+        stack.options[(args.type_, args.name)] = args.opts
+        stack.parents[(args.type_, args.name)] = (
+            None if parent is None else getattr(parent, "_type", None))
+        return None
+
     @pulumi.runtime.test
     def build():
         pulumi.export = record_export
+        pulumi.runtime.register_stack_transformation(record_options)
         try:
             program.main()
         finally:
@@ -300,3 +312,8 @@ def stacks(dev_stack: Stack, full_stack: Stack) -> list[Stack]:
 @pytest.fixture
 def config() -> Iterator[dict[str, str]]:
     yield dict(DEV_CONFIG)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pulumi_aws warns about its own deprecated modules when imported.
+    config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:pulumi_aws.*")
