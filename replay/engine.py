@@ -133,6 +133,11 @@ class Ctx:
                 return None  # follows from an earlier problem, already reported
             self.problem(f"({service}.{operation})", f"moto rejected the request: {message}")
             return None
+        except Exception as exc:  # noqa: BLE001 - a moto bug is not the program's problem
+            self.engine.notes.append(f"{self.type} {self.name}: moto failed on {service}."
+                                     f"{operation} ({type(exc).__name__}: {exc}); request "
+                                     "validated against the model only")
+            return {}
 
     def policy(self, path: str, document: Any, kind: str = "identity") -> None:
         for sub, message in policies.check(document, kind):
@@ -199,6 +204,7 @@ class Engine:
         self.problems: list[Problem] = []
         self.failed_ids: set[str] = set()
         self.invokes: list[str] = []
+        self.notes: list[str] = []
         self.deferred: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
         self._lock = threading.RLock()

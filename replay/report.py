@@ -29,6 +29,7 @@ def to_dict(result: Result) -> dict[str, Any]:
             for r in result.records],
         "counts": result.counts(),
         "invokes": sorted(set(result.invokes)),
+        "notes": result.notes,
         "problems": [p.to_dict() for p in result.problems],
         "ok": not result.problems,
     }
@@ -62,6 +63,10 @@ def to_text(result: Result) -> str:
     for type_, n in result.counts().items():
         lines.append(f"  {n:3d}  {type_}")
     lines.append("")
+    if result.notes:
+        lines.append(f"{len(result.notes)} note(s) (moto limits, not problems):")
+        lines += [f"  * {n}" for n in result.notes]
+        lines.append("")
     if result.problems:
         lines.append(f"{len(result.problems)} problem(s):")
         lines += [f"  - {p}" for p in result.problems]

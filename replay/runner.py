@@ -31,6 +31,7 @@ class Result:
     records: list[Record]
     problems: list[Problem]
     invokes: list[str]
+    notes: list[str]
     seconds: float
     engine: Engine = field(repr=False)
 
@@ -109,7 +110,7 @@ def run_program(
         engine.mutators.update(mutators or {})
         _run(engine, program, project, stack, config, root)
     return Result(project, stack, program, engine.records, engine.problems, engine.invokes,
-                  time.monotonic() - started, engine)
+                  engine.notes, time.monotonic() - started, engine)
 
 
 def _run(engine: Engine, program: Path, project: str, stack: str, config: dict[str, str],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections.abc
 import importlib
 import inspect
+import sys
 import typing
 from functools import cache
 
@@ -37,9 +38,15 @@ def args_class(type_token: str) -> type | None:
             module = importlib.import_module(name)
         except ImportError:
             continue
-        found = getattr(module, f"{cls}Args", None)
-        if found is not None and ptypes.is_input_type(found):
-            return found
+        resource_cls = getattr(module, cls, None)
+        if resource_cls is None:
+            continue
+        # The resource's own module; `<Cls>InitArgs` where the name collides with an input type.
+        home = sys.modules.get(resource_cls.__module__, module)
+        for candidate in (f"{cls}InitArgs", f"{cls}Args"):
+            found = home.__dict__.get(candidate)
+            if found is not None and ptypes.is_input_type(found):
+                return found
     return None
 
 

@@ -224,3 +224,17 @@ def bucket_object(ctx) -> dict:
     etag = (resp or {}).get("ETag", '""').strip('"')
     return {"id": params.get("Key"), "etag": etag, "versionId": (resp or {}).get("VersionId"),
             "arn": f"arn:aws:s3:::{params.get('Bucket')}/{params.get('Key')}"}
+
+
+@resource("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
+def logging(ctx) -> dict:
+    where: dict[str, str] = {"Bucket": "bucket"}
+    enabled = ctx.pick(ctx.inputs, {"TargetBucket": "targetBucket", "TargetPrefix": "targetPrefix"},
+                       where, "BucketLoggingStatus.LoggingEnabled")
+    enabled.setdefault("TargetPrefix", "")
+    if enabled.get("TargetBucket") == _bucket(ctx):
+        ctx.problem("targetBucket", "a bucket should not log into itself (every log write is "
+                                    "logged again)")
+    ctx.call("s3", "PutBucketLogging", {"Bucket": _bucket(ctx),
+                                        "BucketLoggingStatus": {"LoggingEnabled": enabled}}, where)
+    return {"id": _bucket(ctx)}
