@@ -226,3 +226,51 @@ def api_stack(tmp_path_factory) -> Iterator[ApiStack]:
                 proc.kill()
                 proc.wait(timeout=5)
         server.stop()
+
+
+TWIN_BINARIES = ("varnishd", "haproxy", "nginx", "ffmpeg")
+
+
+@dataclass(frozen=True)
+class TwinStack:
+    cdn_url: str
+    alb_url: str
+
+
+def twin_unavailable() -> str | None:
+    """Why the real twin cannot run here, or None when it can."""
+    try:
+        import twin.topology  # noqa: F401
+    except ImportError as exc:
+        return f"the twin package is not importable ({exc}); edge checks need `python -m twin`"
+    missing = [b for b in TWIN_BINARIES if not shutil.which(b)]
+    if missing:
+        return f"the twin needs {', '.join(missing)} (`make system-deps`)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def twin_stack(tmp_path_factory) -> Iterator[TwinStack]:
+    """The real local twin (moto, gunicorn fleet, HAProxy, Varnish, nginx edge) on free ports."""
+    reason = twin_unavailable()
+    if reason:
+        pytest.skip(reason)
+    from twin.processes import StartupFailed
+    from twin.topology import Twin, TwinPorts, load_stack
+
+    instances = load_stack("dev").min_size
+    twin = Twin(
+        stack="dev",
+        run_dir=tmp_path_factory.mktemp("twin"),
+        ports=TwinPorts.free(instances),
+        titles=3,
+        warm_top=0,
+    )
+    try:
+        try:
+            state = twin.up()
+        except (StartupFailed, FileNotFoundError) as exc:
+            pytest.skip(f"the local twin did not start: {exc}")
+        yield TwinStack(cdn_url=state.cdn_url, alb_url=state.alb_url)
+    finally:
+        twin.down()

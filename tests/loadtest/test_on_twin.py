@@ -1,0 +1,44 @@
+"""The load test and verify against the real local twin: the edge's part is measured too."""
+
+from __future__ import annotations
+
+from test_loadtest_run import run_loadtest
+
+from loadtest.verify import Verifier
+
+
+def test_verify_passes_every_check_on_the_twin(twin_stack):
+    results = Verifier(twin_stack.cdn_url, origin_url=twin_stack.alb_url).run()
+    failed = {r.name: r.reason for r in results if r.status != "PASS"}
+    assert failed == {}
+    assert len(results) == 7
+
+
+def test_viewers_on_the_twin_are_served_from_the_edge_cache(twin_stack, tmp_path):
+    code, summary, output = run_loadtest(
+        twin_stack.cdn_url,
+        tmp_path,
+        "--users",
+        "8",
+        "--spawn-rate",
+        "8",
+        "--duration",
+        "15s",
+        "--speedup",
+        "8",
+        "--max-segments",
+        "6",
+        "--warmup",
+        "3",
+        "--gates",
+        "stalls=0",
+    )
+    assert code == 0, output
+    viewers = summary["viewers"]
+    assert viewers["requests"]["failed"] == 0, viewers["errors"]
+    warm_segments = viewers["cache"]["after_warmup"]["segment"]
+    assert warm_segments["unknown"] == 0  # every segment carried X-Cache
+    assert warm_segments["hits"] > 0 and warm_segments["ratio"] >= 0.9
+    assert viewers["startup_ms"]["p95"] <= 500
+    assert viewers["stalls"]["count"] == 0
+    assert {g["name"] for g in summary["gates"]} >= {"segment_hit_ratio", "p95_startup_ms"}
