@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -23,13 +24,19 @@ class AwsClients:
 def create_aws_clients(settings: Settings) -> AwsClients:
     """Clients with short timeouts: a slow dependency must not pin a worker thread.
 
-    boto3 itself honours AWS_ENDPOINT_URL; an explicit endpoint_url setting (tests)
-    takes precedence.
+    boto3 itself honours AWS_ENDPOINT_URL; an explicit endpoint_url setting takes
+    precedence. Clients are thread-safe and costly to build, so one process
+    shares one set per region and endpoint, however many apps it creates.
     """
-    session = boto3.session.Session(region_name=settings.region)
+    return _clients(settings.region, settings.endpoint_url)
+
+
+@cache
+def _clients(region: str, endpoint_url: str | None) -> AwsClients:
+    session = boto3.session.Session(region_name=region)
     common: dict[str, Any] = {}
-    if settings.endpoint_url:
-        common["endpoint_url"] = settings.endpoint_url
+    if endpoint_url:
+        common["endpoint_url"] = endpoint_url
     storage = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard"})
     # Recommendations wait at most a fraction of a second on DynamoDB; the
     # background play writer retries on its own, so botocore retries stay low.

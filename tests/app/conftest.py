@@ -1,0 +1,245 @@
+"""Shared fixtures for the playback API: moto-backed AWS, a fixture catalog, a signing key."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from flask import Flask
+from flask.testing import FlaskClient
+from moto import mock_aws
+
+from app import create_app
+
+REGION = "us-east-1"
+BUCKET = "edgeflix-media"
+SECRET_ID = "edgeflix/cloudfront-signing-key"
+TABLE = "edgeflix-plays"
+CDN = "https://cdn.example.test"
+KEY_PAIR_ID = "KTESTKEYPAIR01"
+
+
+def make_title(
+    index: int, slug: str, genres: list[str], tags: list[str], popularity: float
+) -> dict[str, Any]:
+    """A catalog entry in the media publisher's format."""
+    title_id = f"t{index:02d}-{slug}"
+    return {
+        "id": title_id,
+        "title": slug.replace("-", " ").title(),
+        "synopsis": f"The story of {slug}.",
+        "genres": genres,
+        "tags": tags,
+        "year": 2000 + index,
+        "duration": 120.0 + index,
+        "popularity": popularity,
+        "poster": f"posters/{title_id}.jpg",
+        "master": f"video/{title_id}/master.m3u8",
+        "renditions": [
+            {
+                "name": "240p",
+                "width": 426,
+                "height": 240,
+                "bandwidth": 400_000,
+                "playlist": f"video/{title_id}/240p/index.m3u8",
+            },
+            {
+                "name": "720p",
+                "width": 1280,
+                "height": 720,
+                "bandwidth": 2_800_000,
+                "playlist": f"video/{title_id}/720p/index.m3u8",
+            },
+        ],
+    }
+
+
+FIXTURE_TITLES = [
+    make_title(1, "ocean-deep", ["Documentary", "Nature"], ["ocean", "wildlife"], 0.9),
+    make_title(2, "reef-life", ["Documentary", "Nature"], ["ocean", "coral"], 0.4),
+    make_title(3, "city-lights", ["Drama"], ["night", "city"], 0.7),
+    make_title(4, "laugh-track", ["Comedy"], ["sitcom"], 0.8),
+    make_title(5, "night-city", ["Drama", "Thriller"], ["night", "city"], 0.3),
+]
+
+
+@pytest.fixture
+def catalog_document() -> dict[str, Any]:
+    """catalog.json content: five titles over a few genres and tags."""
+    return {"version": 1, "titles": [dict(t) for t in FIXTURE_TITLES]}
+
+
+@pytest.fixture(scope="session")
+def private_key() -> rsa.RSAPrivateKey:
+    """The CloudFront signing key (one per test session: RSA generation is slow)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def private_key_pem(key: rsa.RSAPrivateKey, traditional: bool = False) -> str:
+    """PEM text of the key, PKCS#8 by default or the traditional (PKCS#1) form."""
+    form = (
+        serialization.PrivateFormat.TraditionalOpenSSL
+        if traditional
+        else serialization.PrivateFormat.PKCS8
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, form, serialization.NoEncryption()
+    ).decode()
+
+
+@pytest.fixture(scope="session")
+def moto_session() -> Iterator[Any]:
+    """moto in-process for the whole session (boto3 clients are slow to build, so
+    they are built once); no real endpoint, no real keys."""
+    patch = pytest.MonkeyPatch()
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        patch.delenv(name, raising=False)
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("AWS_DEFAULT_REGION", REGION)
+    mock = mock_aws()
+    mock.start()
+    yield mock
+    mock.stop()
+    patch.undo()
+
+
+@pytest.fixture
+def aws(moto_session: Any) -> Iterator[None]:
+    """Empty moto backends for each test."""
+    moto_session.reset()
+    yield
+
+
+def create_plays_table(dynamodb: Any) -> None:
+    """The plays table as infra creates it: pk/sk strings, on-demand."""
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture(scope="session")
+def boto_clients(moto_session: Any) -> dict[str, Any]:
+    """Test-side boto3 clients, built once."""
+    return {
+        name: boto3.client(name, region_name=REGION)
+        for name in ("s3", "dynamodb", "secretsmanager")
+    }
+
+
+@pytest.fixture
+def s3(aws: None, boto_clients: dict[str, Any]) -> Any:
+    """An S3 client on moto with the media bucket."""
+    client = boto_clients["s3"]
+    client.create_bucket(Bucket=BUCKET)
+    return client
+
+
+@pytest.fixture
+def dynamodb(aws: None, boto_clients: dict[str, Any]) -> Any:
+    """A DynamoDB client on moto with the plays table."""
+    client = boto_clients["dynamodb"]
+    create_plays_table(client)
+    return client
+
+
+@pytest.fixture
+def secrets(aws: None, boto_clients: dict[str, Any]) -> Any:
+    """A Secrets Manager client on moto."""
+    return boto_clients["secretsmanager"]
+
+
+@pytest.fixture
+def publish_catalog(s3: Any) -> Callable[[dict[str, Any]], None]:
+    """Write a catalog.json document to the bucket."""
+
+    def publish(document: dict[str, Any]) -> None:
+        s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=json.dumps(document).encode())
+
+    return publish
+
+
+@pytest.fixture
+def seeded(
+    publish_catalog: Callable[[dict[str, Any]], None],
+    dynamodb: Any,
+    secrets: Any,
+    catalog_document: dict[str, Any],
+    private_key: rsa.RSAPrivateKey,
+) -> None:
+    """Catalog in the bucket, PEM key in Secrets Manager, plays table in DynamoDB."""
+    publish_catalog(catalog_document)
+    secrets.create_secret(
+        Name=SECRET_ID, SecretString=private_key_pem(private_key)
+    )
+
+
+TEST_SETTINGS: dict[str, Any] = {
+    "cdn_url": CDN,
+    "key_pair_id": KEY_PAIR_ID,
+    "catalog_refresh_seconds": 0,
+    "play_flush_seconds": 0,
+    "cookie_ttl": 600,
+}
+
+
+@pytest.fixture
+def make_app(aws: None) -> Callable[..., Flask]:
+    """Build an app with test settings plus overrides."""
+    built: list[Flask] = []
+
+    def make(**overrides: Any) -> Flask:
+        app = create_app({**TEST_SETTINGS, **overrides})
+        app.testing = True
+        built.append(app)
+        return app
+
+    yield make
+    for app in built:
+        app.extensions["edgeflix"].close()
+
+
+@pytest.fixture
+def app(seeded: None, make_app: Callable[..., Flask]) -> Flask:
+    """The API on a seeded moto: synchronous play writes, no background refresh."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the seeded app."""
+    return app.test_client()
+
+
+def cloudfront_b64decode(text: str) -> bytes:
+    """Undo CloudFront's base64 dialect (- _ ~ for + = /)."""
+    return base64.b64decode(text.translate(str.maketrans("-_~", "+=/")))
+
+
+@pytest.fixture
+def verify_cloudfront(private_key: rsa.RSAPrivateKey) -> Callable[[dict[str, str]], dict]:
+    """Check cookies as CloudFront does; returns the decoded policy or raises InvalidSignature."""
+    public_key = private_key.public_key()
+
+    def verify(cookies: dict[str, str]) -> dict:
+        policy = cloudfront_b64decode(cookies["CloudFront-Policy"])
+        signature = cloudfront_b64decode(cookies["CloudFront-Signature"])
+        public_key.verify(signature, policy, padding.PKCS1v15(), hashes.SHA1())
+        return json.loads(policy)
+
+    return verify
