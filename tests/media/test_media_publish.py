@@ -26,7 +26,8 @@ def test_every_object_has_edge_config_headers(library, s3, edge_config, bucket_k
     for key in keys:
         head = s3.head_object(Bucket=BUCKET, Key=key)
         cls = edge_config.object_class(key)
-        assert (head["ContentType"], head["CacheControl"]) == (cls.content_type, cls.cache_control), key
+        assert head["ContentType"] == cls.content_type, key
+        assert head["CacheControl"] == cls.cache_control, key
 
 
 def test_layout_matches_the_contract(library, s3, bucket_keys):
@@ -78,7 +79,8 @@ def test_republish_uploads_nothing(library, s3, cloudfront, distribution_id, inv
     assert invalidated_paths() == []
 
 
-def test_first_publish_invalidates_nothing(library, s3, cloudfront, distribution_id, invalidated_paths):
+def test_first_publish_invalidates_nothing(library, s3, cloudfront, distribution_id,
+                                           invalidated_paths):
     report = publish(library, BUCKET, s3=s3, cloudfront=cloudfront,
                      distribution_id=distribution_id, progress=False)
 

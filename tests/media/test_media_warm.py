@@ -1,0 +1,160 @@
+"""Edge warming against a loopback stand-in CDN: cookies, top-K, caps, X-Cache accounting."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from media.publish import publish
+from media.warm import WarmLimits, warm_edge
+
+COOKIES = {"CloudFront-Policy": "cG9saWN5", "CloudFront-Signature": "c2ln",
+           "CloudFront-Key-Pair-Id": "K2TESTKEY"}
+
+
+class StubCdn:
+    """Serves a library like the edge would: signed cookies on /video/*, X-Cache Miss then Hit."""
+
+    def __init__(self, library):
+        self.library = library
+        self.requests: list[tuple[float, str, str, str]] = []   # time, method, path, cookie
+        self.cached: set[str] = set()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_):
+                pass
+
+            def _send(self, status, body=b"", headers=None):
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):
+                stub.requests.append((time.monotonic(), "POST", self.path, ""))
+                title_id = self.path.split("/")[4]
+                if title_id not in {t.id for t in stub.library.catalog.titles}:
+                    return self._send(404, b'{"error": "unknown title"}')
+                body = json.dumps({"manifest_url": f"/video/{title_id}/master.m3u8",
+                                   "cookies": COOKIES}).encode()
+                self._send(200, body, {"Content-Type": "application/json",
+                                       "Cache-Control": "private, no-store"})
+
+            def do_GET(self):
+                cookie = self.headers.get("Cookie", "")
+                stub.requests.append((time.monotonic(), "GET", self.path, cookie))
+                if self.path.startswith("/video/") and "CloudFront-Signature=" not in cookie:
+                    return self._send(403, b"missing signed cookies")
+                path = stub.library.root / self.path.lstrip("/")
+                if not path.is_file():
+                    return self._send(404)
+                state = "Hit" if self.path in stub.cached else "Miss"
+                stub.cached.add(self.path)
+                self._send(200, path.read_bytes(), {"X-Cache": f"{state} from cloudfront"})
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,),
+                                       daemon=True)
+
+    def paths(self, method="GET"):
+        return [p for _, m, p, _ in self.requests if m == method]
+
+
+@pytest.fixture
+def cdn(small_library):
+    stub = StubCdn(small_library)
+    stub.thread.start()
+    yield stub
+    stub.server.shutdown()
+    stub.server.server_close()
+
+
+FAST = WarmLimits(requests_per_second=500, max_requests=100, timeout=5)
+
+
+def _expected_paths(title):
+    folder = f"/video/{title.id}"
+    paths = [f"{folder}/master.m3u8"]
+    for r in title.renditions:
+        paths += [f"{folder}/{r.name}/index.m3u8", f"{folder}/{r.name}/seg_00001.ts"]
+    return sorted(paths)
+
+
+def test_warms_playlists_and_first_segments_of_the_top_k(cdn, small_library):
+    top = small_library.catalog.top(2)
+
+    report = warm_edge(cdn.url, small_library.catalog, 2, FAST)
+
+    assert report.titles == [t.id for t in top]
+    assert report.errors == []
+    assert sorted(cdn.paths("GET")) == sorted(p for t in top for p in _expected_paths(t))
+    assert sorted(cdn.paths("POST")) == sorted(f"/api/v1/titles/{t.id}/playback" for t in top)
+    assert (report.misses, report.hits) == (14, 0)
+
+
+def test_top_k_follows_popularity_not_catalogue_order(small_library):
+    titles = [t.model_copy(update={"popularity": share})
+              for t, share in zip(small_library.catalog.titles, (0.2, 0.3, 0.5), strict=True)]
+    catalog = small_library.catalog.model_copy(update={"titles": titles})
+    assert [t.id for t in catalog.top(2)] == [titles[2].id, titles[1].id]
+
+
+def test_video_fetches_carry_the_signed_cookies(cdn, small_library):
+    warm_edge(cdn.url, small_library.catalog, 1, FAST)
+
+    video = [cookie for _, m, p, cookie in cdn.requests if p.startswith("/video/")]
+    assert video and all(
+        all(f"{k}={v}" in cookie for k, v in COOKIES.items()) for cookie in video)
+
+
+def test_second_warming_reports_hits(cdn, small_library):
+    warm_edge(cdn.url, small_library.catalog, 1, FAST)
+    again = warm_edge(cdn.url, small_library.catalog, 1, FAST)
+    assert (again.hits, again.misses) == (7, 0)
+
+
+def test_total_request_cap_is_honoured(cdn, small_library):
+    report = warm_edge(cdn.url, small_library.catalog, 3,
+                       WarmLimits(requests_per_second=500, max_requests=5, timeout=5))
+    assert len(cdn.requests) == 5
+    assert report.capped
+
+
+def test_request_rate_is_capped(cdn, small_library):
+    rps = 40
+    warm_edge(cdn.url, small_library.catalog, 1, WarmLimits(requests_per_second=rps))
+    times = [t for t, *_ in cdn.requests]
+    assert len(times) == 8
+    assert times[-1] - times[0] >= (len(times) - 1) / rps * 0.9
+
+
+def test_failures_are_reported_not_raised(cdn, small_library):
+    cdn.library = type(small_library)(root=small_library.root / "nowhere",
+                                      catalog=small_library.catalog)
+    report = warm_edge(cdn.url, small_library.catalog, 1, FAST)
+    assert report.errors and "HTTP 404" in report.errors[0]
+
+
+def test_unreachable_cdn_is_reported_within_the_timeout(small_library):
+    started = time.monotonic()
+    report = warm_edge("http://127.0.0.1:9", small_library.catalog, 2,
+                       WarmLimits(requests_per_second=500, max_requests=10, timeout=1))
+    assert len(report.errors) == 2
+    assert time.monotonic() - started < 5
+
+
+def test_publish_warms_the_edge_after_uploading(cdn, library, s3):
+    report = publish(library, "edgeflix-media-test", s3=s3, cdn_url=cdn.url, warm_top=1,
+                     warm_limits=FAST, progress=False)
+
+    assert report.warmed is not None
+    assert report.warmed.titles == [library.catalog.top(1)[0].id]
+    assert report.warmed.misses == 7
