@@ -1,0 +1,71 @@
+"""The twin under test: started once per session on free ports, stopped afterwards."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from twin.edge.nginx import NJS_MODULE
+from twin.topology import PLAYER_DIR, Twin, TwinPorts, load_stack
+
+# A small library keeps the first (uncached) ffmpeg run short: 2 titles of 12 s.
+TITLES, SECONDS = 2, 12
+BINARIES = ("varnishd", "varnishadm", "haproxy", "nginx", "ffmpeg", "ffprobe", "gcc")
+
+
+def _missing() -> list[str]:
+    missing = [b for b in BINARIES
+               if not (shutil.which(b) or Path("/usr/sbin", b).exists())]
+    if not NJS_MODULE.exists():
+        missing.append(f"{NJS_MODULE} (libnginx-mod-http-js)")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+    missing = _missing()
+    if missing:
+        pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
+    if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
+        if not shutil.which("npm"):
+            pytest.skip("the player needs hls.js from npm, and npm is absent")
+        from twin.install import install_player
+        install_player(print)
+    stack = load_stack("dev")
+    t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin"),
+             ports=TwinPorts.free(stack.min_size), titles=TITLES, seconds=SECONDS, warm_top=0)
+    t.up()
+    try:
+        yield t
+    finally:
+        t.down()
+
+
+@pytest.fixture(scope="session")
+def cdn(twin: Twin) -> str:
+    return twin.state.cdn_url
+
+
+@pytest.fixture(scope="session")
+def titles(twin: Twin) -> list[str]:
+    return twin.state.titles
+
+
+def play(cdn: str, title: str) -> dict[str, str]:
+    """POST playback through the edge; the signed cookies it grants."""
+    grant = requests.post(f"{cdn}/api/v1/titles/{title}/playback", timeout=5)
+    assert grant.status_code == 200, grant.text
+    return grant.json()["cookies"]
+
+
+def segment_urls(cdn: str, title: str, cookies: dict[str, str], rendition: str = "240p"
+                 ) -> list[str]:
+    base = f"{cdn}/video/{title}/{rendition}/"
+    playlist = requests.get(base + "index.m3u8", cookies=cookies, timeout=5)
+    assert playlist.status_code == 200
+    return [base + line for line in playlist.text.splitlines()
+            if line and not line.startswith("#")]
