@@ -6,10 +6,10 @@ import time
 
 import requests
 from conftest import play
-
-from app.signing import cloudfront_b64, custom_policy
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from app.signing import cloudfront_b64, custom_policy
 from twin.seed import signing_key
 
 
