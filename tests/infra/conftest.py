@@ -93,6 +93,7 @@ class Stack:
     # the mocks do not, so a stack transformation records them on the way in.
     options: dict[tuple[str, str], pulumi.ResourceOptions] = field(default_factory=dict)
     parents: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    component_outputs: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     invokes: list[tuple[str, dict]] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
 
@@ -278,14 +279,22 @@ def run_program(config: dict[str, str], preview: bool = False) -> Stack:
             None if parent is None else getattr(parent, "_type", None))
         return None
 
+    original_register_outputs = pulumi.ComponentResource.register_outputs
+
+    def record_outputs(self: pulumi.ComponentResource, outputs: Any) -> None:
+        stack.component_outputs[(self._type, self._name)] = dict(outputs)
+        original_register_outputs(self, outputs)
+
     @pulumi.runtime.test
     def build():
         pulumi.export = record_export
+        pulumi.ComponentResource.register_outputs = record_outputs
         pulumi.runtime.register_stack_transformation(record_options)
         try:
             program.main()
         finally:
             pulumi.export = original_export
+            pulumi.ComponentResource.register_outputs = original_register_outputs
         names = sorted(exported)
         return pulumi.Output.all(*[exported[n] for n in names]).apply(
             lambda values: stack.exports.update(zip(names, values, strict=True)))
