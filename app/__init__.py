@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import atexit
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -70,8 +69,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
         CatalogDocumentCache(app.wsgi_app, services.catalog)
     )
-    services.catalog.start(settings.catalog_refresh_seconds)
-    services.recorder.start()
-    if settings.play_flush_seconds > 0:
-        atexit.register(services.recorder.close)
+    services.start()
     return app

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Response, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from app.http_caching import NO_STORE
 
@@ -62,7 +62,7 @@ def http_problem(exc: HTTPException) -> Response:
 def unexpected_problem(exc: Exception) -> Response:
     """Anything else: logged with its traceback, answered as a bare 500."""
     log.exception("unhandled error on %s %s", request.method, request.path)
-    return problem_response(500, InternalServerError.name, "The server failed to answer.")
+    return problem_response(500, "Internal Server Error", "The server failed to answer.")
 
 
 def _phrase(status: int) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 
 from flask import current_app
@@ -28,9 +29,18 @@ class Services:
     recommender: Recommender
     limiter: PlaybackRateLimiter
 
+    def start(self) -> None:
+        """Start the catalog refresher and the play writer (each only if configured)."""
+        self.catalog.start(self.settings.catalog_refresh_seconds)
+        self.recorder.start()
+        # Belt and braces for a process that exits without gunicorn's worker_exit hook.
+        atexit.register(self.close)
+
     def close(self) -> None:
-        """Stop background threads and flush pending plays (worker exit)."""
+        """Stop background threads and flush pending plays (worker exit); idempotent."""
+        atexit.unregister(self.close)
         self.catalog.stop()
+        self.recommender.close()
         self.recorder.close()
 
 

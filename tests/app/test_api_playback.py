@@ -1,0 +1,210 @@
+"""Playback: manifest URL, renditions, CloudFront signed cookies, validation, play records."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from typing import Any
+
+import pytest
+from conftest import create_plays_table
+from cryptography.exceptions import InvalidSignature
+from tests_app_support import cookie_attributes, set_cookies
+
+PLAYBACK = "/api/v1/titles/t03-city-lights/playback"
+CDN = "https://cdn.example.test"
+
+
+def test_playback_returns_manifest_renditions_and_expiry(client: Any) -> None:
+    before = int(time.time())
+    response = client.post(PLAYBACK)
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["title_id"] == "t03-city-lights"
+    assert body["manifest_url"] == f"{CDN}/video/t03-city-lights/master.m3u8"
+    assert body["renditions"][0] == {
+        "name": "240p",
+        "width": 426,
+        "height": 240,
+        "bandwidth": 400_000,
+        "playlist_url": f"{CDN}/video/t03-city-lights/240p/index.m3u8",
+    }
+    # Short expiry: the TTL, rounded up to a window of a tenth of it.
+    assert before + 600 <= body["expires_at"] <= before + 600 + 60 + 1
+
+
+def test_playback_is_never_cached(client: Any) -> None:
+    assert client.post(PLAYBACK).headers["Cache-Control"] == "private, no-store"
+
+
+def test_cookies_are_scoped_to_the_title_folder_and_locked_down(client: Any) -> None:
+    response = client.post(PLAYBACK)
+    cookies = set_cookies(response)
+    assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
+    for header in cookies.values():
+        attributes = cookie_attributes(header)
+        assert attributes["path"] == "/video/t03-city-lights/"
+        assert "httponly" in attributes and "secure" in attributes
+        assert attributes["samesite"] == "Strict"
+        assert "domain" not in attributes
+        expires = calendar.timegm(time.strptime(attributes["expires"], "%a, %d %b %Y %H:%M:%S GMT"))
+        assert expires == response.get_json()["expires_at"]
+
+
+def test_cookies_omit_secure_when_the_twin_turns_it_off(seeded: None, make_app: Any) -> None:
+    response = make_app(cookie_secure=False).test_client().post(PLAYBACK)
+    for header in set_cookies(response).values():
+        assert "secure" not in cookie_attributes(header)
+
+
+def test_body_carries_the_same_cookie_values_as_set_cookie(client: Any) -> None:
+    response = client.post(PLAYBACK)
+    values = {name: header.split(";")[0].split("=", 1)[1] for name, header in
+              set_cookies(response).items()}
+    assert response.get_json()["cookies"] == values
+    assert values["CloudFront-Key-Pair-Id"] == "KTESTKEYPAIR01"
+
+
+def test_signature_verifies_with_the_public_key_as_cloudfront_does(
+    client: Any, verify_cloudfront: Any
+) -> None:
+    body = client.post(PLAYBACK).get_json()
+    policy = verify_cloudfront(body["cookies"])
+    assert policy == {
+        "Statement": [
+            {
+                "Resource": f"{CDN}/video/t03-city-lights/*",
+                "Condition": {"DateLessThan": {"AWS:EpochTime": body["expires_at"]}},
+            }
+        ]
+    }
+    for value in body["cookies"].values():
+        assert not set(value) & set("+=/"), "CloudFront base64 uses - _ ~"
+
+
+def test_a_policy_for_another_title_does_not_verify_with_this_signature(
+    client: Any, verify_cloudfront: Any
+) -> None:
+    mine = client.post(PLAYBACK).get_json()["cookies"]
+    other = client.post("/api/v1/titles/t01-ocean-deep/playback").get_json()["cookies"]
+    with pytest.raises(InvalidSignature):
+        verify_cloudfront({**other, "CloudFront-Signature": mine["CloudFront-Signature"]})
+
+
+def test_plays_of_a_title_in_one_window_share_one_signature(client: Any) -> None:
+    first = client.post(PLAYBACK).get_json()
+    second = client.post(PLAYBACK, json={"profile": "ann"}).get_json()
+    assert first["cookies"] == second["cookies"]
+    assert first["expires_at"] == second["expires_at"]
+
+
+def test_traditional_pem_keys_are_accepted(
+    make_app: Any, publish_catalog: Any, dynamodb: Any, secrets: Any,
+    catalog_document: dict, private_key: Any, verify_cloudfront: Any,
+) -> None:
+    from conftest import SECRET_ID, private_key_pem
+
+    publish_catalog(catalog_document)
+    secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key, True))
+    body = make_app().test_client().post(PLAYBACK).get_json()
+    assert verify_cloudfront(body["cookies"])
+
+
+def test_playback_is_503_while_the_signing_key_is_missing(
+    make_app: Any, publish_catalog: Any, dynamodb: Any, catalog_document: dict
+) -> None:
+    publish_catalog(catalog_document)
+    response = make_app().test_client().post(PLAYBACK)
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+
+
+def test_unknown_title_is_404(client: Any) -> None:
+    response = client.post("/api/v1/titles/t99-nothing/playback")
+    assert response.status_code == 404
+    assert response.get_json()["status"] == 404
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type", "status"),
+    [
+        (b"{", "application/json", 400),
+        (b"[]", "application/json", 400),
+        (b'{"profile": 7}', "application/json", 400),
+        (b'{"profile": "has space"}', "application/json", 400),
+        (b'{"profile": "ann", "admin": true}', "application/json", 400),
+        (b"\xff\xfe", "application/json", 400),
+        (b"profile=ann", "application/x-www-form-urlencoded", 415),
+        (b"ann", "text/plain", 415),
+        (b'{"profile": "' + b"a" * 5000 + b'"}', "application/json", 413),
+    ],
+)
+def test_malformed_bodies_are_problems_not_errors(
+    client: Any, data: bytes, content_type: str, status: int
+) -> None:
+    response = client.post(PLAYBACK, data=data, content_type=content_type)
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["status"] == status
+
+
+def test_empty_body_and_null_profile_are_anonymous_plays(client: Any) -> None:
+    assert client.post(PLAYBACK, data=b"", content_type="application/json").status_code == 200
+    assert client.post(PLAYBACK, json={}).status_code == 200
+    assert client.post(PLAYBACK, json={"profile": None}).status_code == 200
+
+
+def test_get_on_playback_is_405_with_allow(client: Any) -> None:
+    response = client.get(PLAYBACK)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_play_increments_the_title_counter(client: Any, dynamodb: Any) -> None:
+    for _ in range(3):
+        client.post(PLAYBACK)
+    item = dynamodb.get_item(
+        TableName="edgeflix-plays", Key={"pk": {"S": "TITLE#t03-city-lights"}, "sk": {"S": "STATS"}}
+    )["Item"]
+    assert item["plays"] == {"N": "3"}
+
+
+def test_a_profile_play_lands_in_its_history(client: Any, dynamodb: Any) -> None:
+    client.post(PLAYBACK, json={"profile": "ann"})
+    items = dynamodb.query(
+        TableName="edgeflix-plays",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "PROFILE#ann"}},
+    )["Items"]
+    assert len(items) == 1
+    sort_key = items[0]["sk"]["S"]
+    assert sort_key.startswith("PLAY#") and sort_key.endswith("Z#t03-city-lights")
+    assert time.strptime(sort_key.split("#")[1][:19], "%Y-%m-%dT%H:%M:%S")
+    assert items[0]["title_id"] == {"S": "t03-city-lights"}
+
+
+def test_a_profile_over_its_rate_gets_429_with_retry_after(
+    seeded: None, make_app: Any
+) -> None:
+    client = make_app(plays_per_minute=2).test_client()
+    statuses = [client.post(PLAYBACK, json={"profile": "eve"}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    limited = client.post(PLAYBACK, json={"profile": "eve"})
+    assert limited.mimetype == "application/problem+json"
+    assert int(limited.headers["Retry-After"]) >= 1
+    assert client.post(PLAYBACK, json={"profile": "bob"}).status_code == 200
+
+
+def test_playback_works_while_dynamodb_is_down(
+    seeded: None, make_app: Any, dynamodb: Any
+) -> None:
+    app = make_app(play_flush_seconds=60)  # writes are batched: table gone does not matter
+    dynamodb.delete_table(TableName="edgeflix-plays")
+    client = app.test_client()
+    assert client.post(PLAYBACK, json={"profile": "ann"}).status_code == 200
+    recorder = app.extensions["edgeflix"].recorder
+    assert recorder.pending == 1
+    assert recorder.flush() is False and recorder.pending == 1  # kept for the retry
+    create_plays_table(dynamodb)
+    assert recorder.flush() is True and recorder.pending == 0
