@@ -1,0 +1,277 @@
+"""The policy pack: clean on the real program, and every rule fires when broken."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from infra.policy import rules
+from infra.policy.rules import GUARDRAILS, violations
+
+POLICY_DIR = Path(rules.__file__).parent
+
+
+def test_recorded_stacks_have_no_violations(stacks):
+    found = [(r.type, r.name, v) for stack in stacks for r in stack.resources
+             for v in violations(r.type, r.inputs)]
+    assert found == []
+
+
+def test_every_guarded_type_is_present_in_the_stack(dev_stack):
+    guarded = {rules.PUBLIC_ACCESS_BLOCK, rules.OWNERSHIP, rules.ENCRYPTION, rules.BUCKET_POLICY,
+               rules.DISTRIBUTION, rules.OAC, rules.LAUNCH_TEMPLATE, rules.ASG,
+               rules.SECURITY_GROUP, rules.SG_INGRESS, rules.ALB, rules.LISTENER, rules.TABLE,
+               rules.ROLE_POLICY, rules.SUBNET}
+    assert guarded <= {r.type for r in dev_stack.resources}
+
+
+def _props(stack, type_, name=None):
+    resource = stack.one(type_, name)
+    return copy.deepcopy(resource.inputs)
+
+
+def _policy_json(statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+# Each case: (rule, resource type, resource name or None, how to break it).
+def _break_pab(p):
+    p["restrictPublicBuckets"] = False
+
+
+def _break_ownership(p):
+    p["rule"]["objectOwnership"] = "ObjectWriter"
+
+
+def _break_encryption(p):
+    p["rules"] = []
+
+
+def _break_bucket_policy_public(p):
+    doc = json.loads(p["policy"])
+    doc["Statement"].append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                             "Resource": "arn:aws:s3:::x/*"})
+    p["policy"] = json.dumps(doc)
+
+
+def _break_bucket_policy_sourcearn(p):
+    doc = json.loads(p["policy"])
+    for statement in doc["Statement"]:
+        if statement["Effect"] == "Allow":
+            statement.pop("Condition", None)
+    p["policy"] = json.dumps(doc)
+
+
+def _break_bucket_policy_tls(p):
+    doc = json.loads(p["policy"])
+    doc["Statement"] = [s for s in doc["Statement"] if s["Effect"] != "Deny"]
+    p["policy"] = json.dumps(doc)
+
+
+def _break_behaviour_http(p):
+    p["orderedCacheBehaviors"][0]["viewerProtocolPolicy"] = "allow-all"
+
+
+def _break_behaviour_headers(p):
+    del p["defaultCacheBehavior"]["responseHeadersPolicyId"]
+
+
+def _break_s3_origin_oac(p):
+    del p["origins"][0]["originAccessControlId"]
+
+
+def _break_distribution_logging(p):
+    del p["loggingConfig"]
+
+
+def _break_oac(p):
+    p["signingBehavior"] = "no-override"
+
+
+def _break_imds(p):
+    p["metadataOptions"]["httpTokens"] = "optional"
+
+
+def _break_hop_limit(p):
+    p["metadataOptions"]["httpPutResponseHopLimit"] = 2
+
+
+def _break_ebs(p):
+    p["blockDeviceMappings"][0]["ebs"]["encrypted"] = "false"
+
+
+def _break_public_ip(p):
+    p["networkInterfaces"][0]["associatePublicIpAddress"] = "true"
+
+
+def _break_user_data(p):
+    import base64
+    script = base64.b64decode(p["userData"]).decode()
+    script += "\ncat > key.pem <<'K'\n-----BEGIN RSA PRIVATE KEY-----\nK\n"
+    p["userData"] = base64.b64encode(script.encode()).decode()
+
+
+def _break_asg_latest(p):
+    p["launchTemplate"]["version"] = "$Latest"
+
+
+def _break_asg_health(p):
+    p["healthCheckType"] = "EC2"
+
+
+def _break_asg_refresh(p):
+    p["instanceRefresh"]["preferences"]["minHealthyPercentage"] = 50
+
+
+def _break_asg_rollback(p):
+    p["instanceRefresh"]["preferences"]["autoRollback"] = False
+
+
+def _break_asg_single_az(p):
+    p["vpcZoneIdentifiers"] = p["vpcZoneIdentifiers"][:1]
+
+
+def _break_sg_anywhere(p):
+    p.pop("prefixListId")
+    p["cidrIpv4"] = "0.0.0.0/0"
+
+
+def _break_subnet(p):
+    p["mapPublicIpOnLaunch"] = True
+
+
+def _break_alb_headers(p):
+    p["dropInvalidHeaderFields"] = False
+
+
+def _break_alb_desync(p):
+    p["desyncMitigationMode"] = "monitor"
+
+
+def _break_alb_logs(p):
+    p["accessLogs"]["enabled"] = False
+
+
+def _break_listener(p):
+    p["defaultActions"] = [{"type": "forward", "targetGroupArn": "arn:tg"}]
+
+
+def _break_table(p):
+    p["pointInTimeRecovery"] = {"enabled": False}
+
+
+def _break_role_policy(p):
+    doc = json.loads(p["policy"])
+    doc["Statement"].append({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    p["policy"] = json.dumps(doc)
+
+
+CASES = [
+    ("bucket-public-access-fully-blocked", rules.PUBLIC_ACCESS_BLOCK, "media-media", _break_pab),
+    ("bucket-ownership-not-object-writer", rules.OWNERSHIP, "media-media", _break_ownership),
+    ("bucket-encrypted", rules.ENCRYPTION, "media-media", _break_encryption),
+    ("bucket-not-public-and-tls-only", rules.BUCKET_POLICY, "media-media",
+     _break_bucket_policy_public),
+    ("bucket-not-public-and-tls-only", rules.BUCKET_POLICY, "media-media",
+     _break_bucket_policy_sourcearn),
+    ("bucket-not-public-and-tls-only", rules.BUCKET_POLICY, "media-artifacts",
+     _break_bucket_policy_tls),
+    ("distribution-secure", rules.DISTRIBUTION, None, _break_behaviour_http),
+    ("distribution-secure", rules.DISTRIBUTION, None, _break_behaviour_headers),
+    ("distribution-secure", rules.DISTRIBUTION, None, _break_s3_origin_oac),
+    ("distribution-secure", rules.DISTRIBUTION, None, _break_distribution_logging),
+    ("origin-access-control-signs-always", rules.OAC, None, _break_oac),
+    ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_imds),
+    ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_hop_limit),
+    ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_ebs),
+    ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_public_ip),
+    ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_user_data),
+    ("asg-safe-rollout", rules.ASG, None, _break_asg_latest),
+    ("asg-safe-rollout", rules.ASG, None, _break_asg_health),
+    ("asg-safe-rollout", rules.ASG, None, _break_asg_refresh),
+    ("asg-safe-rollout", rules.ASG, None, _break_asg_rollback),
+    ("asg-safe-rollout", rules.ASG, None, _break_asg_single_az),
+    ("no-ingress-from-anywhere", rules.SG_INGRESS, "api-lb-from-cloudfront", _break_sg_anywhere),
+    ("subnet-no-public-ip", rules.SUBNET, "network-public-0", _break_subnet),
+    ("alb-hardened", rules.ALB, None, _break_alb_headers),
+    ("alb-hardened", rules.ALB, None, _break_alb_desync),
+    ("alb-hardened", rules.ALB, None, _break_alb_logs),
+    ("listener-default-denies", rules.LISTENER, None, _break_listener),
+    ("table-recoverable", rules.TABLE, None, _break_table),
+    ("role-policy-least-privilege", rules.ROLE_POLICY, None, _break_role_policy),
+]
+
+
+@pytest.mark.parametrize(("rule", "type_", "name", "breaker"), CASES,
+                         ids=[f"{c[0]}:{c[3].__name__.removeprefix('_break_')}" for c in CASES])
+def test_rule_fires_on_broken_input(dev_stack, rule, type_, name, breaker):
+    props = _props(dev_stack, type_, name)
+    assert [r for r, _ in violations(type_, props) if r == rule] == []  # clean before
+    breaker(props)
+    fired = [message for r, message in violations(type_, props) if r == rule]
+    assert fired, f"{rule} did not fire"
+
+
+def test_every_rule_has_a_breaking_case():
+    assert {g.name for g in GUARDRAILS} == {rule for rule, *_ in CASES}
+
+
+def test_security_group_inline_and_legacy_rules_are_checked_too():
+    assert violations(rules.SECURITY_GROUP, {"ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]})
+    assert violations(rules.SG_RULE, {"type": "ingress", "ipv6CidrBlocks": ["::/0"]})
+    assert not violations(rules.SG_RULE, {"type": "egress", "cidrBlocks": ["0.0.0.0/0"]})
+
+
+def test_custom_certificate_needs_tls_12(full_stack):
+    props = _props(full_stack, rules.DISTRIBUTION)
+    assert not violations(rules.DISTRIBUTION, props)
+    props["viewerCertificate"]["minimumProtocolVersion"] = "TLSv1"
+    assert violations(rules.DISTRIBUTION, props)
+
+
+def test_rules_read_through_secret_envelopes():
+    wrapped = {rules.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270",
+               "value": {"enabled": False}}
+    assert violations(rules.TABLE, {"pointInTimeRecovery": wrapped})
+
+
+def test_policy_pack_registers_every_rule_as_mandatory(monkeypatch):
+    import runpy
+
+    import pulumi_policy
+
+    captured = {}
+
+    class FakePack:
+        def __init__(self, name, enforcement_level, policies):
+            captured.update(name=name, level=enforcement_level, policies=policies)
+
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", FakePack)
+    runpy.run_path(str(POLICY_DIR / "__main__.py"))
+    assert captured["level"] == pulumi_policy.EnforcementLevel.MANDATORY
+    names = [p.name for p in captured["policies"]]
+    assert names == [g.name for g in GUARDRAILS]
+    assert all(p.enforcement_level == pulumi_policy.EnforcementLevel.MANDATORY
+               for p in captured["policies"])
+
+    # The registered validate() reports through the SDK's callback.
+    asg = next(p for p in captured["policies"] if p.name == "asg-safe-rollout")
+    reported = []
+
+    class Args:
+        resource_type = rules.ASG
+        props = {"launchTemplate": {"version": "$Latest"}}
+
+    asg.validate(Args(), lambda message, urn=None: reported.append(message))
+    assert any("pinned" in m for m in reported)
+
+
+def test_policy_pack_project_file_uses_the_project_venv():
+    project = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text())
+    assert project["runtime"]["name"] == "python"
+    venv = (POLICY_DIR / project["runtime"]["options"]["virtualenv"]).resolve()
+    assert venv == (POLICY_DIR.parents[1] / ".venv").resolve()
