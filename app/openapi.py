@@ -48,7 +48,7 @@ _IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string"},
 }
 _TITLE_ID = {
     "name": "title_id",

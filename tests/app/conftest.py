@@ -184,9 +184,7 @@ def seeded(
 ) -> None:
     """Catalog in the bucket, PEM key in Secrets Manager, plays table in DynamoDB."""
     publish_catalog(catalog_document)
-    secrets.create_secret(
-        Name=SECRET_ID, SecretString=private_key_pem(private_key)
-    )
+    secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key))
 
 
 TEST_SETTINGS: dict[str, Any] = {

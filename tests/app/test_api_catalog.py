@@ -14,7 +14,11 @@ def test_titles_lists_the_catalog_in_publisher_order(client: Any) -> None:
     assert response.mimetype == "application/json"
     page = response.get_json()
     assert [t["id"] for t in page["items"]] == [
-        "t01-ocean-deep", "t02-reef-life", "t03-city-lights", "t04-laugh-track", "t05-night-city",
+        "t01-ocean-deep",
+        "t02-reef-life",
+        "t03-city-lights",
+        "t04-laugh-track",
+        "t05-night-city",
     ]
     assert page["total"] == 5 and page["next_offset"] is None
     first = page["items"][0]
@@ -56,7 +60,10 @@ def test_title_detail_has_renditions_and_playback_link(client: Any) -> None:
     assert title["tags"] == ["night", "city"]
     assert [r["name"] for r in title["renditions"]] == ["240p", "720p"]
     assert title["renditions"][1] == {
-        "name": "720p", "width": 1280, "height": 720, "bandwidth": 2_800_000,
+        "name": "720p",
+        "width": 1280,
+        "height": 720,
+        "bandwidth": 2_800_000,
     }
     assert title["playback_url"] == "/api/v1/titles/t03-city-lights/playback"
 
@@ -111,14 +118,13 @@ def test_refresh_picks_up_a_new_catalog_version_and_new_etags(
     after = client.get("/api/v1/titles")
     assert after.get_json()["items"][0]["title"] == "Ocean Deeper"
     assert after.headers["ETag"] != before.headers["ETag"]
-    assert client.get(
-        "/api/v1/titles", headers={"If-None-Match": before.headers["ETag"]}
-    ).status_code == 200
+    assert (
+        client.get("/api/v1/titles", headers={"If-None-Match": before.headers["ETag"]}).status_code
+        == 200
+    )
 
 
-def test_a_broken_catalog_keeps_the_one_in_force(
-    app: Any, client: Any, s3: Any
-) -> None:
+def test_a_broken_catalog_keeps_the_one_in_force(app: Any, client: Any, s3: Any) -> None:
     s3.put_object(Bucket="edgeflix-media", Key="catalog.json", Body=b"{not json")
     assert app.extensions["edgeflix"].catalog.refresh() is False
     assert client.get("/api/v1/titles").get_json()["total"] == 5

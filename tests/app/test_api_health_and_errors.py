@@ -29,7 +29,9 @@ def test_readyz_is_503_and_names_what_is_missing(make_app: Any, s3: Any) -> None
     response = make_app().test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"] == {
-        "catalog": False, "signing_key": False, "table": False,
+        "catalog": False,
+        "signing_key": False,
+        "table": False,
     }
 
 
@@ -46,7 +48,7 @@ def test_request_id_falls_back_to_the_alb_trace_id(client: Any) -> None:
 
 def test_request_id_is_generated_when_absent_or_unsafe(client: Any) -> None:
     plain = client.get("/healthz").headers["X-Request-Id"]
-    unsafe = client.get("/healthz", headers={"X-Request-Id": "bad id\"{}"}).headers
+    unsafe = client.get("/healthz", headers={"X-Request-Id": 'bad id"{}'}).headers
     assert len(plain) == 32 and plain != unsafe["X-Request-Id"]
     assert len(unsafe["X-Request-Id"]) == 32
 
@@ -58,8 +60,11 @@ def test_unknown_paths_are_404_problems(client: Any) -> None:
         assert response.mimetype == "application/problem+json"
         problem = response.get_json()
         assert problem == {
-            "type": "about:blank", "title": "Not Found", "status": 404,
-            "detail": problem["detail"], "instance": path,
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": problem["detail"],
+            "instance": path,
         }
 
 
@@ -94,14 +99,22 @@ def test_openapi_document_is_served_as_3_1(client: Any) -> None:
 def test_settings_come_from_the_environment_with_twin_defaults() -> None:
     defaults = settings_from_environment({})
     assert (defaults.bucket, defaults.table, defaults.cdn_url) == (
-        "edgeflix-media", "edgeflix-plays", "http://127.0.0.1:8080",
+        "edgeflix-media",
+        "edgeflix-plays",
+        "http://127.0.0.1:8080",
     )
     assert defaults.cookie_secure is True and defaults.region == "us-east-1"
-    custom = settings_from_environment({
-        "EDGEFLIX_BUCKET": "b", "EDGEFLIX_COOKIE_SECURE": "false", "EDGEFLIX_COOKIE_TTL": "300",
-        "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-        "EDGEFLIX_KEY_PAIR_ID": "KX", "EDGEFLIX_CDN_URL": "https://d1.cloudfront.net/",
-    })
+    custom = settings_from_environment(
+        {
+            "EDGEFLIX_BUCKET": "b",
+            "EDGEFLIX_COOKIE_SECURE": "false",
+            "EDGEFLIX_COOKIE_TTL": "300",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+            "EDGEFLIX_KEY_PAIR_ID": "KX",
+            "EDGEFLIX_CDN_URL": "https://d1.cloudfront.net/",
+        }
+    )
     assert custom.bucket == "b" and custom.cookie_secure is False and custom.cookie_ttl == 300
     assert custom.region == "eu-west-1" and custom.endpoint_url == "http://127.0.0.1:5000"
     assert custom.key_pair_id == "KX" and custom.cdn_base == "https://d1.cloudfront.net"
@@ -109,8 +122,11 @@ def test_settings_come_from_the_environment_with_twin_defaults() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("EDGEFLIX_COOKIE_SECURE", "maybe"), ("EDGEFLIX_COOKIE_TTL", "10"),
-     ("EDGEFLIX_COOKIE_TTL", "ten")],
+    [
+        ("EDGEFLIX_COOKIE_SECURE", "maybe"),
+        ("EDGEFLIX_COOKIE_TTL", "10"),
+        ("EDGEFLIX_COOKIE_TTL", "ten"),
+    ],
 )
 def test_bad_settings_fail_early_naming_the_variable(name: str, value: str) -> None:
     with pytest.raises(ValueError, match=name):

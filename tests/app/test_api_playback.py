@@ -59,8 +59,10 @@ def test_cookies_omit_secure_when_the_twin_turns_it_off(seeded: None, make_app: 
 
 def test_body_carries_the_same_cookie_values_as_set_cookie(client: Any) -> None:
     response = client.post(PLAYBACK)
-    values = {name: header.split(";")[0].split("=", 1)[1] for name, header in
-              set_cookies(response).items()}
+    values = {
+        name: header.split(";")[0].split("=", 1)[1]
+        for name, header in set_cookies(response).items()
+    }
     assert response.get_json()["cookies"] == values
     assert values["CloudFront-Key-Pair-Id"] == "KTESTKEYPAIR01"
 
@@ -99,8 +101,13 @@ def test_plays_of_a_title_in_one_window_share_one_signature(client: Any) -> None
 
 
 def test_traditional_pem_keys_are_accepted(
-    make_app: Any, publish_catalog: Any, dynamodb: Any, secrets: Any,
-    catalog_document: dict, private_key: Any, verify_cloudfront: Any,
+    make_app: Any,
+    publish_catalog: Any,
+    dynamodb: Any,
+    secrets: Any,
+    catalog_document: dict,
+    private_key: Any,
+    verify_cloudfront: Any,
 ) -> None:
     from conftest import SECRET_ID, private_key_pem
 
@@ -184,9 +191,7 @@ def test_a_profile_play_lands_in_its_history(client: Any, dynamodb: Any) -> None
     assert items[0]["title_id"] == {"S": "t03-city-lights"}
 
 
-def test_a_profile_over_its_rate_gets_429_with_retry_after(
-    seeded: None, make_app: Any
-) -> None:
+def test_a_profile_over_its_rate_gets_429_with_retry_after(seeded: None, make_app: Any) -> None:
     client = make_app(plays_per_minute=2).test_client()
     statuses = [client.post(PLAYBACK, json={"profile": "eve"}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
@@ -196,9 +201,7 @@ def test_a_profile_over_its_rate_gets_429_with_retry_after(
     assert client.post(PLAYBACK, json={"profile": "bob"}).status_code == 200
 
 
-def test_playback_works_while_dynamodb_is_down(
-    seeded: None, make_app: Any, dynamodb: Any
-) -> None:
+def test_playback_works_while_dynamodb_is_down(seeded: None, make_app: Any, dynamodb: Any) -> None:
     app = make_app(play_flush_seconds=60)  # writes are batched: table gone does not matter
     dynamodb.delete_table(TableName="edgeflix-plays")
     client = app.test_client()

@@ -66,8 +66,9 @@ def _slow(*_: Any, **__: Any) -> Any:
     return []
 
 
-@pytest.mark.parametrize(("broken", "reason"), [(_failing, "dynamodb-error"),
-                                                (_slow, "dynamodb-timeout")])
+@pytest.mark.parametrize(
+    ("broken", "reason"), [(_failing, "dynamodb-error"), (_slow, "dynamodb-timeout")]
+)
 def test_dynamodb_trouble_degrades_to_popularity_and_says_so(
     client: Any, monkeypatch: pytest.MonkeyPatch, broken: Any, reason: str
 ) -> None:
@@ -80,8 +81,11 @@ def test_dynamodb_trouble_degrades_to_popularity_and_says_so(
     assert response.headers["X-Recommendations-Source"] == "popularity"
     body = response.get_json()
     assert body["degraded"] is True
-    assert [i["id"] for i in body["items"]] == ["t01-ocean-deep", "t04-laugh-track",
-                                                "t03-city-lights"]
+    assert [i["id"] for i in body["items"]] == [
+        "t01-ocean-deep",
+        "t04-laugh-track",
+        "t03-city-lights",
+    ]
 
 
 def test_after_a_failure_the_circuit_keeps_requests_off_dynamodb(
