@@ -28,7 +28,8 @@ class Signing(pulumi.ComponentResource):
         key = tls.PrivateKey(f"{name}-key", algorithm="RSA", rsa_bits=2048, opts=child)
         self.public_key = aws.cloudfront.PublicKey(
             f"{name}-public-key",
-            name=cfg.name("signing"),
+            # A prefix, not a name: rotating the key replaces it create-before-delete.
+            name_prefix=cfg.name("signing-"),
             comment="Verifies edgeflix signed cookies",
             encoded_key=key.public_key_pem,
             opts=child,
