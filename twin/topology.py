@@ -44,6 +44,8 @@ DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
 PLAYER_DIR = REPO_ROOT / "player"
 STATE_FILE = "state.json"
 STARTUP_TIMEOUT = 30.0
+# gunicorn drains in-flight requests on SIGTERM; a twin has none worth waiting longer for.
+STOP_TIMEOUT = 8.0
 
 
 @dataclass(frozen=True)
@@ -190,15 +192,24 @@ class Twin:
         origin_secret(self.secret_file)
         self.state.key_pair_id = key.key_pair_id
         n = self.stack.min_size
+        # Every process starts at once (the slow parts, moto's imports, gunicorn's
+        # boots and Varnish's VCL compile, overlap); then each is waited for in order.
         steps: list[tuple[str, Callable[[], None]]] = [
-            (f"moto server (S3, Secrets Manager, DynamoDB) on :{self.ports.moto}",
-             self.start_origin),
+            ("render configs, start moto, the API fleet, HAProxy, Varnish and nginx",
+             self._spawn_all),
+            (f"moto server (S3, Secrets Manager, DynamoDB) on :{self.ports.moto}, seeded",
+             self._wait_origin),
             (f"{n} gunicorn API instance(s) on "
-             + ", ".join(f":{p}" for p in self.ports.api), self._start_fleet),
+             + ", ".join(f":{p}" for p in self.ports.api), self._wait_fleet),
             (f"HAProxy as the ALB on :{self.ports.alb}, health {self.stack.health_check_path}",
-             self._start_alb),
-            (f"Varnish as CloudFront's cache on :{self.ports.cache}", self._start_cache),
-            (f"nginx + njs as the CloudFront edge on :{self.ports.edge}", self._start_edge),
+             lambda: self._wait("alb", processes.http_ok(f"{self.state.alb_url}/", status=403),
+                                "HAProxy")),
+            (f"Varnish as CloudFront's cache on :{self.ports.cache}",
+             lambda: self._wait("cache", processes.tcp_open(self.ports.cache), "Varnish")),
+            (f"nginx + njs as the CloudFront edge on :{self.ports.edge}",
+             lambda: self._wait("edge", processes.http_ok(
+                 f"{self.state.cdn_url}{self.stack.health_check_path}"),
+                 "edge (healthz through the ALB)")),
             (f"publish {self.titles} title(s) + the player page", self._publish),
             ("API ready, playback through the edge", self._wait_ready),
             (f"warm the edge with the top {self.warm_top} title(s)", self._warm),
@@ -218,13 +229,16 @@ class Twin:
         return self.state
 
     def down(self) -> list[str]:
-        """Stop every process this run started (newest first); safe to repeat."""
+        """Stop every process this run started, viewers' side first; safe to repeat."""
         recorded = TwinState.load(self.run_dir) or self.state
         stopped = []
-        for name in reversed(list(recorded.pids)):
+        front_to_back = ("edge", "cache", "alb", "api", "moto")
+        for name in sorted(recorded.pids, key=lambda n: front_to_back.index(n.split("-")[0])):
             pid = recorded.pids[name]
-            if processes.stop(pid, recorded.markers.get(name, "")):
+            t0 = time.monotonic()
+            if processes.stop(pid, recorded.markers.get(name, ""), timeout=STOP_TIMEOUT):
                 stopped.append(name)
+                self.say(f"      stopped {name} (pid {pid}) in {time.monotonic() - t0:.1f} s")
         for proc in self._procs.values():
             if proc.poll() is None:
                 proc.wait(timeout=10)
@@ -254,11 +268,25 @@ class Twin:
         processes.wait_until(ready, what, STARTUP_TIMEOUT, self._procs.get(name),
                              self.logs / f"{name}.log")
 
-    def start_origin(self) -> None:
-        """Start the moto server and seed it (again, after `stop_origin`)."""
+    def _spawn_all(self) -> None:
+        self._spawn_origin()
+        for i in range(1, len(self.ports.api) + 1):
+            self.start_api(i)
+        self._spawn_alb()
+        self._spawn_cache()
+        self._spawn_edge()
+
+    def _spawn_origin(self) -> None:
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                 "-p", str(self.ports.moto)]
         self._spawn("moto", argv, "moto.server")
+
+    def start_origin(self) -> None:
+        """Start the moto server again after `stop_origin`, seeded and published."""
+        self._spawn_origin()
+        self._wait_origin()
+
+    def _wait_origin(self) -> None:
         self._wait("moto", processes.http_ok(f"{self.state.moto_url}/moto-api/data.json"),
                    "moto server")
         seed_aws(self.state.moto_url, bucket=self.state.bucket, table=self.state.table,
@@ -303,14 +331,12 @@ class Twin:
         self.state.pids.pop(name)
         self.state.save(self.run_dir)
 
-    def _start_fleet(self) -> None:
-        for i in range(1, len(self.ports.api) + 1):
-            self.start_api(i)
+    def _wait_fleet(self) -> None:
         for i, port in enumerate(self.ports.api, start=1):
             self._wait(f"api-{i}", processes.http_ok(
                 f"http://127.0.0.1:{port}{self.stack.health_check_path}"), f"API instance {i}")
 
-    def _start_alb(self) -> None:
+    def _spawn_alb(self) -> None:
         alb = AlbTwin(
             port=self.ports.alb, instance_ports=self.ports.api,
             health_check_path=self.stack.health_check_path,
@@ -324,8 +350,6 @@ class Twin:
         if check.returncode:
             raise processes.StartupFailed(f"haproxy rejects {conf}:\n{check.stderr}")
         self._spawn("alb", ["haproxy", "-db", "-f", str(conf)], str(conf))
-        self._wait("alb", processes.http_ok(f"{self.state.alb_url}/", status=403),
-                   "HAProxy")
 
     def _varnish(self) -> VarnishEdge:
         return VarnishEdge(
@@ -335,7 +359,7 @@ class Twin:
             api=ApiOrigin(port=self.ports.alb, secret_file=self.secret_file),
         )
 
-    def _start_cache(self) -> None:
+    def _spawn_cache(self) -> None:
         v = self._varnish()
         vcl = write_varnish_edge(self.edge, v)
         workdir = v.directory / "work"
@@ -345,9 +369,8 @@ class Twin:
                 "-f", str(vcl), "-s", "malloc,256m", "-P", str(v.directory / "varnishd.pid"),
                 "-p", "thread_pool_min=50", "-p", "timeout_idle=65"]
         self._spawn("cache", argv, "varnishd")
-        self._wait("cache", processes.tcp_open(v.port), "Varnish")
 
-    def _start_edge(self) -> None:
+    def _spawn_edge(self) -> None:
         key = signing_key(self.key_file)
         nginx = NginxEdge(port=self.ports.edge, cache_port=self.ports.cache,
                           directory=self.run_dir / "edge",
@@ -358,8 +381,6 @@ class Twin:
         if check.returncode:
             raise processes.StartupFailed(f"nginx rejects {conf}:\n{check.stderr}")
         self._spawn("edge", prefix, "nginx")
-        self._wait("edge", processes.http_ok(
-            f"{self.state.cdn_url}{self.stack.health_check_path}"), "edge (healthz via ALB)")
 
     def _publish(self) -> None:
         from media.generate import LibrarySpec, generate_library

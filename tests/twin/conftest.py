@@ -37,7 +37,8 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
         install_player(print)
     stack = load_stack("dev")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin"),
-             ports=TwinPorts.free(stack.min_size), titles=TITLES, seconds=SECONDS, warm_top=0)
+             ports=TwinPorts.free(stack.min_size), titles=TITLES, seconds=SECONDS, warm_top=0,
+             progress=print)
     t.up()
     try:
         yield t
