@@ -122,6 +122,7 @@ class Viewer(FastHttpUser):
     wait_time = between(0.5, 2.0)
     network_timeout = 20.0
     connection_timeout = 5.0
+    insecure = False  # a deployed CloudFront URL has a real certificate: check it
 
     def on_start(self) -> None:
         self.client.cookiejar.set_policy(_NoCookies())

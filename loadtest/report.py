@@ -139,12 +139,15 @@ def render_summary(summary: dict) -> str:
     """The human summary printed at the end of a run."""
     v = summary["viewers"]
     run = summary["run"]
+    load = run.get("loadavg_1m") or {}
     cache = v["cache"]
     seg_warm = cache["after_warmup"].get("segment", {})
     seg_all = cache["overall"].get("segment", {})
     lines = [
         f"edgeflix load test: {run.get('users')} viewers for {run.get('duration')} "
         f"against {run.get('url')} (speed-up x{run.get('speedup')})",
+        f"  machine         {run.get('cpus')} CPUs, load average "
+        f"{load.get('start')} -> {load.get('end')}",
         f"  requests        {v['requests']['total']} ({v['requests']['failed']} failed, "
         f"error ratio {_fmt(v['error_ratio'], digits=4)})",
         f"  plays           {v['plays']['started']} started, {v['plays']['completed']} watched to "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -111,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     try:
         proc = subprocess.run(command, cwd=REPO_ROOT, timeout=args.duration + 120)
     except subprocess.TimeoutExpired:
@@ -131,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
         "speedup": args.speedup,
         "warmup_s": warmup,
         "locust_exit_code": proc.returncode,
+        # The load generator shares the machine with what it measures: say how busy it was.
+        "cpus": os.cpu_count(),
+        "loadavg_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         "command": command,
     }
     summary = build_summary(stream, gates, run, locust_totals(entries))

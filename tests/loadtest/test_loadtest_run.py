@@ -2,24 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-from conftest import REPO_ROOT
-
-
-def run_loadtest(url: str, out, *extra: str, timeout: float = 90) -> tuple[int, dict, str]:
-    proc = subprocess.run(
-        [sys.executable, "-m", "loadtest", "--url", url, "--out", str(out), *extra],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    summary_file = out / "summary.json"
-    summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
-    return proc.returncode, summary, proc.stdout + proc.stderr
+from loadtest_stack import run_loadtest
 
 
 def test_viewers_browse_play_and_watch_without_errors_or_stalls(api_stack, tmp_path):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_loadtest_run import run_loadtest
+from loadtest_stack import run_loadtest
 
 from loadtest.verify import Verifier
 

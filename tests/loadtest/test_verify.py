@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import REPO_ROOT
+from loadtest_stack import REPO_ROOT
 
 from loadtest.target import TargetError
 from loadtest.verify import Verifier, cookie_attribute_problems, target_from_outputs
