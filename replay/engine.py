@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pulumi
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError, ParamValidationError
 from pulumi.runtime.mocks import MockMonitor
 
@@ -205,6 +206,7 @@ class Engine:
         self.failed_ids: set[str] = set()
         self.invokes: list[str] = []
         self.notes: list[str] = []
+        self.mutated: list[str] = []
         self.deferred: list[Callable[[], None]] = []
         self._clients: dict[str, Any] = {}
         self._lock = threading.RLock()
@@ -236,7 +238,10 @@ class Engine:
     def client(self, service: str, region: str | None = None):
         key = f"{service}@{region or self.region}"
         if key not in self._clients:
-            self._clients[key] = boto3.client(service, region_name=region or self.region)
+            # No retries: a moto failure must surface at once, not after back-off sleeps.
+            self._clients[key] = boto3.client(
+                service, region_name=region or self.region,
+                config=BotoConfig(retries={"total_max_attempts": 1, "mode": "standard"}))
         return self._clients[key]
 
     # --- records and problems -----------------------------------------------------------
@@ -266,9 +271,14 @@ class Engine:
             if not record.custom:
                 record.id = ""
                 return "", inputs  # a component: nothing to create
-            mutator = self.mutators.get(args.name)
+            # A mutator (keyed by resource name or type token) breaks inputs on purpose:
+            # the mutation suite uses it on the real program without editing the program.
+            mutator = self.mutators.get(args.name) or self.mutators.get(args.typ)
             if mutator is not None:
-                record.inputs = inputs = mutator(inputs)
+                mutated = mutator(copy.deepcopy(inputs))
+                if mutated is not None and mutated != inputs:
+                    self.mutated.append(f"{args.typ} {args.name}")
+                    record.inputs = inputs = mutated
             ctx = Ctx(self, record)
             args_cls = schema.args_class(args.typ)
             if args_cls is not None:

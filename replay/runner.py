@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import runpy
 import sys
 import time
@@ -136,13 +137,9 @@ def _run(engine: Engine, program: Path, project: str, stack: str, config: dict[s
 
 
 def _program_modules(program: Path, root: Path) -> list[str]:
-    base = program if program.is_dir() else program.parent
-    names = []
-    for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
-        if path and Path(path).resolve().is_relative_to(base) and name != "__main__":
-            names.append(name)
-    return names
+    base = str(program if program.is_dir() else program.parent) + os.sep
+    return [name for name, module in list(sys.modules.items())
+            if name != "__main__" and (getattr(module, "__file__", None) or "").startswith(base)]
 
 
 def _isolate_modules(program: Path, root: Path) -> dict[str, Any]:

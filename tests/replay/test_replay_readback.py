@@ -1,0 +1,168 @@
+"""Replay the REAL program (infra/) into moto, then read the stack back with boto3.
+
+Resources are found by type, not by name, so renames in infra/ do not break these.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import REPO_ROOT, require_real_program
+
+from replay import Engine, run_program
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def stack():
+    require_real_program()
+    engine = Engine()
+    with engine.active():
+        result = run_program(REPO_ROOT, "dev", engine=engine)
+        yield result, engine
+
+
+def one(result, type_):
+    found = result.of_type(type_)
+    assert len(found) == 1, f"expected one {type_}, got {[r.name for r in found]}"
+    return found[0]
+
+
+def test_real_program_replays_with_no_problems(stack):
+    result, _ = stack
+    assert [str(p) for p in result.problems] == []
+    assert len(result.resources) >= 50
+
+
+def test_instances_registered_in_the_target_group(stack):
+    result, engine = stack
+    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    asg = one(result, "aws:autoscaling/group:Group")
+    group = engine.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[asg.id])["AutoScalingGroups"][0]
+    instances = sorted(i["InstanceId"] for i in group["Instances"])
+    assert len(instances) == asg.inputs["desiredCapacity"] >= 1
+    health = engine.client("elbv2").describe_target_health(TargetGroupArn=tg.id)
+    assert sorted(t["Target"]["Id"] for t in health["TargetHealthDescriptions"]) == instances
+    assert {t["Target"]["Port"] for t in health["TargetHealthDescriptions"]} == \
+        {tg.inputs["port"]}
+
+
+def test_listener_target_group_and_asg_are_connected(stack):
+    result, engine = stack
+    alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
+    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    asg = one(result, "aws:autoscaling/group:Group")
+    elbv2 = engine.client("elbv2")
+    listeners = elbv2.describe_listeners(LoadBalancerArn=alb.id)["Listeners"]
+    assert listeners
+    forwards = []
+    for listener in listeners:
+        actions = list(listener["DefaultActions"])
+        for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+            actions += rule["Actions"]
+        forwards += [a.get("TargetGroupArn") for a in actions if a["Type"] == "forward"]
+    assert tg.id in forwards
+    group = engine.client("autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[asg.id])["AutoScalingGroups"][0]
+    assert group["TargetGroupARNs"] == [tg.id]
+    described = elbv2.describe_target_groups(TargetGroupArns=[tg.id])["TargetGroups"][0]
+    assert described["LoadBalancerArns"] == [alb.id]
+
+
+def test_distribution_origins_resolve_to_the_bucket_and_the_alb(stack):
+    result, engine = stack
+    dist = one(result, "aws:cloudfront/distribution:Distribution")
+    alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
+    config = engine.client("cloudfront").get_distribution(Id=dist.id)["Distribution"][
+        "DistributionConfig"]
+    domains = {o["Id"]: o["DomainName"] for o in config["Origins"]["Items"]}
+    buckets = {r.outputs["bucketRegionalDomainName"]: r.id
+               for r in result.of_type("aws:s3/bucket:Bucket")}
+    s3_origins = [d for d in domains.values() if d in buckets]
+    assert s3_origins, f"no origin on a bucket of this stack: {domains}"
+    engine.client("s3").head_bucket(Bucket=buckets[s3_origins[0]])
+    assert alb.outputs["dnsName"] in domains.values()
+    lb = engine.client("elbv2").describe_load_balancers(LoadBalancerArns=[alb.id])
+    assert lb["LoadBalancers"][0]["DNSName"] == alb.outputs["dnsName"]
+
+
+def test_bucket_policy_source_arn_is_the_distribution(stack):
+    result, engine = stack
+    dist = one(result, "aws:cloudfront/distribution:Distribution")
+    origin_domains = {o["domainName"] for o in dist.inputs["origins"]}
+    media = [r for r in result.of_type("aws:s3/bucket:Bucket")
+             if r.outputs["bucketRegionalDomainName"] in origin_domains]
+    assert len(media) == 1
+    policy = json.loads(engine.client("s3").get_bucket_policy(Bucket=media[0].id)["Policy"])
+    arns = [value for st in policy["Statement"]
+            for cond in (st.get("Condition") or {}).values()
+            for key, value in cond.items() if key.lower() == "aws:sourcearn"]
+    assert arns == [dist.outputs["arn"]]
+    described = engine.client("cloudfront").get_distribution(Id=dist.id)["Distribution"]
+    assert described["ARN"] == dist.outputs["arn"]
+
+
+def test_key_group_holds_the_public_key(stack):
+    result, engine = stack
+    key = one(result, "aws:cloudfront/publicKey:PublicKey")
+    group = one(result, "aws:cloudfront/keyGroup:KeyGroup")
+    cf = engine.client("cloudfront")
+    items = cf.get_key_group(Id=group.id)["KeyGroup"]["KeyGroupConfig"]["Items"]
+    assert items == [key.id]
+    pem = cf.get_public_key(Id=key.id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
+    assert "BEGIN PUBLIC KEY" in pem
+    dist = one(result, "aws:cloudfront/distribution:Distribution")
+    behaviours = [dist.inputs["defaultCacheBehavior"], *dist.inputs.get(
+        "orderedCacheBehaviors", [])]
+    assert any(group.id in (b.get("trustedKeyGroups") or []) for b in behaviours)
+
+
+def test_scaling_policy_label_matches_alb_and_target_group(stack):
+    result, engine = stack
+    alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
+    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    policies = engine.client("autoscaling").describe_policies()["ScalingPolicies"]
+    labels = [p["TargetTrackingConfiguration"]["PredefinedMetricSpecification"].get(
+        "ResourceLabel") for p in policies if p.get("TargetTrackingConfiguration", {}).get(
+        "PredefinedMetricSpecification", {}).get("PredefinedMetricType") ==
+        "ALBRequestCountPerTarget"]
+    assert labels == [f"{alb.outputs['arnSuffix']}/{tg.outputs['arnSuffix']}"]
+    # The suffixes are moto's, taken from the real ARNs.
+    assert alb.id.endswith(alb.outputs["arnSuffix"])
+    assert tg.id.endswith(tg.outputs["arnSuffix"])
+
+
+def test_secret_and_table_exist(stack):
+    result, engine = stack
+    secret = one(result, "aws:secretsmanager/secret:Secret")
+    table = one(result, "aws:dynamodb/table:Table")
+    sm = engine.client("secretsmanager")
+    assert sm.describe_secret(SecretId=secret.id)["ARN"] == secret.outputs["arn"]
+    assert "PRIVATE KEY" in sm.get_secret_value(SecretId=secret.id)["SecretString"]
+    described = engine.client("dynamodb").describe_table(TableName=table.id)["Table"]
+    assert described["TableStatus"] == "ACTIVE"
+    assert described["TableArn"] == table.outputs["arn"]
+
+
+def test_alarms_watch_the_right_dimensions(stack):
+    result, engine = stack
+    alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
+    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    dist = one(result, "aws:cloudfront/distribution:Distribution")
+    expected = {"LoadBalancer": alb.outputs["arnSuffix"], "TargetGroup": tg.outputs["arnSuffix"],
+                "DistributionId": dist.id}
+    alarms = engine.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    names = {r.outputs["name"] for r in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert names and names <= {a["AlarmName"] for a in alarms}
+    watched = set()
+    for alarm in alarms:
+        for dim in alarm["Dimensions"]:
+            if dim["Name"] in expected:
+                assert dim["Value"] == expected[dim["Name"]], alarm["AlarmName"]
+                watched.add(dim["Name"])
+        if alarm["Namespace"] == "AWS/ApplicationELB":
+            assert any(d["Name"] == "LoadBalancer" for d in alarm["Dimensions"])
+    assert watched == set(expected)
