@@ -51,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.catalog_api import catalog_api
     from app.health import health
     from app.openapi import openapi_api
-    from app.playback_api import playback_api
+    from app.playback_api import AnonymousPlaybackLane, playback_api
     from app.problems import errors
     from app.recommendations_api import recommendations_api
 
@@ -66,8 +66,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["edgeflix"] = services
     for blueprint in (errors, health, catalog_api, playback_api, recommendations_api, openapi_api):
         app.register_blueprint(blueprint)
+    # Outermost first: request id on everything; then the two lanes that answer
+    # repeatable requests without Flask (see their docstrings); then Flask.
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        CatalogDocumentCache(app.wsgi_app, services.catalog)
+        AnonymousPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
     )
     services.start()
     return app

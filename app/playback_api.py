@@ -7,15 +7,18 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.catalog import TITLE_ID, Title
+from app.catalog import TITLE_ID, Catalog, Title
 from app.http_caching import NO_STORE
 from app.problems import Problem
-from app.services import current_catalog, services
+from app.request_ids import StartResponse, WsgiApp
+from app.services import Services, current_catalog, services
+from app.settings import Settings
 from app.signing import SignedCookies
 
 log = logging.getLogger(__name__)
@@ -71,17 +74,20 @@ class PlaybackGrants:
         self._grants: dict[tuple[str, int], Grant] = {}
         self._lock = threading.Lock()
 
-    def grant(self, title: Title, cookies: SignedCookies) -> Grant:
+    def grant(self, settings: Settings, title: Title, cookies: SignedCookies) -> Grant:
         """The serialised body and response headers for this title and cookie set."""
         key = (title.id, cookies.expires_at)
         cached = self._grants.get(key)
         if cached is not None:
             return cached
-        settings = services().settings
         body = json.dumps(
             playback_document(title, cookies, settings.cdn_base), separators=(",", ":")
         ).encode()
-        headers = [("Content-Type", "application/json"), ("Cache-Control", NO_STORE)]
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", NO_STORE),
+        ]
         headers += [
             ("Set-Cookie", value)
             for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
@@ -120,6 +126,23 @@ def requested_profile() -> str | None:
     return profile
 
 
+def authorise(svc: Services, catalog: Catalog, title: Title, profile: str | None) -> Grant | None:
+    """Grant a play: rate limit, cookies, response, play record. None without a signing key.
+
+    Shared by the Flask view and the anonymous fast lane, so both answer alike.
+    """
+    if profile is not None:
+        wait = svc.limiter.retry_after(profile)
+        if wait:
+            raise Problem(429, "Too many playback requests for this profile.", retry_after=wait)
+    cookies = svc.signer.cookies_for(title.id)
+    if cookies is None:
+        return None
+    grant = catalog.derive("playback-grants", _new_grants).grant(svc.settings, title, cookies)
+    svc.recorder.record(title.id, profile, time.time())
+    return grant
+
+
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
     """Authorise a play: manifest URL, renditions, expiry and signed cookies."""
@@ -128,18 +151,48 @@ def authorise_playback(title_id: str) -> Response:
     if title is None:
         raise Problem(404, f"No title with id {title_id[:80]!r}.")
     profile = requested_profile()
-    svc = services()
-    if profile is not None:
-        wait = svc.limiter.retry_after(profile)
-        if wait:
-            raise Problem(429, "Too many playback requests for this profile.", retry_after=wait)
-    cookies = svc.signer.cookies_for(title.id)
-    if cookies is None:
+    grant = authorise(services(), catalog, title, profile)
+    if grant is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
-    body, headers = catalog.derive("playback-grants", _new_grants).grant(title, cookies)
-    svc.recorder.record(title.id, profile, time.time())
+    body, headers = grant
     return Response(body, headers=headers)
 
 
 def _new_grants(_: object) -> PlaybackGrants:
     return PlaybackGrants()
+
+
+class AnonymousPlaybackLane:
+    """WSGI middleware: a body-less POST .../playback for a known title skips Flask.
+
+    An anonymous play is the hottest request the API gets and its answer is fixed
+    per title and expiry window, so Flask's per-request machinery would be most of
+    its cost. Anything else (a body, an unknown title, no key yet) goes to Flask,
+    which remains the one place for validation and errors.
+    """
+
+    PREFIX = "/api/v1/titles/"
+    SUFFIX = "/playback"
+
+    def __init__(self, app: WsgiApp, svc: Services) -> None:
+        self.app = app
+        self._svc = svc
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if (
+            environ.get("REQUEST_METHOD") == "POST"
+            and path.startswith(self.PREFIX)
+            and path.endswith(self.SUFFIX)
+            and environ.get("CONTENT_LENGTH", "") in ("", "0")
+            and "HTTP_TRANSFER_ENCODING" not in environ
+        ):
+            catalog = self._svc.catalog.catalog
+            title_id = path[len(self.PREFIX) : -len(self.SUFFIX)]
+            title = catalog.by_id.get(title_id) if catalog is not None else None
+            grant = authorise(self._svc, catalog, title, None) if title is not None else None
+            if grant is not None:
+                body, headers = grant
+                start_response("200 OK", list(headers))
+                return [body]
+        return self.app(environ, start_response)

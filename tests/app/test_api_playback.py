@@ -211,3 +211,20 @@ def test_playback_works_while_dynamodb_is_down(seeded: None, make_app: Any, dyna
     assert recorder.flush() is False and recorder.pending == 1  # kept for the retry
     create_plays_table(dynamodb)
     assert recorder.flush() is True and recorder.pending == 0
+
+
+def test_the_anonymous_fast_lane_answers_exactly_like_the_flask_view(
+    client: Any, dynamodb: Any
+) -> None:
+    lane = client.post(PLAYBACK)  # no body: served without Flask
+    view = client.post(PLAYBACK, json={})  # a body: through the Flask view
+    assert lane.data == view.data
+    ignore = {"X-Request-Id"}
+    assert sorted((k, v) for k, v in lane.headers.items() if k not in ignore) == sorted(
+        (k, v) for k, v in view.headers.items() if k not in ignore
+    )
+    item = dynamodb.get_item(
+        TableName="edgeflix-plays",
+        Key={"pk": {"S": "TITLE#t03-city-lights"}, "sk": {"S": "STATS"}},
+    )["Item"]
+    assert item["plays"] == {"N": "2"}, "both lanes count the play"
