@@ -188,6 +188,7 @@ class Viewer(FastHttpUser):
             body={"profile": self.profile},
         )
         STATS.plays_started += 1
+        granted = time.monotonic()
         cookies = grant.get("cookies") or {}
         headers = {"Cookie": "; ".join(f"{k}={cookies[k]}" for k in COOKIE_NAMES if k in cookies)}
         master_url = grant.get("manifest_url") or f"/video/{title_id}/master.m3u8"
@@ -208,6 +209,7 @@ class Viewer(FastHttpUser):
             )
         else:
             media = master  # a single-rendition title may be served as a media playlist
+        playlists_done = time.monotonic()
         segments = [(s.absolute_uri, float(s.duration or 0)) for s in media.segments]
         if not segments:
             STATS.errors["playlist: no segments"] += 1
@@ -228,6 +230,9 @@ class Viewer(FastHttpUser):
             if index == 0:
                 startup_ms = (arrived - play_started) * 1000
                 STATS.startup_ms.append(startup_ms)
+                STATS.startup_phase("playback_api", granted - play_started)
+                STATS.startup_phase("playlists", playlists_done - granted)
+                STATS.startup_phase("first_segment", arrived - playlists_done)
                 self._metric("startup", startup_ms)
             elif stall > 0:
                 STATS.stall(stall, first_in_play=not stalled)

@@ -131,6 +131,7 @@ class StreamStats:
     failures: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
     startup_ms: list[float] = field(default_factory=list)
+    startup_phases_ms: dict[str, list[float]] = field(default_factory=dict)
     segment_ms: list[float] = field(default_factory=list)
     segment_ratio: list[float] = field(default_factory=list)
     stalls_s: list[float] = field(default_factory=list)
@@ -148,6 +149,10 @@ class StreamStats:
         if error:
             self.failures[kind] += 1
             self.errors[f"{kind}: {error}"] += 1
+
+    def startup_phase(self, phase: str, seconds: float) -> None:
+        """Where start-up time goes: the playback call, the playlists, the first segment."""
+        self.startup_phases_ms.setdefault(phase, []).append(seconds * 1000)
 
     def segment(self, download_s: float, duration: float) -> None:
         self.segment_ms.append(download_s * 1000)
@@ -181,6 +186,9 @@ class StreamStats:
                 "with_stall": self.plays_with_stall,
             },
             "startup_ms": distribution(self.startup_ms),
+            "startup_phases_ms": {
+                phase: distribution(values) for phase, values in self.startup_phases_ms.items()
+            },
             "segment_download_ms": distribution(self.segment_ms),
             "segment_download_over_duration": distribution(self.segment_ratio, digits=4),
             "stalls": {

@@ -153,7 +153,11 @@ def render_summary(summary: dict) -> str:
         f"  plays           {v['plays']['started']} started, {v['plays']['completed']} watched to "
         f"their end, {v['plays']['with_stall']} with a stall",
         f"  start-up        p50 {_fmt(v['startup_ms']['p50'], ' ms')}, "
-        f"p95 {_fmt(v['startup_ms']['p95'], ' ms')}, max {_fmt(v['startup_ms']['max'], ' ms')}",
+        f"p95 {_fmt(v['startup_ms']['p95'], ' ms')}, max {_fmt(v['startup_ms']['max'], ' ms')}"
+        + "".join(
+            f"; {phase} p95 {_fmt(d['p95'], ' ms')}"
+            for phase, d in (v.get("startup_phases_ms") or {}).items()
+        ),
         f"  segment         p95 download {_fmt(v['segment_download_ms']['p95'], ' ms')}, "
         f"p95 download/duration {_fmt(v['segment_download_over_duration']['p95'], digits=3)}",
         f"  stalls          {v['stalls']['count']} (total {v['stalls']['total_s']} s, "

@@ -120,3 +120,13 @@ def test_segment_download_over_duration():
     figures = stats.as_dict()
     assert figures["segment_download_over_duration"]["max"] == 0.25
     assert figures["segment_download_ms"]["p50"] == 400.0
+
+
+def test_start_up_is_broken_down_by_phase():
+    stats = StreamStats()
+    stats.startup_phase("playback_api", 0.020)
+    stats.startup_phase("playback_api", 0.040)
+    stats.startup_phase("first_segment", 0.010)
+    phases = stats.as_dict()["startup_phases_ms"]
+    assert phases["playback_api"]["max"] == 40.0 and phases["playback_api"]["count"] == 2
+    assert phases["first_segment"]["p50"] == 10.0
