@@ -159,3 +159,15 @@ def test_invalidation_bans_a_cached_object(twin, cdn):
     fresh = get(cdn + path)
     assert fresh.text == "new"
     assert fresh.headers["X-Cache"] == MISS
+
+
+def test_playlists_follow_their_own_behaviour_not_the_segments(twin, cdn, titles):
+    """/video/*.m3u8 comes before /video/*: min TTL 0, so a 1 s max-age expires."""
+    title = titles[0]
+    path = f"/video/{title}/ttl-{uuid.uuid4().hex[:8]}.m3u8"
+    assert not _expect_cached_after(path, "max-age=1", 2)
+    put_object(twin, path[1:], "max-age=1")
+    cookies = play(cdn, title)
+    assert get(cdn + path, cookies=cookies).headers["X-Cache"] == MISS
+    time.sleep(2)
+    assert get(cdn + path, cookies=cookies).headers["X-Cache"] == MISS

@@ -146,8 +146,10 @@ def _location(index: int, behavior: Behavior, edge: EdgeConfig) -> str:
     target = ""
     function = behavior.functions.get("viewer-request")
     if function is not None:
-        target = f"$edge_target_{_ident(function)}"
-        body.append(f'if ({target} = "") {{ return 501; }}')
+        # `set` evaluates the njs function once per request; the variable is reused.
+        body.append(f"set $edge_target $edge_target_{_ident(function)};")
+        body.append('if ($edge_target = "") { return 501; }')
+        target = "$edge_target"
     if behavior.signed:
         body.append("auth_request /_edge/verdict;")
     body += [
@@ -278,6 +280,8 @@ http {{
 def write_nginx_edge(edge: EdgeConfig, twin: NginxEdge) -> Path:
     """Render nginx.conf and the njs modules into the edge's directory."""
     d = twin.directory
+    # Verdicts of an earlier run were made with its keys: start empty.
+    shutil.rmtree(d / "verdicts", ignore_errors=True)
     for sub in ("tmp", "verdicts"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ADAPTER, d / "edge.js")
