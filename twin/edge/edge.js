@@ -68,32 +68,59 @@ function parseCookies(header) {
     return out;
 }
 
-function viewerEvent(r) {
-    var raw = r.variables.request_uri;
-    var q = raw.indexOf('?');
+function headersOf(r) {
     var headers = {};
     var names = Object.keys(r.headersIn);
     for (var i = 0; i < names.length; i++) {
         headers[names[i].toLowerCase()] = { value: r.headersIn[names[i]] };
     }
+    return headers;
+}
+
+function cookiesOf(r) {
     var cookies = {};
     var jar = parseCookies(r.headersIn.Cookie);
-    var cookieNames = Object.keys(jar);
-    for (var k = 0; k < cookieNames.length; k++) {
-        cookies[cookieNames[k]] = { value: jar[cookieNames[k]] };
+    var names = Object.keys(jar);
+    for (var i = 0; i < names.length; i++) {
+        cookies[names[i]] = { value: jar[names[i]] };
     }
-    return {
+    return cookies;
+}
+
+// Headers and cookies are built only if the function reads them: most
+// functions never do, and building them costs more than running the function.
+function lazy(object, name, build) {
+    var value;
+    Object.defineProperty(object, name, {
+        enumerable: true,
+        configurable: true,
+        get: function () {
+            if (value === undefined) {
+                value = build();
+            }
+            return value;
+        },
+        set: function (v) { value = v; }
+    });
+}
+
+function viewerEvent(r) {
+    var raw = r.variables.request_uri;
+    var q = raw.indexOf('?');
+    var request = {
+        method: r.method,
+        uri: q < 0 ? raw : raw.slice(0, q),
+        querystring: parseQuery(q < 0 ? '' : raw.slice(q + 1))
+    };
+    lazy(request, 'headers', function () { return headersOf(r); });
+    lazy(request, 'cookies', function () { return cookiesOf(r); });
+    var event = {
         version: '1.0',
         context: { eventType: 'viewer-request' },
-        viewer: { ip: r.remoteAddress },
-        request: {
-            method: r.method,
-            uri: q < 0 ? raw : raw.slice(0, q),
-            querystring: parseQuery(q < 0 ? '' : raw.slice(q + 1)),
-            headers: headers,
-            cookies: cookies
-        }
+        request: request
     };
+    lazy(event, 'viewer', function () { return { ip: r.remoteAddress }; });
+    return event;
 }
 
 function viewerRequestTarget(r, handler) {
