@@ -188,6 +188,9 @@ class Twin:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._check_ports_free()
         self.state.started_at = time.time()
+        # A fresh signing key and origin secret for every start.
+        self.key_file.unlink(missing_ok=True)
+        self.secret_file.unlink(missing_ok=True)
         key = signing_key(self.key_file)
         origin_secret(self.secret_file)
         self.state.key_pair_id = key.key_pair_id
@@ -243,6 +246,8 @@ class Twin:
             if proc.poll() is None:
                 proc.wait(timeout=10)
         (self.run_dir / STATE_FILE).unlink(missing_ok=True)
+        self.secret_file.unlink(missing_ok=True)
+        self.key_file.unlink(missing_ok=True)
         return stopped
 
     # ---- the parts -----------------------------------------------------------
