@@ -36,6 +36,7 @@ MiB = 1024 * 1024
 DEFAULT_TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunksize=16 * MiB,
                                   max_concurrency=4)
 INVALIDATION_BATCH = 1000       # paths per CreateInvalidation call (3000 may be in flight)
+INVALIDATION_POLL = 5.0         # seconds between GetInvalidation polls before warming
 PHASES = ("immutable objects", "variant playlists", "master playlists", "mutable files",
           "catalog")
 
@@ -123,6 +124,7 @@ def publish(
     invalidate: Callable[[list[str]], None] | None = None,
     warm_top: int = 0,
     warm_limits: WarmLimits | None = None,
+    invalidation_wait: float = 300.0,
     dry_run: bool = False,
     progress: bool | None = None,
     workers: int = 8,
@@ -139,7 +141,8 @@ def publish(
     if it is damaged. Then uploads what changed, invalidates the mutable
     objects it replaced (CloudFront when `distribution_id` is given, and/or the
     `invalidate` callback), and warms the edge for the `warm_top` most popular
-    titles through `cdn_url`. `progress=None` shows a bar only on a TTY.
+    titles through `cdn_url` (after waiting up to `invalidation_wait` seconds for
+    CloudFront to finish invalidating). `progress=None` shows a bar only on a TTY.
     """
     started = time.monotonic()
     log = log or (lambda _msg: None)
@@ -185,9 +188,12 @@ def publish(
                 f"{len(report.invalidated)} path(s)")
         if invalidate is not None:
             invalidate(list(report.invalidated))
+    if not dry_run and warm_top > 0 and not cdn_url:
+        log("no CDN URL given: edge warming skipped")
     if not dry_run and cdn_url and warm_top > 0:
         if report.invalidation_ids:
-            _wait_for_invalidations(cloudfront, distribution_id, report.invalidation_ids, log)
+            _wait_for_invalidations(cloudfront, distribution_id, report.invalidation_ids, log,
+                                    invalidation_wait)
         report.warmed = warm_edge(cdn_url, library.catalog, warm_top, warm_limits or WarmLimits())
     report.seconds = time.monotonic() - started
     return report
@@ -268,15 +274,23 @@ def _upload(s3, bucket: str, objects: list[PlannedObject], workers: int,
 
 
 def _wait_for_invalidations(cloudfront, distribution_id: str | None, ids: Iterable[str],
-                            log: Callable[[str], None]) -> None:
-    """Warming before an invalidation completes could re-cache the old object."""
-    waiter = cloudfront.get_waiter("invalidation_completed")
+                            log: Callable[[str], None], timeout: float) -> None:
+    """Warming before an invalidation completes could re-cache the old object.
+
+    Polls GetInvalidation itself: botocore's waiter expects "Completed", which
+    moto spells "COMPLETED".
+    """
+    deadline = time.monotonic() + timeout
     for inv_id in ids:
-        try:
-            waiter.wait(DistributionId=distribution_id, Id=inv_id,
-                        WaiterConfig={"Delay": 10, "MaxAttempts": 30})
-        except Exception as exc:  # a slow invalidation must not fail the publish
-            log(f"invalidation {inv_id} not complete yet ({exc}); warming anyway")
+        while True:
+            status = cloudfront.get_invalidation(DistributionId=distribution_id, Id=inv_id)
+            if status["Invalidation"]["Status"].lower() == "completed":
+                break
+            if time.monotonic() >= deadline:
+                log(f"invalidation {inv_id} still in progress after {timeout:.0f} s; "
+                    "warming anyway")
+                return
+            time.sleep(min(INVALIDATION_POLL, max(0.0, deadline - time.monotonic())))
 
 
 def _client(service: str):

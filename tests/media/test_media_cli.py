@@ -37,11 +37,9 @@ def test_no_ffmpeg_exits_nonzero_with_install_hint(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_generate_prints_the_library_directory(tmp_path, capsys):
-    assert main(["generate", "--titles", "1", "--seconds", "4", "--out",
-                 str(tmp_path / "lib"), "--quiet"]) == 0
-    assert capsys.readouterr().out.strip() == str(tmp_path / "lib")
-    assert (tmp_path / "lib" / "catalog.json").is_file()
+def test_generate_prints_the_library_directory(small_library, capsys):
+    assert main(["generate", "--titles", "3", "--seconds", "8", "--quiet"]) == 0
+    assert capsys.readouterr().out.strip() == str(small_library.root)
 
 
 def test_publish_without_bucket_or_stack_fails_clearly(tmp_path, monkeypatch, capsys):

@@ -158,3 +158,53 @@ def test_publish_warms_the_edge_after_uploading(cdn, library, s3):
     assert report.warmed is not None
     assert report.warmed.titles == [library.catalog.top(1)[0].id]
     assert report.warmed.misses == 7
+
+
+def test_warming_waits_for_the_invalidation_then_refetches(cdn, library, s3, cloudfront,
+                                                           distribution_id):
+    publish(library, "edgeflix-media-test", s3=s3, progress=False)
+    top = library.catalog.top(1)[0]
+    master = library.root / top.master
+    master.write_text(master.read_text() + "## v2\n")
+
+    report = publish(library, "edgeflix-media-test", s3=s3, cloudfront=cloudfront,
+                     distribution_id=distribution_id, cdn_url=cdn.url, warm_top=1,
+                     warm_limits=FAST, progress=False)
+
+    assert report.invalidated == [f"/{top.master}"] and len(report.invalidation_ids) == 1
+    status = cloudfront.get_invalidation(DistributionId=distribution_id,
+                                         Id=report.invalidation_ids[0])
+    assert status["Invalidation"]["Status"] == "COMPLETED"
+    assert f"/video/{top.id}/master.m3u8" in cdn.paths("GET")
+
+
+class SlowCloudFront:
+    """A CloudFront whose invalidation completes on the third look (as on AWS, minutes later)."""
+
+    def __init__(self):
+        self.polls = 0
+        self.paths: list[str] = []
+
+    def create_invalidation(self, DistributionId, InvalidationBatch):  # noqa: N803 (boto3 names)
+        self.paths += InvalidationBatch["Paths"]["Items"]
+        return {"Invalidation": {"Id": "I2EXAMPLE", "Status": "InProgress"}}
+
+    def get_invalidation(self, DistributionId, Id):  # noqa: N803
+        self.polls += 1
+        return {"Invalidation": {"Id": Id, "Status": "Completed" if self.polls >= 3
+                                 else "InProgress"}}
+
+
+def test_warming_starts_only_after_the_invalidation_completes(cdn, library, s3, monkeypatch):
+    monkeypatch.setattr("media.publish.INVALIDATION_POLL", 0.01)
+    publish(library, "edgeflix-media-test", s3=s3, progress=False)
+    (library.root / "catalog.json").write_text((library.root / "catalog.json").read_text() + " ")
+    slow = SlowCloudFront()
+
+    report = publish(library, "edgeflix-media-test", s3=s3, cloudfront=slow,
+                     distribution_id="E2EXAMPLE", cdn_url=cdn.url, warm_top=1,
+                     warm_limits=FAST, progress=False)
+
+    assert slow.paths == ["/catalog.json"]
+    assert slow.polls == 3
+    assert report.warmed is not None and report.warmed.errors == []
