@@ -9,7 +9,7 @@ from media.catalog import Catalog, Title, load_catalog
 from media.ffmpeg import FfmpegNotFound
 from media.generate import LibrarySpec, generate_library
 from media.library import Library
-from media.publish import PublishError, PublishReport, publish
+from media.publisher import PublishError, PublishReport, publish
 from media.validate import LibraryInvalid
 from media.warm import WarmLimits, WarmReport
 

@@ -14,7 +14,7 @@ from media.catalog import CatalogError
 from media.ffmpeg import FfmpegFailed, FfmpegNotFound
 from media.generate import LibrarySpec, generate_library
 from media.library import Library
-from media.publish import PublishError, publish
+from media.publisher import PublishError, publish
 from media.validate import LibraryInvalid
 from media.warm import WarmLimits
 

@@ -12,7 +12,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ConnectionClosedError
 
 from media.catalog import CATALOG_KEY
-from media.publish import PublishError, publish, upload_phase
+from media.publisher import PublishError, publish, upload_phase
 
 BUCKET = "edgeflix-media-test"
 

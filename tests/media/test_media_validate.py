@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from media.publish import publish
+from media.publisher import publish
 from media.validate import LibraryInvalid
 
 BUCKET = "edgeflix-media-test"

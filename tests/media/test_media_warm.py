@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from media.publish import publish
+from media.publisher import publish
 from media.warm import WarmLimits, warm_edge
 
 COOKIES = {"CloudFront-Policy": "cG9saWN5", "CloudFront-Signature": "c2ln",
@@ -196,7 +196,7 @@ class SlowCloudFront:
 
 
 def test_warming_starts_only_after_the_invalidation_completes(cdn, library, s3, monkeypatch):
-    monkeypatch.setattr("media.publish.INVALIDATION_POLL", 0.01)
+    monkeypatch.setattr("media.publisher.INVALIDATION_POLL", 0.01)
     publish(library, "edgeflix-media-test", s3=s3, progress=False)
     (library.root / "catalog.json").write_text((library.root / "catalog.json").read_text() + " ")
     slow = SlowCloudFront()
