@@ -388,8 +388,7 @@ class Twin:
         self._spawn("edge", prefix, "nginx")
 
     def _publish(self) -> None:
-        from media.generate import LibrarySpec, generate_library
-        from media.publish import publish
+        from media import LibrarySpec, generate_library, publish
 
         library = generate_library(LibrarySpec(titles=self.titles, seconds=self.seconds))
         report = publish(

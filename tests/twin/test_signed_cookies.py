@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 
 import requests
-from conftest import play
+from conftest import play, segment_urls
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from app.signing import cloudfront_b64, custom_policy
+from twin.edge.nginx import VERIFIER_LOG
 from twin.seed import signing_key
 
 
@@ -96,3 +97,17 @@ def test_signed_cookies_are_not_in_the_cache_key(cdn, titles):
     second = requests.get(url, cookies=other, timeout=5)
     assert second.status_code == 200
     assert second.headers["X-Cache"] == "Hit from cloudfront"
+
+
+def test_cookie_check_costs_one_verification_per_cookie_and_directory(twin, cdn, titles):
+    """The RSA check runs once for a viewer's cookies in a folder, not once per segment."""
+    log = twin.run_dir / "edge" / VERIFIER_LOG
+    cookies = forge(twin, f"{cdn}/video/{titles[0]}/*", int(time.time()) + 120)
+    before = len(log.read_text().splitlines()) if log.exists() else 0
+    segments = segment_urls(cdn, titles[0], cookies, "480p")  # the playlist: 1 verification
+    assert len(segments) >= 2
+    for _ in range(3):
+        for url in segments:
+            assert requests.get(url, cookies=cookies, timeout=5).status_code == 200
+    time.sleep(0.5)  # nginx writes its log line after the response
+    assert len(log.read_text().splitlines()) - before == 1

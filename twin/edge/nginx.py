@@ -22,6 +22,7 @@ NJS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
 ADAPTER = Path(__file__).with_name("edge.js")
 SIGNED_COOKIE_NAMES = ("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id")
 VERIFIER_SOCKET = "verifier.sock"
+VERIFIER_LOG = "verifications.log"
 VERDICT_KEY = (
     '"$http_host$edge_dir|$edge_cloudfront_key_pair_id'
     '|$edge_cloudfront_policy|$edge_cloudfront_signature"'
@@ -267,8 +268,12 @@ http {{
         }}
     }}
 
+    # One line per RSA verification (no cookie values): tests count them.
+    log_format verdicts '$msec $status $upstream_http_x_edge_reason$sent_http_x_edge_reason';
+
     server {{
         listen unix:{d}/{VERIFIER_SOCKET};
+        access_log {d}/{VERIFIER_LOG} verdicts;
         location = /verify {{
             js_content edge.verifySignedCookies;
         }}
