@@ -333,6 +333,9 @@ _FAKE_ENV = {
     "AWS_SECURITY_TOKEN": "testing",
     "AWS_SESSION_TOKEN": "testing",
     "MOTO_ALLOW_NONEXISTENT_REGION": "false",
+    # moto's ~1300 default AMIs (each with a volume and a snapshot) cost ~1 s per replay;
+    # the program reads its AMI id from SSM, and moto launches instances without them.
+    "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
 }
 
 

@@ -6,6 +6,7 @@ import base64
 import binascii
 from typing import Any
 
+from ..problems import join
 from ..registry import resource
 from . import autoname, failed, tf_bool
 
@@ -213,19 +214,19 @@ def _permission(ctx, rule: dict, path: str, where: dict, api_path: str) -> dict:
     return perm
 
 
-def _check_ports(ctx, perm: dict, path: str) -> None:
+def _check_ports(ctx, perm: dict, path: str, proto_key: str = "protocol") -> None:
     proto = str(perm.get("IpProtocol", "")).lower()
     if proto not in ("-1", "all", "tcp", "udp", "icmp", "icmpv6", "6", "17", "1", "58") and \
             not proto.isdigit():
-        ctx.problem(f"{path}.protocol", f"{perm.get('IpProtocol')!r} is not a protocol "
+        ctx.problem(join(path, proto_key), f"{perm.get('IpProtocol')!r} is not a protocol "
                     "(tcp, udp, icmp, icmpv6, -1 or a number)")
     if proto in ("tcp", "udp", "6", "17"):
         lo, hi = perm.get("FromPort"), perm.get("ToPort")
         for key, val in (("fromPort", lo), ("toPort", hi)):
             if val is not None and not 0 <= val <= 65535:
-                ctx.problem(f"{path}.{key}", f"{val} is not a port (0-65535)")
+                ctx.problem(join(path, key), f"{val} is not a port (0-65535)")
         if lo is not None and hi is not None and lo > hi:
-            ctx.problem(f"{path}.fromPort", f"fromPort {lo} > toPort {hi}")
+            ctx.problem(join(path, "fromPort"), f"fromPort {lo} > toPort {hi}")
 
 
 @resource("aws:ec2/securityGroup:SecurityGroup")
@@ -298,7 +299,7 @@ def _vpc_rule(ctx, op: str) -> dict:
         perm["PrefixListIds"] = [{"PrefixListId": ctx.inputs["prefixListId"], **desc}]
     if ctx.inputs.get("referencedSecurityGroupId"):
         perm["UserIdGroupPairs"] = [{"GroupId": ctx.inputs["referencedSecurityGroupId"], **desc}]
-    _check_ports(ctx, perm, "")
+    _check_ports(ctx, perm, "", "ipProtocol")
     resp = ctx.call("ec2", op, {"GroupId": ctx.inputs.get("securityGroupId"),
                                 "IpPermissions": [perm]}, where)
     rules = (resp or {}).get("SecurityGroupRules") or [{}]

@@ -11,6 +11,7 @@ import pytest
 from conftest import FIXTURES, REPO_ROOT
 
 from replay import awsmodel, policies, schema
+from replay.__main__ import main
 from replay.registry import RESOURCES, load_all
 from replay.runner import run_program
 
@@ -116,17 +117,21 @@ def test_problems_are_collected_not_cascaded(tmp_path):
     assert all("KeyError" not in p.message for p in result.problems)
 
 
-def test_cli_exit_codes_and_json(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "replay", "--root", str(FIXTURES), "--stack",
-                         "test", "--json"], capture_output=True, text=True, cwd=REPO_ROOT,
-                        timeout=120)
-    assert ok.returncode == 0, ok.stdout[-2000:] + ok.stderr[-2000:]
-    doc = json.loads(ok.stdout)
-    assert doc["ok"] and doc["counts"]["aws:ec2/subnet:Subnet"] == 2
+def test_cli_json_and_exit_code_zero(capsys):
+    assert main(["--root", str(FIXTURES), "--stack", "test", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] and doc["problems"] == []
+    assert doc["counts"]["aws:ec2/subnet:Subnet"] == 2
+    parents = {r["name"]: r["parent"] for r in doc["resources"]}
+    assert parents["fx-vpc"] is None
+
+
+def test_cli_exits_non_zero_on_a_problem(tmp_path):
     (tmp_path / "Pulumi.yaml").write_text(f"name: replayfixture\nmain: {FIXTURES / 'program'}\n")
     bad = (FIXTURES / "Pulumi.test.yaml").read_text().replace("minSize: 2", "minSize: 5")
     (tmp_path / "Pulumi.test.yaml").write_text(bad)
     broken = subprocess.run([sys.executable, "-m", "replay", "--root", str(tmp_path), "--stack",
-                             "test"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120)
-    assert broken.returncode == 1
-    assert "fx-asg: minSize: minSize 5 > maxSize 4" in broken.stdout
+                             "test"], capture_output=True, text=True, cwd=REPO_ROOT, timeout=180)
+    assert broken.returncode == 1, broken.stdout[-2000:] + broken.stderr[-2000:]
+    assert "aws:autoscaling/group:Group fx-asg: minSize: minSize 5 > maxSize 4" in broken.stdout
+    assert "1 problem(s)" in broken.stdout or "problem(s):" in broken.stdout

@@ -1,0 +1,209 @@
+"""Mutation suite: deliberately broken variants of the REAL program, each must be reported.
+
+A mutator breaks one resource type's recorded inputs just before translation (the
+engine's hook), so the real program is exercised without editing it. Every
+mutation names the resource type and the property path the report must carry.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT, require_real_program
+
+from replay import run_program
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+Inputs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    target: str                       # resource type token the mutator applies to
+    mutate: Callable[[Inputs], Inputs | None] | None
+    expect_type: str                  # the problem must name this resource type ...
+    expect_path: str                  # ... and a property path starting with this
+    config: dict[str, Any] | None = None
+
+
+def _set(path: list, value: Any) -> Callable[[Inputs], Inputs | None]:
+    def mutate(inputs: Inputs) -> Inputs | None:
+        node = inputs
+        for key in path[:-1]:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                return None
+        if not isinstance(node, dict | list):
+            return None
+        node[path[-1]] = value(node.get(path[-1]) if isinstance(node, dict) else
+                               node[path[-1]]) if callable(value) else value
+        return inputs
+    return mutate
+
+
+def _rename_nested(key: str, old: str, new: str) -> Callable[[Inputs], Inputs | None]:
+    def mutate(inputs: Inputs) -> Inputs | None:
+        block = inputs.get(key)
+        if not isinstance(block, dict) or old not in block:
+            return None
+        block[new] = block.pop(old)
+        return inputs
+    return mutate
+
+
+def _one_subnet(inputs: Inputs) -> Inputs | None:
+    if len(inputs.get("subnets") or []) < 2:
+        return None
+    inputs["subnets"] = inputs["subnets"][:1]
+    return inputs
+
+
+def _min_above_max(inputs: Inputs) -> Inputs:
+    inputs["minSize"] = inputs["maxSize"] + 1
+    return inputs
+
+
+def _duplicate_origin(inputs: Inputs) -> Inputs | None:
+    origins = inputs.get("origins") or []
+    if len(origins) < 2:
+        return None
+    origins[1]["originId"] = origins[0]["originId"]
+    return inputs
+
+
+def _unknown_action(inputs: Inputs) -> Inputs | None:
+    doc = json.loads(inputs["policy"])
+    statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+    statements[0]["Action"] = "s3:GetObjekt"
+    inputs["policy"] = json.dumps(doc)
+    return inputs
+
+
+def _label_mismatch(inputs: Inputs) -> Inputs | None:
+    spec = (inputs.get("targetTrackingConfiguration") or {}).get(
+        "predefinedMetricSpecification") or {}
+    if spec.get("predefinedMetricType") != "ALBRequestCountPerTarget":
+        return None
+    spec["resourceLabel"] = spec["resourceLabel"].rsplit("/", 1)[0] + "/0123456789abcdef"
+    return inputs
+
+
+def _function_on_origin_event(inputs: Inputs) -> Inputs | None:
+    for behaviour in [inputs.get("defaultCacheBehavior") or {},
+                      *(inputs.get("orderedCacheBehaviors") or [])]:
+        if behaviour.get("functionAssociations"):
+            behaviour["functionAssociations"][0]["eventType"] = "origin-request"
+            return inputs
+    return None
+
+
+def _custom_origin_timeout(inputs: Inputs) -> Inputs | None:
+    for origin in inputs.get("origins") or []:
+        if origin.get("customOriginConfig"):
+            origin["customOriginConfig"]["originReadTimeout"] = 300
+            return inputs
+    return None
+
+
+TG, LISTENER = "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener"
+LB, ASG = "aws:lb/loadBalancer:LoadBalancer", "aws:autoscaling/group:Group"
+CDN, CACHE = "aws:cloudfront/distribution:Distribution", "aws:cloudfront/cachePolicy:CachePolicy"
+BUCKET, BUCKET_POLICY = "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy"
+INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+
+MUTATIONS = [
+    Mutation("bad-enum-health-check-protocol", TG, _set(["healthCheck", "protocol"], "HTTPX"),
+             TG, "healthCheck.protocol"),
+    Mutation("wrong-port-listener", LISTENER, _set(["port"], 70000), LISTENER, "port"),
+    Mutation("behaviour-to-unknown-origin", CDN,
+             _set(["orderedCacheBehaviors", 0, "targetOriginId"], "nowhere"),
+             CDN, "orderedCacheBehaviors[0].targetOriginId"),
+    Mutation("one-az-alb", LB, _one_subnet, LB, "subnets"),
+    Mutation("asg-min-above-max", ASG, _min_above_max, ASG, "minSize"),
+    Mutation("misspelt-nested-key", TG, _rename_nested("healthCheck", "path", "pth"),
+             TG, "healthCheck.pth"),
+    Mutation("malformed-bucket-policy-json", BUCKET_POLICY,
+             _set(["policy"], lambda p: p[:-2]), BUCKET_POLICY, "policy"),
+    Mutation("invalid-bucket-name", BUCKET, _set(["bucket"], "Edgeflix_Media!"), BUCKET,
+             "bucket"),
+    Mutation("unknown-iam-action", "aws:iam/rolePolicy:RolePolicy", _unknown_action,
+             "aws:iam/rolePolicy:RolePolicy", "policy.Statement[0].Action"),
+    Mutation("ttl-out-of-range", CACHE, _set(["minTtl"], -1), CACHE, "minTtl"),
+    Mutation("alarm-bad-operator", "aws:cloudwatch/metricAlarm:MetricAlarm",
+             _set(["comparisonOperator"], "GreaterThan"),
+             "aws:cloudwatch/metricAlarm:MetricAlarm", "comparisonOperator"),
+    Mutation("imds-tokens-bad-enum", "aws:ec2/launchTemplate:LaunchTemplate",
+             _set(["metadataOptions", "httpTokens"], "mandatory"),
+             "aws:ec2/launchTemplate:LaunchTemplate", "metadataOptions.httpTokens"),
+    Mutation("duplicate-origin-id", CDN, _duplicate_origin, CDN, "origins[1].originId"),
+    Mutation("dynamodb-bad-attribute-type", "aws:dynamodb/table:Table",
+             _set(["attributes", 0, "type"], "X"), "aws:dynamodb/table:Table",
+             "attributes[0].type"),
+    Mutation("secret-recovery-window", "aws:secretsmanager/secret:Secret",
+             _set(["recoveryWindowInDays"], 3), "aws:secretsmanager/secret:Secret",
+             "recoveryWindowInDays"),
+    Mutation("scaling-label-wrong-target-group", "aws:autoscaling/policy:Policy", _label_mismatch,
+             "aws:autoscaling/policy:Policy",
+             "targetTrackingConfiguration.predefinedMetricSpecification.resourceLabel"),
+    Mutation("sg-rule-port-out-of-range", INGRESS,
+             lambda i: {**i, "fromPort": 70000, "toPort": 70000}, INGRESS, "fromPort"),
+    Mutation("listener-action-typo", LISTENER, _set(["defaultActions", 0, "type"], "fixed-respons"),
+             LISTENER, "defaultActions[0].type"),
+    Mutation("viewer-protocol-bad-enum", CDN,
+             _set(["defaultCacheBehavior", "viewerProtocolPolicy"], "https"),
+             CDN, "defaultCacheBehavior.viewerProtocolPolicy"),
+    Mutation("function-on-origin-event", CDN, _function_on_origin_event, CDN,
+             "functionAssociations"),
+    Mutation("origin-read-timeout-too-long", CDN, _custom_origin_timeout, CDN,
+             "origins"),
+    # A config variant: infra/config.py rejects it before any resource exists; the
+    # replay surfaces the program's own error as a problem (exit code 1).
+    Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
+]
+
+_RESULTS: dict[str, bool] = {}
+
+
+def _caught(mutation: Mutation, result) -> bool:
+    def matches(p) -> bool:
+        if p.type != mutation.expect_type:
+            return False
+        return mutation.expect_path in p.path if mutation.expect_path.startswith(
+            "functionAssociations") or mutation.expect_path == "origins" else \
+            p.path.startswith(mutation.expect_path)
+    return any(matches(p) for p in result.problems)
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
+def test_mutation_is_reported(mutation: Mutation):
+    require_real_program()
+    mutators = {mutation.target: mutation.mutate} if mutation.mutate else None
+    result = run_program(REPO_ROOT, "dev", mutators=mutators, config_overrides=mutation.config)
+    if mutation.mutate:
+        assert result.engine.mutated, f"{mutation.id}: the mutator found nothing to break"
+    caught = _caught(mutation, result)
+    _RESULTS[mutation.id] = caught
+    assert caught, (f"{mutation.id}: expected a problem on {mutation.expect_type} at "
+                    f"{mutation.expect_path!r}; got {[str(p) for p in result.problems]}")
+    print(f"\n{mutation.id}: " + "; ".join(
+        str(p) for p in result.problems if p.type == mutation.expect_type)[:300])
+
+
+def test_catch_rate():
+    """Printed for the report; every mutation above must be caught."""
+    require_real_program()
+    missing = [m.id for m in MUTATIONS if m.id not in _RESULTS]
+    if missing:
+        pytest.skip(f"run the whole module for the catch rate (missing {len(missing)})")
+    caught = sum(_RESULTS.values())
+    print(f"\nmutation catch rate: {caught}/{len(MUTATIONS)} "
+          f"({100 * caught / len(MUTATIONS):.0f}%)")
+    assert len(MUTATIONS) >= 12
+    assert caught == len(MUTATIONS)
