@@ -1,5 +1,6 @@
 """The local twin: the stack's AWS parts as real processes on loopback (`python -m twin`)."""
 
-from twin.topology import Twin, TwinPorts, TwinState
+from twin.state import TwinPorts, TwinState
+from twin.topology import Twin
 
 __all__ = ["Twin", "TwinPorts", "TwinState"]

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from twin import processes
 from twin.install import install_player, install_system_packages
-from twin.topology import DEFAULT_RUN_DIR, Twin, TwinPorts, TwinState, load_stack
+from twin.state import TwinPorts, TwinState
+from twin.topology import DEFAULT_RUN_DIR, Twin, load_stack
 
 
 def _say(line: str) -> None:
@@ -29,7 +30,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         return 0
     if state is not None:
         Twin(stack=state.stack, run_dir=run_dir,
-             ports=TwinPorts(**{k: v for k, v in _ports(state).items()})).down()
+             ports=TwinPorts.from_mapping(state.ports)).down()
     if not args.no_install:
         install_system_packages(_say)
         install_player(_say)
@@ -55,13 +56,6 @@ def cmd_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ports(state: TwinState) -> dict:
-    p = dict(state.ports)
-    api = tuple(p.pop(k) for k in sorted([k for k in p if k.startswith("api-")],
-                                         key=lambda k: int(k.split("-")[1])))
-    return {**p, "api": api}
-
-
 def cmd_down(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
     state = TwinState.load(run_dir)
@@ -69,7 +63,7 @@ def cmd_down(args: argparse.Namespace) -> int:
         _say("the twin is not running")
         return 0
     t0 = time.monotonic()
-    twin = Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts(**_ports(state)))
+    twin = Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts.from_mapping(state.ports))
     stopped = twin.down()
     _say(f"stopped {', '.join(stopped) or 'nothing (already gone)'} "
          f"in {time.monotonic() - t0:.1f} s")

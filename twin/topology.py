@@ -13,14 +13,12 @@ says it started.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import requests
@@ -38,81 +36,14 @@ from twin.edge.varnish import (
     write_varnish_edge,
 )
 from twin.seed import aws_environment, client, origin_secret, seed_aws, signing_key
+from twin.state import STATE_FILE, TwinPorts, TwinState
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
 PLAYER_DIR = REPO_ROOT / "player"
-STATE_FILE = "state.json"
 STARTUP_TIMEOUT = 30.0
 # gunicorn drains in-flight requests on SIGTERM; a twin has none worth waiting longer for.
 STOP_TIMEOUT = 8.0
-
-
-@dataclass(frozen=True)
-class TwinPorts:
-    """Loopback ports of every twin process; `api` has one port per instance."""
-
-    edge: int = 8080
-    alb: int = 8081
-    cache: int = 8082
-    cache_admin: int = 8083
-    moto: int = 8084
-    api: tuple[int, ...] = ()
-
-    @classmethod
-    def defaults(cls, instances: int) -> TwinPorts:
-        return cls(api=tuple(8101 + i for i in range(instances)))
-
-    @classmethod
-    def free(cls, instances: int) -> TwinPorts:
-        """Ports free right now (tests, so they never clash with a running demo)."""
-        picked: set[int] = set()
-        while len(picked) < 5 + instances:
-            picked.add(processes.free_port())
-        p = sorted(picked)
-        return cls(edge=p[0], alb=p[1], cache=p[2], cache_admin=p[3], moto=p[4],
-                   api=tuple(p[5:]))
-
-    def all(self) -> dict[str, int]:
-        ports = {"edge": self.edge, "alb": self.alb, "cache": self.cache,
-                 "cache_admin": self.cache_admin, "moto": self.moto}
-        ports.update({f"api-{i}": p for i, p in enumerate(self.api, start=1)})
-        return ports
-
-
-@dataclass
-class TwinState:
-    """What `state.json` records; the load test and `verify` read it too."""
-
-    cdn_url: str
-    alb_url: str
-    moto_url: str
-    bucket: str
-    table: str
-    secret_id: str
-    key_pair_id: str
-    catalog_key: str
-    stack: str
-    run_dir: str
-    ports: dict[str, int]
-    pids: dict[str, int] = field(default_factory=dict)
-    markers: dict[str, str] = field(default_factory=dict)
-    titles: list[str] = field(default_factory=list)
-    started_at: float = 0.0
-    startup_seconds: float = 0.0
-
-    def save(self, run_dir: Path) -> None:
-        path = run_dir / STATE_FILE
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
-        tmp.replace(path)
-
-    @classmethod
-    def load(cls, run_dir: Path) -> TwinState | None:
-        path = run_dir / STATE_FILE
-        if not path.exists():
-            return None
-        return cls(**json.loads(path.read_text()))
 
 
 def load_stack(stack: str) -> StackConfig:

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from twin.edge.nginx import NJS_MODULE
-from twin.topology import PLAYER_DIR, Twin, TwinPorts, load_stack
+from twin.state import TwinPorts
+from twin.topology import PLAYER_DIR, Twin, load_stack
 
 # A small library keeps the first (uncached) ffmpeg run short: 2 titles of 12 s.
 TITLES, SECONDS = 2, 12

@@ -12,6 +12,7 @@ from twin.__main__ import main
 from twin.alb import AlbTwin, render_haproxy_cfg
 from twin.edge.nginx import NginxEdge, function_module, path_pattern_regex, render_nginx_conf
 from twin.edge.varnish import ApiOrigin, MediaOrigin, VarnishEdge, ban_expression, render_vcl
+from twin.state import TwinPorts
 
 EDGE = load_edge_config()
 PATHS = ["/api/v1/titles", "/healthz", "/healthz/x", "/video/a/master.m3u8",
@@ -103,3 +104,8 @@ def test_down_without_a_twin_is_a_no_op(tmp_path, capsys):
     assert main(["--run-dir", str(tmp_path), "down"]) == 0
     assert "not running" in capsys.readouterr().out
     assert main(["--run-dir", str(tmp_path), "status"]) == 3
+
+
+def test_ports_round_trip_through_state_json():
+    ports = TwinPorts(edge=1, alb=2, cache=3, cache_admin=4, moto=5, api=(7, 6, 8))
+    assert TwinPorts.from_mapping(ports.all()) == ports

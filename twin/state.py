@@ -1,0 +1,85 @@
+"""What a running twin is: its ports and `state.json` (read by the load test and verify)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from twin import processes
+
+STATE_FILE = "state.json"
+
+
+@dataclass(frozen=True)
+class TwinPorts:
+    """Loopback ports of every twin process; `api` has one port per instance."""
+
+    edge: int = 8080
+    alb: int = 8081
+    cache: int = 8082
+    cache_admin: int = 8083
+    moto: int = 8084
+    api: tuple[int, ...] = ()
+
+    @classmethod
+    def defaults(cls, instances: int) -> TwinPorts:
+        return cls(api=tuple(8101 + i for i in range(instances)))
+
+    @classmethod
+    def free(cls, instances: int) -> TwinPorts:
+        """Ports free right now (tests, so they never clash with a running demo)."""
+        picked: set[int] = set()
+        while len(picked) < 5 + instances:
+            picked.add(processes.free_port())
+        p = sorted(picked)
+        return cls(edge=p[0], alb=p[1], cache=p[2], cache_admin=p[3], moto=p[4],
+                   api=tuple(p[5:]))
+
+    @classmethod
+    def from_mapping(cls, ports: dict[str, int]) -> TwinPorts:
+        """The inverse of `all()` (ports as recorded in state.json)."""
+        p = dict(ports)
+        api = sorted((k for k in p if k.startswith("api-")), key=lambda k: int(k[4:]))
+        return cls(api=tuple(p.pop(k) for k in api), **p)
+
+    def all(self) -> dict[str, int]:
+        ports = {"edge": self.edge, "alb": self.alb, "cache": self.cache,
+                 "cache_admin": self.cache_admin, "moto": self.moto}
+        ports.update({f"api-{i}": p for i, p in enumerate(self.api, start=1)})
+        return ports
+
+
+@dataclass
+class TwinState:
+    """What `state.json` records; the load test and `verify` read it too."""
+
+    cdn_url: str
+    alb_url: str
+    moto_url: str
+    bucket: str
+    table: str
+    secret_id: str
+    key_pair_id: str
+    catalog_key: str
+    stack: str
+    run_dir: str
+    ports: dict[str, int]
+    pids: dict[str, int] = field(default_factory=dict)
+    markers: dict[str, str] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+    started_at: float = 0.0
+    startup_seconds: float = 0.0
+
+    def save(self, run_dir: Path) -> None:
+        path = run_dir / STATE_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=2) + "\n")
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, run_dir: Path) -> TwinState | None:
+        path = run_dir / STATE_FILE
+        if not path.exists():
+            return None
+        return cls(**json.loads(path.read_text()))
