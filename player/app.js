@@ -8,6 +8,7 @@
   var list = document.getElementById('titles');
   var statusLine = document.getElementById('status');
   var state = window.edgeflixPlayer = { engine: null, title: null, error: null, hls: null };
+  var names = {};
 
   function say(text) { statusLine.textContent = text; }
 
@@ -29,6 +30,7 @@
       var titles = titlesOf(body);
       list.textContent = '';
       titles.forEach(function (t) {
+        names[t.id] = t.title || t.name || t.id;
         var item = document.createElement('li');
         var button = document.createElement('button');
         button.type = 'button';
@@ -76,7 +78,7 @@
     state.title = id;
     state.error = null;
     markCurrent(id);
-    say('Starting ' + id + '…');
+    say('Starting ' + (names[id] || id) + '…');
     return fetch('/api/v1/titles/' + encodeURIComponent(id) + '/playback', {
       method: 'POST',
       credentials: 'same-origin',
@@ -87,7 +89,7 @@
       return res.json();
     }).then(function (grant) {
       attach(grant.manifest_url);
-      say('Playing ' + id + ' (' + state.engine + ')');
+      say('Playing ' + (names[id] || id) + ' (' + state.engine + ')');
       return video.play().catch(function () { /* autoplay may need a click */ });
     }).catch(function (err) { fail(err.message); });
   }
