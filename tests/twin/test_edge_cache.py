@@ -171,3 +171,13 @@ def test_playlists_follow_their_own_behaviour_not_the_segments(twin, cdn, titles
     assert get(cdn + path, cookies=cookies).headers["X-Cache"] == MISS
     time.sleep(2)
     assert get(cdn + path, cookies=cookies).headers["X-Cache"] == MISS
+
+
+def test_compression_follows_the_cache_policy(cdn):
+    """static has compress: true; the player script is served gzipped when asked."""
+    assert EDGE.cache_policy_for("/player/hls.min.js").compress
+    zipped = get(f"{cdn}/player/hls.min.js", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    plain = get(f"{cdn}/player/hls.min.js", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.content == zipped.content  # requests inflates the gzipped body

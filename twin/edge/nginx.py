@@ -27,6 +27,10 @@ VERDICT_KEY = (
     '"$http_host$edge_dir|$edge_cloudfront_key_pair_id'
     '|$edge_cloudfront_policy|$edge_cloudfront_signature"'
 )
+COMPRESSIBLE_TYPES = (
+    "application/json", "application/javascript", "application/vnd.apple.mpegurl",
+    "application/problem+json", "text/css", "text/plain", "image/svg+xml",
+)
 CORS_HEADERS = (
     "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
     "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age",
@@ -153,6 +157,11 @@ def _location(index: int, behavior: Behavior, edge: EdgeConfig) -> str:
         target = "$edge_target"
     if behavior.signed:
         body.append("auth_request /_edge/verdict;")
+    if edge.cache_policies[behavior.cache_policy].compress:
+        # CloudFront compresses 1 KB..10 MB objects of compressible types for viewers
+        # that accept gzip; the cached object stays as the origin sent it.
+        body += ["gzip on;", f"gzip_types {' '.join(COMPRESSIBLE_TYPES)};",
+                 "gzip_min_length 1000;", "gzip_proxied any;", "gzip_vary on;"]
     body += [
         f"proxy_set_header X-Edge-Behavior {index};",
         "proxy_set_header Host $http_host;",
