@@ -8,7 +8,11 @@ in full (fewer frames than the playlist promises, wrong codec or size).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -21,8 +25,9 @@ from media.library import Library
 # Seconds a playlist's total may differ from the catalog's duration.
 DURATION_TOLERANCE = 0.5
 EXPECTED_CODECS = {"video": "h264", "audio": "aac"}
-# Renditions (by exact segment bytes) ffprobe already passed in this process.
-_PROBED_OK: set[tuple] = set()
+# Renditions ffprobe passed, by a hash of their exact segment bytes, kept in the
+# library (a dotfile, never uploaded) so a republish does not probe again.
+PROBE_RECORD = ".probed.json"
 
 
 class LibraryInvalid(ValueError):
@@ -47,6 +52,8 @@ def check_library(library: Library, ff: Ffmpeg | None, *, workers: int = 4,
     for title in library.catalog.titles:
         problems += _check_title(library.root, title, probes)
     if ff is not None and not problems:
+        passed = _load_probe_record(library.root)
+
         def probe(args: tuple[str, Title, str, list[Path], float]) -> list[str]:
             key, title, name, paths, seconds = args
             memo = None
@@ -54,17 +61,19 @@ def check_library(library: Library, ff: Ffmpeg | None, *, workers: int = 4,
                 rendition = next(r for r in title.renditions if r.name == name)
                 shas = [digests.get(p.relative_to(library.root).as_posix()) for p in paths]
                 if all(shas):
-                    memo = (rendition.width, rendition.height, round(seconds, 3), tuple(shas))
-                if memo in _PROBED_OK:
+                    memo = hashlib.sha256(repr((rendition.width, rendition.height,
+                                                round(seconds, 3), shas)).encode()).hexdigest()
+                if memo in passed:
                     return []
             found = _probe_rendition(ff, *args)
             if memo is not None and not found:
-                _PROBED_OK.add(memo)
+                passed.add(memo)
             return found
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for found in pool.map(probe, probes):
                 problems += found
+        _save_probe_record(library.root, passed)
     if problems:
         raise LibraryInvalid(problems)
 
@@ -163,6 +172,21 @@ def _probe_rendition(ff: Ffmpeg, key: str, title: Title, name: str, paths: list[
         problems.append(f"{key}: segments hold {frames} frames, the playlist promises "
                         f"{expected} ({seconds:.2f} s at {fps:g} fps): damaged or truncated")
     return problems
+
+
+def _load_probe_record(root: Path) -> set[str]:
+    try:
+        return set(json.loads((root / PROBE_RECORD).read_text()))
+    except (OSError, ValueError, TypeError):
+        return set()
+
+
+def _save_probe_record(root: Path, passed: set[str]) -> None:
+    # A read-only library is simply probed every time.
+    with contextlib.suppress(OSError):
+        scratch = root / f"{PROBE_RECORD}.{os.getpid()}.tmp"
+        scratch.write_text(json.dumps(sorted(passed)))
+        scratch.replace(root / PROBE_RECORD)
 
 
 def _parse(root: Path, key: str, problems: list[str]) -> m3u8.M3U8 | None:

@@ -83,3 +83,21 @@ def test_every_problem_is_listed(library):
     with pytest.raises(LibraryInvalid) as refused:
         check_library(library, find_ffmpeg())
     assert len(refused.value.problems) == 2
+
+
+def test_probe_record_never_hides_a_later_corruption(library):
+    from media.ffmpeg import find_ffmpeg
+    from media.publisher import plan_objects
+    from media.validate import PROBE_RECORD, check_library
+
+    def digests():
+        from infra.edge_config import load_edge_config
+        return {o.key: o.sha256 for o in plan_objects(library.files(), load_edge_config())}
+
+    check_library(library, find_ffmpeg(), digests=digests())
+    assert (library.root / PROBE_RECORD).is_file()
+    segment = _variant(library, rendition="720p") / "seg_00001.ts"
+    segment.write_bytes(segment.read_bytes()[:4000])
+
+    with pytest.raises(LibraryInvalid, match="truncated"):
+        check_library(library, find_ffmpeg(), digests=digests())
