@@ -121,6 +121,23 @@ class Verifier:
             f"304 on If-None-Match"
         )
 
+    def check_titles_paging(self) -> str:
+        """The edge keeps the API's paging parameter in the request and the cache key."""
+        if len(self.title_ids) < 2:
+            raise CheckSkipped("needs at least two titles")
+        pages = []
+        for query in ("?limit=1", "?limit=1&offset=1"):
+            resp = self.get(TITLES + query)
+            self.expect_status(resp, 200)
+            items = resp.json().get("items") or resp.json().get("titles") or []
+            pages.append([t.get("id") for t in items])
+        if pages[0] == pages[1]:
+            raise CheckFailed(
+                f"offset=1 returned the first page again ({pages[0]}): the edge drops or does "
+                "not key on the paging parameter"
+            )
+        return f"limit=1 gives {pages[0]}, limit=1&offset=1 gives {pages[1]}"
+
     def check_playback_cookies(self) -> str:
         if not self.title_ids:
             raise CheckFailed("needs a title id, and the titles check failed")
@@ -226,6 +243,7 @@ class Verifier:
         return [
             ("health through the CDN", self.check_health),
             ("titles cacheable", self.check_titles_cacheable),
+            ("titles paging through the CDN", self.check_titles_paging),
             ("playback sets signed cookies", self.check_playback_cookies),
             ("video refused without cookies", self.check_video_needs_cookies),
             ("video with cookies, cached on second fetch", self.check_video_with_cookies_cached),

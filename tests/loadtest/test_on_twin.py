@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import pytest
 from loadtest_stack import run_loadtest
 
 from loadtest.verify import Verifier
 
+PAGING = "titles paging through the CDN"
 
-def test_verify_passes_every_check_on_the_twin(twin_stack):
-    results = Verifier(twin_stack.cdn_url, origin_url=twin_stack.alb_url).run()
-    failed = {r.name: r.reason for r in results if r.status != "PASS"}
+
+@pytest.fixture(scope="module")
+def verdicts_on_twin(twin_stack):
+    return Verifier(twin_stack.cdn_url, origin_url=twin_stack.alb_url).run()
+
+
+def test_verify_passes_every_check_on_the_twin(verdicts_on_twin):
+    failed = {r.name: r.reason for r in verdicts_on_twin if r.status != "PASS" and r.name != PAGING}
     assert failed == {}
-    assert len(results) == 7
+    assert len(verdicts_on_twin) == 8
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known bug: edge-config/functions/viewer-request.js keeps only "
+    "cursor/genre/limit/page/per_page/profile, but the API pages with `offset`, so the edge "
+    "strips it and page 2 is page 1. Remove this marker when the function keeps `offset`.",
+)
+def test_titles_paging_survives_the_edge(verdicts_on_twin):
+    paging = next(r for r in verdicts_on_twin if r.name == PAGING)
+    assert paging.status == "PASS", paging.reason
 
 
 def test_viewers_on_the_twin_are_served_from_the_edge_cache(twin_stack, tmp_path):
