@@ -49,11 +49,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="CDN base URL (default: the running twin's cdn_url)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --url")
     p.add_argument("--users", type=_positive(int), default=20, help="concurrent viewers")
-    p.add_argument("--spawn-rate", type=_positive(float), default=None, help="viewers started/s")
+    p.add_argument(
+        "--spawn-rate",
+        type=_positive(float),
+        default=None,
+        help="viewers started/s (default users/10)",
+    )
     p.add_argument("--duration", type=parse_duration, default="1m", help="e.g. 30s, 5m")
     p.add_argument("--speedup", type=_positive(float), default=1.0, help="play clock speed-up")
     p.add_argument("--max-segments", type=_positive(int), default=10, help="segments per play")
-    p.add_argument("--buffer-segments", type=_positive(float), default=1.0)
+    p.add_argument(
+        "--buffer-segments",
+        type=_positive(float),
+        default=1.0,
+        help="player buffer target in segments; a segment later than the buffer allows is a stall",
+    )
     p.add_argument(
         "--warmup",
         type=float,
