@@ -1,4 +1,5 @@
-"""Shared fixtures of the replay tests: paths, and the guard for the real program."""
+"""Paths of the replay tests and the guard for the real program (a uniquely named module,
+so it never collides with another folder's conftest)."""
 
 from __future__ import annotations
 

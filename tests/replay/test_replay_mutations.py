@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, require_real_program
+from replay_paths import REPO_ROOT, require_real_program
 
 from replay import run_program
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO_ROOT, require_real_program
+from replay_paths import REPO_ROOT, require_real_program
 
 from replay import Engine, run_program
 

@@ -8,7 +8,7 @@ import sys
 
 import pulumi_aws as aws
 import pytest
-from conftest import FIXTURES, REPO_ROOT
+from replay_paths import FIXTURES, REPO_ROOT
 
 from replay import awsmodel, policies, schema
 from replay.__main__ import main
