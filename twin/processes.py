@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,6 +17,14 @@ import requests
 
 class StartupFailed(RuntimeError):
     """A twin process exited or never became ready; the message names its log."""
+
+
+def binary(name: str) -> str:
+    """A system binary by name, also found in /usr/sbin when PATH lacks it."""
+    for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/bin/{name}"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise StartupFailed(f"{name} is not installed (`python -m twin up` installs it as root)")
 
 
 def free_port() -> int:

@@ -281,11 +281,11 @@ class Twin:
             secret_file=self.secret_file, directory=self.run_dir / "alb",
         )
         conf = write_alb(alb)
-        check = subprocess.run(["haproxy", "-c", "-q", "-f", str(conf)],
+        check = subprocess.run([processes.binary("haproxy"), "-c", "-q", "-f", str(conf)],
                                capture_output=True, text=True)
         if check.returncode:
             raise processes.StartupFailed(f"haproxy rejects {conf}:\n{check.stderr}")
-        self._spawn("alb", ["haproxy", "-db", "-f", str(conf)], str(conf))
+        self._spawn("alb", [processes.binary("haproxy"), "-db", "-f", str(conf)], str(conf))
 
     def _varnish(self) -> VarnishEdge:
         return VarnishEdge(
@@ -300,7 +300,7 @@ class Twin:
         vcl = write_varnish_edge(self.edge, v)
         workdir = v.directory / "work"
         workdir.mkdir(parents=True, exist_ok=True)
-        argv = ["varnishd", "-F", "-n", str(workdir), "-j", "none",
+        argv = [processes.binary("varnishd"), "-F", "-n", str(workdir), "-j", "none",
                 "-a", f"127.0.0.1:{v.port}", "-T", f"127.0.0.1:{v.admin_port}", "-S", "none",
                 "-f", str(vcl), "-s", "malloc,256m", "-P", str(v.directory / "varnishd.pid"),
                 "-p", "thread_pool_min=50", "-p", "timeout_idle=65"]
@@ -312,7 +312,7 @@ class Twin:
                           directory=self.run_dir / "edge",
                           trusted_keys={key.key_pair_id: key.public_spki_b64})
         conf = write_nginx_edge(self.edge, nginx)
-        prefix = ["nginx", "-p", str(nginx.directory), "-c", str(conf)]
+        prefix = [processes.binary("nginx"), "-p", str(nginx.directory), "-c", str(conf)]
         check = subprocess.run([*prefix, "-t", "-q"], capture_output=True, text=True)
         if check.returncode:
             raise processes.StartupFailed(f"nginx rejects {conf}:\n{check.stderr}")
@@ -367,8 +367,8 @@ class Twin:
         """CloudFront invalidation: ban each path (wildcards allowed) in Varnish."""
         for path in paths:
             result = subprocess.run(
-                ["varnishadm", "-T", f"127.0.0.1:{self.ports.cache_admin}", "-t", "5",
-                 "ban", ban_expression(path)],
+                [processes.binary("varnishadm"), "-T", f"127.0.0.1:{self.ports.cache_admin}",
+                 "-t", "5", "ban", ban_expression(path)],
                 capture_output=True, text=True,
             )
             if result.returncode:
