@@ -7,7 +7,7 @@
 //     with the genre lower-cased.
 // Written in the ES5 subset that both CloudFront and nginx njs run, so the
 // local twin executes this very file.
-var API_PARAMS = { cursor: 1, genre: 1, limit: 1, page: 1, per_page: 1, profile: 1 };
+var API_PARAMS = { genre: 1, limit: 1, offset: 1, profile: 1 };  // the API's query parameters (OpenAPI)
 
 function normalizePath(uri) {
     var path = uri.replace(/\/{2,}/g, '/');

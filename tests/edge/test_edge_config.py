@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 import yaml
 
+from app.openapi import SPEC
 from infra.edge_config import (
     EDGE_CONFIG_FILE,
     CachePolicy,
@@ -182,3 +184,17 @@ def test_unreadable_file_is_a_clear_error(tmp_path):
     bad.write_text("behaviors: [\n")
     with pytest.raises(EdgeConfigError, match="cannot read edge-config"):
         load_edge_config(bad)
+
+
+def test_viewer_function_keeps_exactly_the_api_query_parameters():
+    """The CloudFront Function cannot import the spec, so this test ties the two."""
+    source = (EDGE_CONFIG_FILE.parent / "functions" / "viewer-request.js").read_text()
+    kept = set(re.findall(r"(\w+): 1", re.search(r"var API_PARAMS = \{([^}]*)\}", source)[1]))
+    query = {
+        p["name"]
+        for path in SPEC["paths"].values()
+        for op in path.values()
+        for p in op.get("parameters", [])
+        if p.get("in") == "query"
+    }
+    assert kept == query

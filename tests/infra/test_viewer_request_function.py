@@ -75,10 +75,10 @@ def test_api_keeps_only_known_parameters_sorted_with_genre_lowercased():
         "utm_source": {"value": "mail"},
         "limit": {"value": "10"},
         "genre": {"value": "Drama"},
-        "cursor": {"value": "abc"},
+        "offset": {"value": "20"},
     }))
     assert request["uri"] == "/api/v1/titles"
-    assert list(request["querystring"]) == ["cursor", "genre", "limit"]
+    assert list(request["querystring"]) == ["genre", "limit", "offset"]
     assert request["querystring"]["genre"] == {"value": "drama"}
     assert request["querystring"]["limit"] == {"value": "10"}
 

@@ -16,17 +16,11 @@ def verdicts_on_twin(twin_stack):
 
 
 def test_verify_passes_every_check_on_the_twin(verdicts_on_twin):
-    failed = {r.name: r.reason for r in verdicts_on_twin if r.status != "PASS" and r.name != PAGING}
+    failed = {r.name: r.reason for r in verdicts_on_twin if r.status != "PASS"}
     assert failed == {}
     assert len(verdicts_on_twin) == 8
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: edge-config/functions/viewer-request.js keeps only "
-    "cursor/genre/limit/page/per_page/profile, but the API pages with `offset`, so the edge "
-    "strips it and page 2 is page 1. Remove this marker when the function keeps `offset`.",
-)
 def test_titles_paging_survives_the_edge(verdicts_on_twin):
     paging = next(r for r in verdicts_on_twin if r.name == PAGING)
     assert paging.status == "PASS", paging.reason
