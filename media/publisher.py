@@ -5,7 +5,7 @@ no class covers is refused rather than given guessed headers. Uploads are
 idempotent (a sha256 in each object's metadata, compared by HEAD), parallel,
 and ordered so a viewer never meets a playlist that names a missing object:
 segments and other immutable files first, then variant playlists, then master
-playlists, then mutable pages, and catalog.json last.
+playlists, then other mutable files (scripts), then pages, and catalog.json last.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ DEFAULT_TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunks
 INVALIDATION_BATCH = 1000       # paths per CreateInvalidation call (3000 may be in flight)
 INVALIDATION_POLL = 5.0         # seconds between GetInvalidation polls before warming
 PHASES = ("immutable objects", "variant playlists", "master playlists", "mutable files",
-          "catalog")
+          "pages", "catalog")
 
 
 class PublishError(RuntimeError):
@@ -89,9 +89,11 @@ class PublishReport:
 def upload_phase(key: str, mutable: bool) -> int:
     """Upload order by key layout: what a file refers to is always uploaded before it."""
     if key == CATALOG_KEY:
-        return 4
+        return 5
     if key.endswith(".m3u8"):
         return 2 if key.endswith("/master.m3u8") else 1
+    if key.endswith(".html"):
+        return 4
     return 3 if mutable else 0
 
 

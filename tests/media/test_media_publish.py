@@ -188,7 +188,7 @@ def test_large_files_use_multipart(library, s3, tmp_path):
     assert "player/hls.js" in again.skipped          # the sha256 metadata, not the ETag, decides
 
 
-def test_upload_order_puts_referenced_objects_first(library, s3):
+def test_upload_order_puts_referenced_objects_first(library, s3, tmp_path):
     order: list[str] = []
     lock = threading.Lock()
 
@@ -196,13 +196,19 @@ def test_upload_order_puts_referenced_objects_first(library, s3):
         with lock:
             order.append(params["Key"])
 
+    page, script = tmp_path / "index.html", tmp_path / "app.js"
+    page.write_text('<script src="player/app.js"></script>')
+    script.write_text("// player")
     s3.meta.events.register("before-parameter-build.s3.PutObject", record)
-    publish(library, BUCKET, s3=s3, progress=False)
+    publish(library, BUCKET, s3=s3, progress=False,
+            extra_files={"index.html": page, "player/app.js": script})
 
     position = {key: i for i, key in enumerate(order)}
-    phases = [upload_phase(key, key.endswith((".m3u8", ".json"))) for key in order]
+    phases = [upload_phase(key, key.endswith((".m3u8", ".json", ".js", ".html"))) for key in order]
     assert phases == sorted(phases)
     assert position[CATALOG_KEY] == len(order) - 1
+    assert position["player/app.js"] < position["index.html"]
+    assert max(position[k] for k in order if k.endswith(".m3u8")) < position["player/app.js"]
     for title in library.catalog.titles:
         for r in title.renditions:
             segments = [k for k in order if k.startswith(r.playlist.rsplit("/", 1)[0] + "/seg_")]
