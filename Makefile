@@ -7,11 +7,10 @@ PY      := $(VENV)/bin/python
 STACK   ?= dev
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Debian packages the local twin, the sample library and the browser test need.
-APT_PACKAGES := varnish haproxy nginx libnginx-mod-http-js ffmpeg chromium
-SYSTEM_BINARIES := varnishd haproxy nginx ffmpeg chromium node npm
+APT_PACKAGES := varnish haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
 .PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
-        publish loadtest verify bench-api
+        library publish loadtest verify bench-api
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -19,12 +18,13 @@ help: ## list the targets
 setup: system-deps venv player ## install everything: Debian packages, the venv, the player's npm packages
 
 system-deps: ## apt-get install the Debian packages that are missing (needs root)
-	@missing=""; for b in $(SYSTEM_BINARIES); do command -v $$b >/dev/null || missing="$$missing $$b"; done; \
-	if [ -n "$$missing" ] || [ ! -e /usr/lib/nginx/modules/ngx_http_js_module.so ]; then \
-	  echo "installing Debian packages (missing:$$missing)"; \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends $(APT_PACKAGES) $$(command -v node >/dev/null || echo nodejs) \
-	    $$(command -v npm >/dev/null || echo npm) >/dev/null; \
+	    --no-install-recommends $$missing >/dev/null; \
 	fi
 
 venv: $(STAMP) ## the Python venv with the pinned dependencies
@@ -67,8 +67,12 @@ up: venv ## pulumi up (needs the pulumi CLI and AWS credentials)
 destroy: venv ## pulumi destroy
 	pulumi destroy --stack $(STACK)
 
-publish: venv ## sample library into BUCKET (or the selected stack's bucket) [CDN_URL=...]
-	$(PY) -m media publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(CDN_URL),--cdn-url $(CDN_URL)) $(ARGS)
+library: venv ## generate (or reuse from .cache/media) the sample HLS library
+	$(PY) -m media generate $(ARGS)
+
+publish: venv ## sample library into BUCKET (else the selected stack's outputs) [CDN_URL=... DISTRIBUTION_ID=...]
+	$(PY) -m media publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(CDN_URL),--cdn-url $(CDN_URL)) \
+	  $(if $(DISTRIBUTION_ID),--distribution-id $(DISTRIBUTION_ID)) $(ARGS)
 
 loadtest: venv ## Locust viewer load test [URL=...] (default: the local twin)
 	$(PY) -m loadtest $(if $(URL),--url $(URL)) $(ARGS)
