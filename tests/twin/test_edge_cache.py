@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import play, segment_urls
+from twin_viewer import play, segment_urls
 
 from infra.edge_config import load_edge_config
 from twin.seed import client

@@ -18,7 +18,7 @@ PLAYER_STATE = """(() => {
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
 def test_player_page_plays_a_title(cdn, titles):
-    from browser import Browser
+    from headless_chromium import Browser
 
     browser = Browser()
     try:

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 
 import requests
-from conftest import play, segment_urls
+from twin_viewer import play, segment_urls
 
 from twin.processes import http_ok, wait_until
 

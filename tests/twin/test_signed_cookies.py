@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import requests
-from conftest import play, segment_urls
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from twin_viewer import play, segment_urls
 
 from app.signing import cloudfront_b64, custom_policy
 from twin.edge.nginx import VERIFIER_LOG
