@@ -118,9 +118,21 @@ class Ctx:
 
     def call(self, service: str, operation: str, params: dict[str, Any],
              where: dict[str, str] | None = None, validate: bool = True) -> dict[str, Any] | None:
-        """Validate, then send to moto; returns moto's response or None on failure."""
+        """Validate, then send to moto; returns moto's response, or None when moto did not
+        create it (rejected: a problem; refers to a failed resource or moto itself broke:
+        a note). Translators then return realistic outputs marked failed."""
+        before = len(self.engine.problems)
         if validate:
             params = self.check(service, operation, params, where)
+        invalid = len(self.engine.problems) > before
+        upstream = _mentions(params, self.engine.failed_ids)
+        if upstream:
+            # Refers to a resource moto could not create (already reported): a moto call
+            # would only fail again, so this request is validated against the model only.
+            self.engine.notes.append(f"{self.type} {self.name}: {service}.{operation} not sent "
+                                     f"to moto, it refers to {sorted(upstream)[0]!r} which "
+                                     "failed upstream")
+            return None
         client = self.client(service)
         method = getattr(client, _snake(operation))
         try:
@@ -132,13 +144,17 @@ class Ctx:
             message = str(exc)
             if any(bad in message for bad in self.engine.failed_ids):
                 return None  # follows from an earlier problem, already reported
+            if invalid:  # the model check already named the property; moto agrees
+                self.engine.notes.append(f"{self.type} {self.name}: moto also rejected "
+                                         f"{service}.{operation}: {message}")
+                return None
             self.problem(f"({service}.{operation})", f"moto rejected the request: {message}")
             return None
         except Exception as exc:  # noqa: BLE001 - a moto bug is not the program's problem
             self.engine.notes.append(f"{self.type} {self.name}: moto failed on {service}."
                                      f"{operation} ({type(exc).__name__}: {exc}); request "
                                      "validated against the model only")
-            return {}
+            return None
 
     def policy(self, path: str, document: Any, kind: str = "identity") -> None:
         for sub, message in policies.check(document, kind):
@@ -159,6 +175,18 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def _mentions(value: Any, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    if isinstance(value, str):
+        return {value} & ids
+    if isinstance(value, dict):
+        return set().union(*(_mentions(v, ids) for v in value.values())) if value else set()
+    if isinstance(value, list | tuple):
+        return set().union(*(_mentions(v, ids) for v in value)) if value else set()
+    return set()
 
 
 def _snake(operation: str) -> str:
@@ -296,6 +324,7 @@ class Engine:
                     tb = traceback.extract_tb(exc.__traceback__)[-1]
                     ctx.problem("", f"translator failed: {type(exc).__name__}: {exc} "
                                     f"({os.path.basename(tb.filename)}:{tb.lineno})")
+                    outputs = {"__failed__": True}
             id_ = str(outputs.pop("id", None) or ctx.fake_id(f"{args.name}-"))
             if outputs.pop("__failed__", False):
                 self.failed_ids.add(id_)

@@ -135,3 +135,10 @@ def test_cli_exits_non_zero_on_a_problem(tmp_path):
     assert broken.returncode == 1, broken.stdout[-2000:] + broken.stderr[-2000:]
     assert "aws:autoscaling/group:Group fx-asg: minSize: minSize 5 > maxSize 4" in broken.stdout
     assert "1 problem(s)" in broken.stdout or "problem(s):" in broken.stdout
+
+
+def test_a_failed_resource_does_not_cascade_into_its_dependants():
+    result = run_program(FIXTURES, "test", mutators={
+        "fx-media": lambda i: {**i, "bucket": "Not_A_Bucket"}})
+    assert [(p.name, p.path) for p in result.problems] == [("fx-media", "bucket")]
+    assert any("failed upstream" in n and "fx-media-pab" in n for n in result.notes)
