@@ -32,6 +32,7 @@ def test_segment_miss_then_hit_with_age(cdn, titles):
     first = get(url, cookies=cookies)
     assert first.status_code == 200
     assert first.headers["X-Cache"] == MISS
+    assert "Age" not in first.headers
     assert first.headers["Content-Type"] == "video/mp2t"
     time.sleep(1.1)
     second = get(url, cookies=cookies)

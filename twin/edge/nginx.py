@@ -206,7 +206,7 @@ def render_nginx_conf(edge: EdgeConfig, twin: NginxEdge) -> str:
     nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return f"""# Rendered by twin/edge/nginx.py from edge-config; do not edit.
 load_module {NJS_MODULE};
-{user}worker_processes 2;
+{user}worker_processes auto;
 worker_rlimit_nofile {nofile};
 daemon off;
 pid {d}/nginx.pid;

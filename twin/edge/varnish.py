@@ -249,6 +249,7 @@ sub vcl_deliver {{
         set resp.http.X-Cache = "Error from cloudfront";
     }} elsif (obj.uncacheable || obj.hits == 0) {{
         set resp.http.X-Cache = "Miss from cloudfront";
+        unset resp.http.Age;  # CloudFront sends Age only with cached answers
     }} else {{
         set resp.http.X-Cache = "Hit from cloudfront";
     }}
