@@ -7,7 +7,7 @@ PY      := $(VENV)/bin/python
 STACK   ?= dev
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Debian packages the local twin, the sample library and the browser test need.
-APT_PACKAGES := varnish haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
+APT_PACKAGES := varnish gcc haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
 .PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
         library publish loadtest verify bench-api

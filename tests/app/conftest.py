@@ -9,20 +9,22 @@ from typing import Any
 
 import boto3
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from flask import Flask
 from flask.testing import FlaskClient
 from moto import mock_aws
+from tests_app_support import (
+    BUCKET,
+    CDN,
+    KEY_PAIR_ID,
+    REGION,
+    SECRET_ID,
+    create_plays_table,
+    private_key_pem,
+)
 
 from app import create_app
-
-REGION = "us-east-1"
-BUCKET = "edgeflix-media"
-SECRET_ID = "edgeflix/cloudfront-signing-key"
-TABLE = "edgeflix-plays"
-CDN = "https://cdn.example.test"
-KEY_PAIR_ID = "KTESTKEYPAIR01"
 
 
 def make_title(
@@ -81,18 +83,6 @@ def private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-def private_key_pem(key: rsa.RSAPrivateKey, traditional: bool = False) -> str:
-    """PEM text of the key, PKCS#8 by default or the traditional (PKCS#1) form."""
-    form = (
-        serialization.PrivateFormat.TraditionalOpenSSL
-        if traditional
-        else serialization.PrivateFormat.PKCS8
-    )
-    return key.private_bytes(
-        serialization.Encoding.PEM, form, serialization.NoEncryption()
-    ).decode()
-
-
 @pytest.fixture(scope="session")
 def moto_session() -> Iterator[Any]:
     """moto in-process for the whole session (boto3 clients are slow to build, so
@@ -115,22 +105,6 @@ def aws(moto_session: Any) -> Iterator[None]:
     """Empty moto backends for each test."""
     moto_session.reset()
     yield
-
-
-def create_plays_table(dynamodb: Any) -> None:
-    """The plays table as infra creates it: pk/sk strings, on-demand."""
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 @pytest.fixture(scope="session")

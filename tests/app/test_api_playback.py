@@ -7,9 +7,8 @@ import time
 from typing import Any
 
 import pytest
-from conftest import create_plays_table
 from cryptography.exceptions import InvalidSignature
-from tests_app_support import cookie_attributes, set_cookies
+from tests_app_support import cookie_attributes, create_plays_table, set_cookies
 
 PLAYBACK = "/api/v1/titles/t03-city-lights/playback"
 CDN = "https://cdn.example.test"
@@ -109,7 +108,7 @@ def test_traditional_pem_keys_are_accepted(
     private_key: Any,
     verify_cloudfront: Any,
 ) -> None:
-    from conftest import SECRET_ID, private_key_pem
+    from tests_app_support import SECRET_ID, private_key_pem
 
     publish_catalog(catalog_document)
     secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key, True))

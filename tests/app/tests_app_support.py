@@ -1,8 +1,46 @@
-"""Small readers for Set-Cookie headers, shared by the app tests."""
+"""Constants and plain helpers shared by the app tests (fixtures live in conftest.py)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+REGION = "us-east-1"
+BUCKET = "edgeflix-media"
+SECRET_ID = "edgeflix/cloudfront-signing-key"
+TABLE = "edgeflix-plays"
+CDN = "https://cdn.example.test"
+KEY_PAIR_ID = "KTESTKEYPAIR01"
+
+
+def private_key_pem(key: rsa.RSAPrivateKey, traditional: bool = False) -> str:
+    """PEM text of the key, PKCS#8 by default or the traditional (PKCS#1) form."""
+    form = (
+        serialization.PrivateFormat.TraditionalOpenSSL
+        if traditional
+        else serialization.PrivateFormat.PKCS8
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, form, serialization.NoEncryption()
+    ).decode()
+
+
+def create_plays_table(dynamodb: Any) -> None:
+    """The plays table as infra creates it: pk/sk strings, on-demand."""
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
 
 def set_cookies(response: Any) -> dict[str, str]:

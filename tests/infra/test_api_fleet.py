@@ -6,7 +6,7 @@ import base64
 import json
 
 import pytest
-from conftest import AMI_ID
+from infra_harness import AMI_ID
 
 from infra import app_bundle
 from infra.api_fleet import render_user_data

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import DEV_CONFIG, run_program
+from infra_harness import DEV_CONFIG, run_program
 
 from infra import config
 from infra.config import ConfigError, StackConfig, load_stack_file
@@ -106,16 +106,16 @@ def test_stack_file_errors_name_the_file(tmp_path):
 
 
 def test_bad_config_fails_before_any_resource_is_declared(monkeypatch):
-    import conftest
+    import infra_harness
 
     seen: list = []
-    original = conftest.RecordingMocks.new_resource
+    original = infra_harness.RecordingMocks.new_resource
 
     def spy(self, args):
         seen.append(args.typ)
         return original(self, args)
 
-    monkeypatch.setattr(conftest.RecordingMocks, "new_resource", spy)
+    monkeypatch.setattr(infra_harness.RecordingMocks, "new_resource", spy)
     with pytest.raises(ConfigError, match="edgeflix:minSize"):
         run_program({**DEV_CONFIG, "edgeflix:minSize": "7"})
     assert seen == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import CLOUDFRONT_PREFIX_LIST_ID
+from infra_harness import CLOUDFRONT_PREFIX_LIST_ID
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEV_CONFIG, FULL_CONFIG, run_program
+from infra_harness import DEV_CONFIG, FULL_CONFIG, run_program
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"

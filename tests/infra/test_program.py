@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pytest
-from conftest import DEV_CONFIG, FULL_CONFIG, run_program
+from infra_harness import DEV_CONFIG, FULL_CONFIG, run_program
 from pulumi.output import Unknown
 
 COMPONENTS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FULL_CONFIG
+from infra_harness import FULL_CONFIG
 
 
 def test_key_pair_is_rsa_2048(dev_stack):
