@@ -34,6 +34,7 @@ class Record:
     parent: str
     custom: bool
     inputs: dict[str, Any]
+    provider: str = ""
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
@@ -52,7 +53,7 @@ class Ctx:
         self.inputs = record.inputs
         self.name = record.name
         self.type = record.type
-        self.region = engine.region
+        self.region = engine.region_of(record.provider)
         self.account = ACCOUNT
 
     # --- problems -------------------------------------------------------------------------
@@ -104,7 +105,7 @@ class Ctx:
 
     # --- requests -------------------------------------------------------------------------
     def client(self, service: str):
-        return self.engine.client(service)
+        return self.engine.client(service, self.region)
 
     def check(self, service: str, operation: str, params: dict[str, Any],
               where: dict[str, str] | None = None) -> dict[str, Any]:
@@ -239,14 +240,21 @@ class Engine:
         self._clients: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._pending: dict[tuple[str, str], tuple[str, str]] = {}
+        self._provider_regions: dict[str, str] = {}
         self._mock = None
 
     # --- moto lifecycle -----------------------------------------------------------------
+    _active_engines = 0  # moto's in-process state is global: one live replay at a time
+
     @contextmanager
     def active(self):
         from moto import mock_aws
 
-        saved = {k: os.environ.get(k) for k in _FAKE_ENV}
+        if Engine._active_engines:
+            raise RuntimeError("another replay engine is active; moto's in-process state is "
+                               "global, so replays must not overlap")
+        Engine._active_engines += 1
+        saved = {k: os.environ.get(k) for k in [*_FAKE_ENV, "AWS_DEFAULT_REGION"]}
         os.environ.update(_FAKE_ENV)
         os.environ["AWS_DEFAULT_REGION"] = self.region
         self._mock = mock_aws()
@@ -254,6 +262,7 @@ class Engine:
         try:
             yield self
         finally:
+            Engine._active_engines -= 1
             self._mock.stop()
             self._mock = None
             self._clients.clear()
@@ -284,6 +293,10 @@ class Engine:
     def by_id(self, id_: str) -> Record | None:
         return next((r for r in self.records if r.id == id_), None)
 
+    def region_of(self, provider: str | None) -> str:
+        """The region of an explicit aws provider reference, else the stack's region."""
+        return self._provider_regions.get(provider or "", self.region)
+
     def expect_registration(self, type_: str, name: str, urn: str, parent: str) -> None:
         with self._lock:
             self._pending[(type_, name)] = (urn, parent)
@@ -294,7 +307,7 @@ class Engine:
             urn, parent = self._pending.pop((args.typ, args.name), ("", ""))
             inputs = _plain(copy.deepcopy(args.inputs))
             record = Record(urn or f"{args.typ}::{args.name}", args.typ, args.name, parent,
-                            bool(args.custom), inputs)
+                            bool(args.custom), inputs, args.provider or "")
             self.records.append(record)
             if not record.custom:
                 record.id = ""
@@ -331,6 +344,10 @@ class Engine:
             record.summary = outputs.pop("__summary__", "")
             record.id = id_
             record.outputs = {**inputs, **outputs}
+            if args.typ == "pulumi:providers:aws":
+                # Resources name their provider as "<urn>::<id>"; remember its region.
+                self._provider_regions[f"{record.urn}::{id_}"] = inputs.get("region") or \
+                    self.region
             return id_, record.outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict:

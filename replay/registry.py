@@ -36,6 +36,7 @@ def invoke(*tokens: str):
 def load_all() -> None:
     """Import every service module so their translators register."""
     from .services import (  # noqa: F401
+        acm,
         autoscaling,
         cloudfront,
         cloudwatch,
@@ -45,6 +46,7 @@ def load_all() -> None:
         iam,
         invokes,
         pulumi_providers,
+        route53,
         s3,
         secretsmanager,
         ssm,

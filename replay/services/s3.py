@@ -256,3 +256,32 @@ def logging(ctx) -> dict:
     ctx.call("s3", "PutBucketLogging", {"Bucket": _bucket(ctx),
                                         "BucketLoggingStatus": {"LoggingEnabled": enabled}}, where)
     return {"id": _bucket(ctx)}
+
+
+@resource("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+def replication(ctx) -> dict:
+    where: dict[str, str] = {"Bucket": "bucket", "ReplicationConfiguration.Role": "role"}
+    rules = []
+    for i, r in enumerate(ctx.inputs.get("rules") or []):
+        ap, wp = f"ReplicationConfiguration.Rules[{i}]", f"rules[{i}]"
+        item: dict[str, Any] = ctx.pick(r, {"ID": "id", "Status": "status",
+                                            "Priority": "priority"}, where, ap, wp)
+        flt = r.get("filter")
+        if flt is not None:
+            item["Filter"] = ctx.pick(flt, {"Prefix": "prefix"})
+        dest = r.get("destination") or {}
+        item["Destination"] = ctx.pick(dest, {"Bucket": "bucket", "StorageClass": "storageClass",
+                                              "Account": "account"}, where, f"{ap}.Destination",
+                                       f"{wp}.destination")
+        dmr = r.get("deleteMarkerReplication")
+        if dmr:
+            item["DeleteMarkerReplication"] = ctx.pick(dmr, {"Status": "status"}, where,
+                                                       f"{ap}.DeleteMarkerReplication",
+                                                       f"{wp}.deleteMarkerReplication")
+        if "Filter" in item and "DeleteMarkerReplication" not in item:
+            ctx.problem(f"{wp}.deleteMarkerReplication", "required with a filter (V2 rules)")
+        rules.append(item)
+    conf = {"Role": ctx.inputs.get("role"), "Rules": rules}
+    ctx.call("s3", "PutBucketReplication", {"Bucket": _bucket(ctx),
+                                            "ReplicationConfiguration": conf}, where)
+    return {"id": _bucket(ctx)}

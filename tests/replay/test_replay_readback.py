@@ -166,3 +166,4 @@ def test_alarms_watch_the_right_dimensions(stack):
         if alarm["Namespace"] == "AWS/ApplicationELB":
             assert any(d["Name"] == "LoadBalancer" for d in alarm["Dimensions"])
     assert watched == set(expected)
+
