@@ -26,11 +26,11 @@ def to_dict(result: Result) -> dict[str, Any]:
             {"type": r.type, "name": r.name, "urn": r.urn,
              "parent": by_urn[r.parent].name if r.parent in by_urn else None,
              "component": not r.custom, "id": r.id, "summary": r.summary}
-            for r in result.records],
+            for r in sorted(result.records, key=lambda r: r.urn)],
         "counts": result.counts(),
         "invokes": sorted(set(result.invokes)),
         "notes": result.notes,
-        "problems": [p.to_dict() for p in result.problems],
+        "problems": [p.to_dict() for p in sorted(result.problems, key=str)],
         "ok": not result.problems,
     }
 
@@ -49,7 +49,8 @@ def to_text(result: Result) -> str:
         children.setdefault(parent, []).append(r)
 
     def walk(parent: str, depth: int) -> None:
-        for r in children.get(parent, []):
+        # Sorted, not in registration order (threads make that vary): plans diff cleanly.
+        for r in sorted(children.get(parent, []), key=lambda r: (r.custom, r.type, r.name)):
             label = f"{'  ' * depth}{_short_type(r.type)} {r.name}"
             detail = r.summary or ("" if not r.custom else r.id)
             if not r.custom:
@@ -69,7 +70,7 @@ def to_text(result: Result) -> str:
         lines.append("")
     if result.problems:
         lines.append(f"{len(result.problems)} problem(s):")
-        lines += [f"  - {p}" for p in result.problems]
+        lines += [f"  - {p}" for p in sorted(result.problems, key=str)]
     else:
         lines.append("0 problems")
     return "\n".join(lines)
