@@ -358,11 +358,14 @@ class Engine:
                 self.add_problem("invoke", args.token, "", "unknown invoke token: the replay "
                                  "serves no such data source (add one in replay/services/)")
                 raise InvokeError(f"replay: unknown invoke {args.token}")
+            stack_region, self.region = self.region, self.region_of(args.provider)
             try:
-                return handler(self, args.args)
+                return handler(self, args.args)  # served in the region of its provider
             except InvokeError as exc:
                 self.add_problem("invoke", args.token, "", str(exc))
                 raise
+            finally:
+                self.region = stack_region
 
     def finish(self) -> None:
         """Cross-resource checks that need the whole graph."""

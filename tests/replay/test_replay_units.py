@@ -142,3 +142,20 @@ def test_a_failed_resource_does_not_cascade_into_its_dependants():
         "fx-media": lambda i: {**i, "bucket": "Not_A_Bucket"}})
     assert [(p.name, p.path) for p in result.problems] == [("fx-media", "bucket")]
     assert any("failed upstream" in n and "fx-media-pab" in n for n in result.notes)
+
+
+def test_resources_and_invokes_use_the_region_of_their_provider(tmp_path):
+    program = tmp_path / "__main__.py"
+    program.write_text(
+        "import pulumi, pulumi_aws as aws\n"
+        "west = aws.Provider('west', region='us-west-2')\n"
+        "azs = aws.get_availability_zones(opts=pulumi.InvokeOptions(provider=west))\n"
+        "aws.ec2.Vpc('here', cidr_block='10.0.0.0/16')\n"
+        "aws.ec2.Subnet('there', vpc_id=aws.ec2.Vpc('west-vpc', cidr_block='10.1.0.0/16',\n"
+        "    opts=pulumi.ResourceOptions(provider=west)).id, cidr_block='10.1.0.0/24',\n"
+        "    availability_zone=azs.names[0], opts=pulumi.ResourceOptions(provider=west))\n")
+    result = run_program(FIXTURES, "test", program=program)
+    assert [str(p) for p in result.problems] == []
+    assert result.named("there").outputs["availabilityZone"] == "us-west-2a"
+    assert ":us-east-1:" in result.named("here").outputs["arn"]
+    assert ":us-west-2:" in result.named("west-vpc").outputs["arn"]
