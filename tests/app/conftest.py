@@ -83,10 +83,12 @@ def private_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_session() -> Iterator[Any]:
-    """moto in-process for the whole session (boto3 clients are slow to build, so
-    they are built once); no real endpoint, no real keys."""
+    """moto in-process for one test module (boto3 clients are slow to build, so
+    they are built once per module); no real endpoint, no real keys. Not wider:
+    an active mock_aws intercepts every botocore call in the process, including
+    other folders' calls to a real moto server."""
     patch = pytest.MonkeyPatch()
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         patch.delenv(name, raising=False)
@@ -107,7 +109,7 @@ def aws(moto_session: Any) -> Iterator[None]:
     yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def boto_clients(moto_session: Any) -> dict[str, Any]:
     """Test-side boto3 clients, built once."""
     return {
