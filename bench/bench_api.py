@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.server import ThreadedMotoServer
+
+from twin.seed import create_plays_table, new_signing_pem
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "app" / "gunicorn.conf.py"
@@ -92,25 +92,9 @@ def seed_moto(endpoint: str) -> None:
     s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=json.dumps(sample_catalog(TITLES)))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = new_signing_pem()
     boto3.client("secretsmanager", **kwargs).create_secret(Name=SECRET_ID, SecretString=pem)
-    boto3.client("dynamodb", **kwargs).create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_plays_table(boto3.client("dynamodb", **kwargs), TABLE)
 
 
 def start_gunicorn(app_module: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:

@@ -37,59 +37,23 @@ class Alarms(pulumi.ComponentResource):
         lb_dims = {"LoadBalancer": args.alb_arn_suffix}
         tg_dims = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
 
-        self.target_5xx = aws.cloudwatch.MetricAlarm(
-            f"{name}-target-5xx",
-            name=cfg.name("api-target-5xx"),
-            alarm_description="API instances answer 5xx (fails an instance refresh)",
-            namespace="AWS/ApplicationELB",
-            metric_name="HTTPCode_Target_5XX_Count",
-            dimensions=lb_dims,
-            statistic="Sum",
-            period=60,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            threshold=cfg.alb_5xx_threshold,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
-            opts=child,
+        self.target_5xx = self._alarm(
+            "api-target-5xx", "API instances answer 5xx (fails an instance refresh)",
+            "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb_dims,
+            statistic="Sum", threshold=cfg.alb_5xx_threshold, periods=2,
+            topic=self.topic, opts=child,
         )
-        self.elb_5xx = aws.cloudwatch.MetricAlarm(
-            f"{name}-elb-5xx",
-            name=cfg.name("api-elb-5xx"),
-            alarm_description="The ALB itself answers 5xx: no healthy target or bad gateway",
-            namespace="AWS/ApplicationELB",
-            metric_name="HTTPCode_ELB_5XX_Count",
-            dimensions=lb_dims,
-            statistic="Sum",
-            period=60,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            threshold=cfg.alb_5xx_threshold,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
-            opts=child,
+        self.elb_5xx = self._alarm(
+            "api-elb-5xx", "The ALB itself answers 5xx: no healthy target or bad gateway",
+            "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb_dims,
+            statistic="Sum", threshold=cfg.alb_5xx_threshold, periods=2,
+            topic=self.topic, opts=child,
         )
-        self.unhealthy = aws.cloudwatch.MetricAlarm(
-            f"{name}-unhealthy-targets",
-            name=cfg.name("api-unhealthy-targets"),
-            alarm_description="At least one API target fails its health check",
-            namespace="AWS/ApplicationELB",
-            metric_name="UnHealthyHostCount",
-            dimensions=tg_dims,
-            statistic="Maximum",
-            period=60,
-            evaluation_periods=3,
-            datapoints_to_alarm=3,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[self.topic.arn],
-            ok_actions=[self.topic.arn],
-            opts=child,
+        self.unhealthy = self._alarm(
+            "api-unhealthy-targets", "At least one API target fails its health check",
+            "AWS/ApplicationELB", "UnHealthyHostCount", tg_dims,
+            statistic="Maximum", threshold=1, periods=3,
+            topic=self.topic, opts=child,
         )
         self.rollback_alarm_names = [self.target_5xx.name, self.elb_5xx.name]
         self.cdn_5xx: aws.cloudwatch.MetricAlarm | None = None
@@ -106,6 +70,42 @@ class Alarms(pulumi.ComponentResource):
                 opts=opts)
         return topic
 
+    def _alarm(
+        self,
+        key: str,
+        description: str,
+        namespace: str,
+        metric: str,
+        dimensions: dict[str, pulumi.Input[str]],
+        *,
+        statistic: str,
+        threshold: float,
+        periods: int,
+        topic: aws.sns.Topic,
+        opts: pulumi.ResourceOptions,
+        period: int = 60,
+        comparison: str = "GreaterThanOrEqualToThreshold",
+    ) -> aws.cloudwatch.MetricAlarm:
+        """One alarm that needs `periods` breaching datapoints in a row, notifying `topic`."""
+        return aws.cloudwatch.MetricAlarm(
+            f"{self._name_prefix}-{key.removeprefix('api-')}",
+            name=self._cfg.name(key),
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dimensions,
+            statistic=statistic,
+            period=period,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            threshold=threshold,
+            comparison_operator=comparison,
+            treat_missing_data="notBreaching",
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=opts,
+        )
+
     def watch_edge(self, distribution_id: pulumi.Input[str]) -> aws.cloudwatch.MetricAlarm:
         """The CloudFront 5xx-rate alarm, in us-east-1 where CloudFront metrics live."""
         name = self._name_prefix
@@ -114,22 +114,11 @@ class Alarms(pulumi.ComponentResource):
         if self._global_provider is not None:
             opts = pulumi.ResourceOptions(parent=self, provider=self._global_provider)
             topic = self._topic(f"{name}-topic-us-east-1", opts)
-        self.cdn_5xx = aws.cloudwatch.MetricAlarm(
-            f"{name}-cdn-5xx-rate",
-            name=self._cfg.name("cdn-5xx-rate"),
-            alarm_description="Share of CloudFront responses that are 5xx",
-            namespace="AWS/CloudFront",
-            metric_name="5xxErrorRate",
-            dimensions={"DistributionId": distribution_id, "Region": "Global"},
-            statistic="Average",
-            period=300,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            threshold=self._cfg.cdn_5xx_rate_threshold,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[topic.arn],
-            ok_actions=[topic.arn],
-            opts=opts,
+        self.cdn_5xx = self._alarm(
+            "cdn-5xx-rate", "Share of CloudFront responses that are 5xx",
+            "AWS/CloudFront", "5xxErrorRate",
+            {"DistributionId": distribution_id, "Region": "Global"},
+            statistic="Average", threshold=self._cfg.cdn_5xx_rate_threshold, periods=2,
+            period=300, comparison="GreaterThanThreshold", topic=topic, opts=opts,
         )
         return self.cdn_5xx

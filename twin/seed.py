@@ -55,17 +55,34 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def new_signing_pem() -> str:
+    """A fresh CloudFront signing key (RSA 2048, what CloudFront accepts) as PKCS#8 PEM."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def create_plays_table(dynamodb, table: str) -> None:  # noqa: ANN001 - boto3 clients are untyped
+    """The plays table as infra/data.py declares it: pk/sk strings, on-demand."""
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                   {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                              {"AttributeName": "sk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def signing_key(path: Path) -> SigningKey:
     """The twin's signing key: reused from `path` if present, else generated there."""
     if path.exists():
         kid, _, pem = path.read_text().partition("\n")
         return SigningKey(kid, pem)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = new_signing_pem()
     alphabet = string.ascii_uppercase + string.digits
     kid = "K" + "".join(secrets.choice(alphabet) for _ in range(13))
     write_private(path, f"{kid}\n{pem}")
@@ -135,11 +152,4 @@ def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
                          Description="CloudFront signing key (local twin)")
     ddb = client("dynamodb", endpoint_url)
     if table not in ddb.list_tables()["TableNames"]:
-        ddb.create_table(
-            TableName=table,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                       {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                  {"AttributeName": "sk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_plays_table(ddb, table)

@@ -7,6 +7,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from twin import seed as twin_seed
+
 REGION = "us-east-1"
 BUCKET = "edgeflix-media"
 SECRET_ID = "edgeflix/cloudfront-signing-key"
@@ -29,18 +31,7 @@ def private_key_pem(key: rsa.RSAPrivateKey, traditional: bool = False) -> str:
 
 def create_plays_table(dynamodb: Any) -> None:
     """The plays table as infra creates it: pk/sk strings, on-demand."""
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    twin_seed.create_plays_table(dynamodb, TABLE)
 
 
 def set_cookies(response: Any) -> dict[str, str]:

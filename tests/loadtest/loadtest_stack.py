@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+
+from twin.seed import create_plays_table, new_signing_pem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "edgeflix-media"
@@ -114,24 +114,11 @@ def seed_library(s3) -> None:
 
 
 def seed_signing_key(secrets) -> None:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    secrets.create_secret(Name=SECRET_ID, SecretString=pem)
+    secrets.create_secret(Name=SECRET_ID, SecretString=new_signing_pem())
 
 
 def seed_table(dynamodb) -> None:
-    dynamodb.create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                   {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                              {"AttributeName": "sk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )  # fmt: skip
+    create_plays_table(dynamodb, TABLE)
 
 
 def wait_until_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
