@@ -13,8 +13,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from app.catalog import TITLE_ID
+
 CATALOG_KEY = "catalog.json"
-TITLE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+# The id contract is the API's: what the publisher writes, the API must accept.
+TITLE_ID_PATTERN = TITLE_ID.pattern
 TitleId = Annotated[str, Field(pattern=TITLE_ID_PATTERN)]
 
 
