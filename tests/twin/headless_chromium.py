@@ -46,7 +46,10 @@ class Browser:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list") as r:
                     pages = [p for p in json.load(r) if p["type"] == "page"]
             time.sleep(0.05)
-        self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=timeout)
+        # No Origin header: Chromium (since 111) refuses DevTools connections from an
+        # origin it was not told to allow, but accepts a client that sends none.
+        self.ws = websocket.create_connection(
+            pages[0]["webSocketDebuggerUrl"], timeout=timeout, suppress_origin=True)
         self.ids = itertools.count(1)
 
     def call(self, method: str, **params) -> dict:
