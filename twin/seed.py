@@ -131,19 +131,14 @@ def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
             "BlockPublicPolicy": True, "RestrictPublicBuckets": True,
         },
     )
-    # The OAC-shaped policy of the real stack: only the distribution reads objects.
-    # (moto grants it to the edge's unsigned GETs, which stand in for OAC's sigv4 ones.)
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{
-            "Sid": "AllowCloudFrontServicePrincipalReadOnly",
-            "Effect": "Allow",
-            "Principal": {"Service": "cloudfront.amazonaws.com"},
-            "Action": "s3:GetObject",
-            "Resource": f"arn:aws:s3:::{bucket}/*",
-            "Condition": {"StringEquals": {"AWS:SourceArn": TWIN_DISTRIBUTION_ARN}},
-        }],
-    }))
+    # The real stack's OAC statement: only the distribution reads objects. (moto grants
+    # it to the edge's unsigned GETs, which stand in for OAC's sigv4 ones.) Imported
+    # here, not at the top, so that only `twin up` pays for loading pulumi_aws.
+    from infra.media_origin import cloudfront_read_statement
+
+    statement = cloudfront_read_statement(f"arn:aws:s3:::{bucket}", TWIN_DISTRIBUTION_ARN)
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(
+        {"Version": "2012-10-17", "Statement": [statement]}))
     sm = client("secretsmanager", endpoint_url)
     try:
         sm.put_secret_value(SecretId=secret_id, SecretString=key.private_pem)
