@@ -242,6 +242,7 @@ class Twin:
         env.update({
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": os.environ.get("TWIN_GUNICORN_WORKERS", "2"),
+            "GUNICORN_THREADS": os.environ.get("TWIN_GUNICORN_THREADS", "8"),
             "EDGEFLIX_BUCKET": self.state.bucket,
             "EDGEFLIX_CATALOG_KEY": self.state.catalog_key,
             "EDGEFLIX_SIGNING_SECRET_ID": self.state.secret_id,
@@ -252,6 +253,11 @@ class Twin:
             "EDGEFLIX_COOKIE_SECURE": "false",  # plain http on loopback
         })
         return env
+
+    def instance_concurrency(self) -> int:
+        """How many requests one API instance answers at once (workers x threads)."""
+        env = self._api_env(self.ports.api[0])
+        return int(env["GUNICORN_WORKERS"]) * int(env["GUNICORN_THREADS"])
 
     def start_api(self, index: int) -> None:
         """Start API instance `index` (1-based), as the ASG would replace one."""
