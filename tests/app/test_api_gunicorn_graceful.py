@@ -41,6 +41,7 @@ def gunicorn(tmp_path: Path) -> Any:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_MAX_ATTEMPTS": "1",
         "PYTHONPATH": str(Path(__file__).parent),
+        "SLOW_STARTED_FILE": str(tmp_path / "slow-request-started"),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -89,7 +90,11 @@ def test_sigterm_lets_an_in_flight_request_finish_then_exits(gunicorn: Any) -> N
 
     client = threading.Thread(target=slow_request)
     client.start()
-    time.sleep(0.5)  # the request is in the worker now
+    started = log.parent / "slow-request-started"
+    deadline = time.monotonic() + 10
+    while not started.exists():  # wait until the request is in the worker
+        assert time.monotonic() < deadline, "the slow request never reached the worker"
+        time.sleep(0.02)
     sent = time.monotonic()
     process.send_signal(signal.SIGTERM)
     client.join(30)
