@@ -178,3 +178,19 @@ def run_loadtest(url: str, out: Path, *extra: str, timeout: float = 90) -> tuple
     summary_file = out / "summary.json"
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     return proc.returncode, summary, proc.stdout + proc.stderr
+
+
+def gates_by_name(code: int, summary: dict, output: str) -> dict[str, dict]:
+    """The run's gates by name, after checking the verdict follows from them.
+
+    Timing gates (p95 start-up, stalls) are figures of this machine at this moment:
+    tests check they were measured and judged, while the benchmark and `make loadtest`
+    judge the figures themselves.
+    """
+    assert summary, output
+    gates = {g["name"]: g for g in summary["gates"]}
+    passed = all(g["passed"] for g in gates.values())
+    assert summary["passed"] is passed
+    assert code == (0 if passed else 1), output
+    assert f"RESULT: {'PASS' if passed else 'FAIL'}" in output
+    return gates
