@@ -68,8 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--warm-max-requests", type=int, default=WarmLimits.max_requests)
     pub.add_argument("--warm-timeout", type=float, default=WarmLimits.timeout)
     pub.add_argument("--workers", type=int, default=8, help="parallel uploads")
+    pub.add_argument("--prune", action="store_true",
+                     help="also delete objects under video/ and catalog.json that are not in "
+                          "this library (a removed title or rendition), after the upload, and "
+                          "invalidate them; nothing else in the bucket is touched. The media "
+                          "bucket is versioned, so a delete only adds a delete marker and the "
+                          "object can be restored from its previous version")
     pub.add_argument("--dry-run", action="store_true",
-                     help="show what would change, upload nothing")
+                     help="show what would change (with --prune: what would be deleted), "
+                          "upload and delete nothing")
     pub.add_argument("--quiet", action="store_true", help="no progress bar, no log lines")
     return parser
 
@@ -104,6 +111,7 @@ def _publish(args: argparse.Namespace, say) -> int:
         warm_top=args.warm_top,
         warm_limits=WarmLimits(args.warm_rps, args.warm_max_requests, args.warm_timeout),
         dry_run=args.dry_run,
+        prune=args.prune,
         progress=False if args.quiet else None,
         workers=args.workers,
         log=say,
@@ -111,6 +119,8 @@ def _publish(args: argparse.Namespace, say) -> int:
     if args.dry_run and not args.quiet:
         for key in report.uploaded:
             say(f"  would upload {key}")
+        for key in report.pruned:
+            say(f"  would delete {key}")
     say(report.summary())
     return 0
 

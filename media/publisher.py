@@ -6,6 +6,11 @@ idempotent (a sha256 in each object's metadata, compared by HEAD), parallel,
 and ordered so a viewer never meets a playlist that names a missing object:
 segments and other immutable files first, then variant playlists, then master
 playlists, then other mutable files (scripts), then pages, and catalog.json last.
+
+With `prune`, objects under the publisher's own prefixes (`video/` and the
+catalog key) that the library no longer has are deleted after the upload, so
+the new catalog is live before a removed title's video goes, and invalidated
+with one wildcard per removed folder. Nothing else in the bucket is touched.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ DEFAULT_TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunks
                                   max_concurrency=4)
 INVALIDATION_BATCH = 1000       # paths per CreateInvalidation call (3000 may be in flight)
 INVALIDATION_POLL = 5.0         # seconds between GetInvalidation polls before warming
+DELETE_BATCH = 1000            # keys per DeleteObjects call (the API's maximum)
+VIDEO_PREFIX = "video/"        # with CATALOG_KEY, all a prune may ever delete
 PHASES = ("immutable objects", "variant playlists", "master playlists", "mutable files",
           "pages", "catalog")
 
@@ -70,6 +77,7 @@ class PublishReport:
     dry_run: bool = False
     uploaded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
     invalidated: list[str] = field(default_factory=list)
     invalidation_ids: list[str] = field(default_factory=list)
     warmed: WarmReport | None = None
@@ -78,9 +86,11 @@ class PublishReport:
 
     def summary(self) -> str:
         verb = "would upload" if self.dry_run else "uploaded"
+        pruned = (f"{'would delete' if self.dry_run else 'deleted'} {len(self.pruned)} "
+                  "object(s) no longer in the library, ") if self.pruned else ""
         lines = [f"{self.bucket}: {verb} {len(self.uploaded)} object(s) "
                  f"({self.bytes_uploaded / MiB:.1f} MiB), {len(self.skipped)} unchanged, "
-                 f"{len(self.invalidated)} path(s) to invalidate, {self.seconds:.1f} s"]
+                 f"{pruned}{len(self.invalidated)} path(s) to invalidate, {self.seconds:.1f} s"]
         if self.warmed is not None:
             lines.append(self.warmed.summary())
         return "\n".join(lines)
@@ -128,6 +138,7 @@ def publish(
     warm_limits: WarmLimits | None = None,
     invalidation_wait: float = 300.0,
     dry_run: bool = False,
+    prune: bool = False,
     progress: bool | None = None,
     workers: int = 8,
     probe: bool = True,
@@ -144,7 +155,9 @@ def publish(
     objects it replaced (CloudFront when `distribution_id` is given, and/or the
     `invalidate` callback), and warms the edge for the `warm_top` most popular
     titles through `cdn_url` (after waiting up to `invalidation_wait` seconds for
-    CloudFront to finish invalidating). `progress=None` shows a bar only on a TTY.
+    CloudFront to finish invalidating). With `prune`, also deletes what
+    `stale_keys()` finds (a delete marker in a versioned bucket) and invalidates
+    it as `prune_paths()` coalesces it. `progress=None` shows a bar only on a TTY.
     """
     started = time.monotonic()
     log = log or (lambda _msg: None)
@@ -165,7 +178,9 @@ def publish(
 
     s3 = s3 or _client("s3")
     report = PublishReport(bucket=bucket, dry_run=dry_run)
-    existing = _remote_state(s3, bucket, planned, workers)
+    planned_keys = {o.key for o in planned}
+    listed = _list_keys(s3, bucket, lambda key: key in planned_keys or is_prunable(key))
+    existing = _remote_state(s3, bucket, planned, listed, workers)
     changed = []
     for obj in planned:
         remote = existing.get(obj.key)
@@ -177,10 +192,19 @@ def publish(
     report.bytes_uploaded = sum(o.size for o in changed)
     # Only objects that were there before can be cached at the edge.
     report.invalidated = ["/" + o.key for o in changed if o.mutable and o.key in existing]
+    if prune:
+        published = set(files)
+        report.pruned = stale_keys(listed, published)
+        report.invalidated += prune_paths(report.pruned, published)
 
     if not dry_run and changed:
         _upload(s3, bucket, changed, workers, transfer_config or DEFAULT_TRANSFER,
                 _show_progress(progress), log)
+    if report.pruned and not _versioned(s3, bucket):
+        log(f"bucket {bucket!r} is not versioned: pruned objects cannot be restored")
+    if not dry_run and report.pruned:
+        delete_keys(s3, bucket, report.pruned)
+        log(f"deleted {len(report.pruned)} object(s) no longer in the library")
     if not dry_run and report.invalidated:
         if distribution_id:
             cloudfront = cloudfront or _client("cloudfront")
@@ -201,6 +225,58 @@ def publish(
     return report
 
 
+def is_prunable(key: str) -> bool:
+    """Keys the publisher owns outright: the video tree and the catalog, nothing else."""
+    return key == CATALOG_KEY or (key.startswith(VIDEO_PREFIX) and len(key) > len(VIDEO_PREFIX))
+
+
+def stale_keys(listed: Iterable[str], published: set[str]) -> list[str]:
+    """Listed keys under the publisher's own prefixes that are not being published."""
+    return sorted(k for k in listed if is_prunable(k) and k not in published)
+
+
+def prune_paths(stale: list[str], published: set[str]) -> list[str]:
+    """Invalidation paths for deleted keys: a wildcard per folder nothing published is in.
+
+    A removed title becomes `/video/{id}/*`, a removed rendition of a kept title
+    `/video/{id}/{name}/*`; a lone key in a kept folder stays an exact path, so
+    a wildcard never covers an object that is still published.
+    """
+    kept_folders = {key.rsplit("/", depth)[0]
+                    for key in published for depth in range(1, key.count("/") + 1)}
+    paths: list[str] = []
+    for key in stale:
+        parts = key.split("/")
+        path = "/" + key
+        for depth in range(2, len(parts)):   # video/{id} first, then deeper
+            folder = "/".join(parts[:depth])
+            if folder not in kept_folders:
+                path = f"/{folder}/*"
+                break
+        if path not in paths:
+            paths.append(path)
+    return paths
+
+
+def delete_keys(s3, bucket: str, keys: list[str]) -> None:
+    """DeleteObjects in batches of DELETE_BATCH; PublishError naming the first failure."""
+    for start in range(0, len(keys), DELETE_BATCH):
+        batch = keys[start:start + DELETE_BATCH]
+        try:
+            answer = s3.delete_objects(Bucket=bucket, Delete={
+                "Objects": [{"Key": key} for key in batch], "Quiet": True})
+        except ClientError as exc:
+            raise PublishError(f"cannot delete from bucket {bucket!r}: {exc}") from exc
+        errors = answer.get("Errors", [])
+        if errors:
+            first = errors[0]
+            raise PublishError(
+                f"{len(errors)} object(s) could not be deleted, e.g. {first.get('Key')!r}: "
+                f"{first.get('Code')} {first.get('Message', '')}".rstrip()
+                + "; rerun with --prune to retry"
+            )
+
+
 def invalidate_cloudfront(cloudfront, distribution_id: str, paths: list[str]) -> list[str]:
     """CreateInvalidation for `paths` in batches; returns the invalidation ids."""
     ids = []
@@ -218,16 +294,21 @@ def invalidate_cloudfront(cloudfront, distribution_id: str, paths: list[str]) ->
     return ids
 
 
-def _remote_state(s3, bucket: str, planned: list[PlannedObject],
-                  workers: int) -> dict[str, tuple[str, str, str]]:
-    """(sha256, Content-Type, Cache-Control) of each planned key already in the bucket."""
-    wanted = {o.key for o in planned}
-    present: set[str] = set()
+def _list_keys(s3, bucket: str, keep: Callable[[str], bool]) -> set[str]:
+    """The bucket's current keys that `keep` accepts (delete markers are not listed)."""
+    keys: set[str] = set()
     try:
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            present.update(o["Key"] for o in page.get("Contents", []) if o["Key"] in wanted)
+            keys.update(o["Key"] for o in page.get("Contents", []) if keep(o["Key"]))
     except ClientError as exc:
         raise PublishError(f"cannot list bucket {bucket!r}: {exc}") from exc
+    return keys
+
+
+def _remote_state(s3, bucket: str, planned: list[PlannedObject], listed: set[str],
+                  workers: int) -> dict[str, tuple[str, str, str]]:
+    """(sha256, Content-Type, Cache-Control) of each planned key already in the bucket."""
+    present = {o.key for o in planned} & listed
 
     def head(key: str) -> tuple[str, tuple[str, str, str]]:
         meta = s3.head_object(Bucket=bucket, Key=key)
@@ -236,6 +317,14 @@ def _remote_state(s3, bucket: str, planned: list[PlannedObject],
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return dict(pool.map(head, sorted(present)))
+
+
+def _versioned(s3, bucket: str) -> bool:
+    """True when versioning is on, or when the caller may not ask (do not cry wolf)."""
+    try:
+        return s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled"
+    except ClientError:
+        return True
 
 
 def _upload(s3, bucket: str, objects: list[PlannedObject], workers: int,
