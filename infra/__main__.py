@@ -36,19 +36,26 @@ def main() -> None:
     data = Data("data", DataArgs(cfg))
     signing = Signing("signing", SigningArgs(cfg))
     media = MediaOrigin("media", MediaOriginArgs(cfg, replica_provider=replica_provider))
+    # TLS from CloudFront to the ALB needs a name the stack can certify (hostedZoneId):
+    # edge-config's api origin then says https-only, else its fallback, http-only.
+    api_origin = edge_config.alb_origin
+    origin_tls = (api_origin is not None and cfg.origin_domain_name is not None
+                  and api_origin.protocol_for(origin_certificate=True) != "http-only")
     lb = LoadBalancer("api-lb", LoadBalancerArgs(
         config=cfg,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         log_bucket=media.logs.id,
         log_bucket_policy=media.logs_policy,
+        origin_domain_name=cfg.origin_domain_name if origin_tls else None,
     ))
     edge = Edge("edge", EdgeArgs(
         config=cfg,
         edge=edge_config,
         media_domain_name=media.bucket_regional_domain_name,
         origin_access_control_id=media.origin_access_control.id,
-        alb_dns_name=lb.dns_name,
+        api_domain_name=lb.origin_domain_name,
+        api_tls=lb.origin_tls,
         origin_verify=lb.origin_verify_value,
         key_group_id=signing.key_group_id,
         log_bucket_domain_name=media.logs.bucket.bucket_domain_name,

@@ -29,6 +29,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "edgeflix"
+ORIGIN_SUBDOMAIN = "origin"  # origin.<domainName>: the ALB's name when it has TLS
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Mirrors of the API's gunicorn settings (app/gunicorn.conf.py); a test keeps
@@ -131,10 +132,12 @@ class StackConfig(BaseModel):
     hosted_zone_id: Annotated[str | None, Field(
         pattern=r"^Z[A-Z0-9]{4,32}$",
         description="a Route 53 zone id (Z...), optional; with domainName it validates "
-                    "a new ACM certificate and adds the alias record")] = None
+                    "new ACM certificates (viewers, and origin.<domainName> for TLS from "
+                    "CloudFront to the ALB) and adds the alias records")] = None
     certificate_arn: Annotated[str | None, Field(
         description="an ACM certificate ARN in us-east-1, optional (instead of "
-                    "hostedZoneId)")] = None
+                    "hostedZoneId; viewers only: without hostedZoneId CloudFront reaches "
+                    "the ALB over HTTP)")] = None
     replica_region: Annotated[str | None, _allowed(
         "an AWS region other than aws:region, optional (origin failover)")] = None
 
@@ -283,6 +286,16 @@ class StackConfig(BaseModel):
     @property
     def custom_domain(self) -> bool:
         return self.domain_name is not None
+
+    @property
+    def origin_domain_name(self) -> str | None:
+        """The ALB's own TLS name, `origin.<domainName>`, or None when the stack cannot
+        certify one: that needs hostedZoneId (a regional ACM certificate, DNS-validated, and
+        the alias record). A certificateArn alone is a us-east-1 certificate for CloudFront's
+        viewers; an ALB only takes certificates from its own region."""
+        if self.domain_name and self.hosted_zone_id:
+            return f"{ORIGIN_SUBDOMAIN}.{self.domain_name}"
+        return None
 
     def name(self, suffix: str) -> str:
         """A resource name scoped to the environment: `edgeflix-dev-<suffix>`."""

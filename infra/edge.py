@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.certificates import dns_validated_certificate
 from infra.config import StackConfig
 from infra.edge_config import (
     MANAGED_CACHE_POLICIES,
@@ -18,7 +19,7 @@ from infra.edge_config import (
     OriginRequestPolicy,
     ResponseHeadersPolicy,
 )
-from infra.load_balancer import ORIGIN_VERIFY_HEADER
+from infra.load_balancer import HTTP_PORT, HTTPS_PORT, ORIGIN_VERIFY_HEADER
 from infra.media_origin import LOG_PREFIX_CDN
 
 FAILOVER_STATUS_CODES = [500, 502, 503, 504, 403, 404]
@@ -31,11 +32,15 @@ class EdgeArgs:
     edge: EdgeConfig
     media_domain_name: pulumi.Input[str]
     origin_access_control_id: pulumi.Input[str]
-    alb_dns_name: pulumi.Input[str]
+    # origin.<domainName> when the ALB has a certificate for it, else the ALB's DNS name.
+    api_domain_name: pulumi.Input[str]
     origin_verify: pulumi.Input[str]
     key_group_id: pulumi.Input[str]
     log_bucket_domain_name: pulumi.Input[str]
     replica_domain_name: pulumi.Input[str] | None = None
+    # Whether the ALB serves api_domain_name with a certificate of the stack: picks
+    # edge-config's protocol or its fallback_protocol.
+    api_tls: bool = False
     # ACM certificates for CloudFront live in us-east-1; None when the stack lives there.
     global_provider: pulumi.ProviderResource | None = None
 
@@ -280,11 +285,11 @@ class Edge(pulumi.ComponentResource):
             else:
                 origins.append(cf.DistributionOriginArgs(
                     origin_id=key,
-                    domain_name=args.alb_dns_name,
+                    domain_name=args.api_domain_name,
                     custom_origin_config=cf.DistributionOriginCustomOriginConfigArgs(
-                        http_port=80,
-                        https_port=443,
-                        origin_protocol_policy=origin.protocol,
+                        http_port=HTTP_PORT,
+                        https_port=HTTPS_PORT,
+                        origin_protocol_policy=origin.protocol_for(args.api_tls),
                         origin_ssl_protocols=["TLSv1.2"],
                         origin_read_timeout=origin.read_timeout,
                         origin_keepalive_timeout=origin.keepalive_timeout,
@@ -326,31 +331,9 @@ class Edge(pulumi.ComponentResource):
         if cfg.certificate_arn:
             certificate_arn = cfg.certificate_arn
         else:
-            us_east_1 = pulumi.ResourceOptions(parent=self, provider=global_provider)
-            cert = aws.acm.Certificate(
-                f"{self._prefix}-cert",
-                domain_name=cfg.domain_name,
-                validation_method="DNS",
-                opts=us_east_1,
-            )
-            option = cert.domain_validation_options[0]
-            record = aws.route53.Record(
-                f"{self._prefix}-cert-validation",
-                zone_id=cfg.hosted_zone_id,
-                name=option.resource_record_name,
-                type=option.resource_record_type,
-                records=[option.resource_record_value],
-                ttl=300,
-                allow_overwrite=True,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            validation = aws.acm.CertificateValidation(
-                f"{self._prefix}-cert",
-                certificate_arn=cert.arn,
-                validation_record_fqdns=[record.fqdn],
-                opts=us_east_1,
-            )
-            certificate_arn = validation.certificate_arn
+            certificate_arn = dns_validated_certificate(
+                f"{self._prefix}-cert", cfg.domain_name, cfg.hosted_zone_id, parent=self,
+                provider=global_provider)  # CloudFront's certificates live in us-east-1
         return [cfg.domain_name], cf.DistributionViewerCertificateArgs(
             acm_certificate_arn=certificate_arn,
             ssl_support_method="sni-only",

@@ -57,11 +57,37 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+OriginProtocol = Literal["http-only", "https-only", "match-viewer"]
+
+
 class Origin(_Model):
+    """An origin. For an ALB, `protocol` is CloudFront's origin protocol policy when the
+    stack has a certificate for the ALB's own name (origin.<domainName>); otherwise
+    `fallback_protocol` applies, as the ALB's default DNS name has no certificate of ours."""
+
     kind: Literal["s3", "alb"]
-    protocol: Literal["http-only", "https-only", "match-viewer"] = "https-only"
+    protocol: OriginProtocol = "https-only"
+    fallback_protocol: Literal["http-only"] | None = None
     read_timeout: int = Field(30, ge=1, le=180)
     keepalive_timeout: int = Field(5, ge=1, le=180)
+
+    @model_validator(mode="after")
+    def _fallback_only_where_needed(self) -> Origin:
+        if self.kind == "s3" and self.fallback_protocol is not None:
+            raise ValueError("fallback_protocol: only alb origins take one "
+                             "(S3 origins are always reached over HTTPS with OAC)")
+        if self.kind == "alb" and self.protocol != "http-only" and self.fallback_protocol is None:
+            raise ValueError(
+                f"fallback_protocol: required with protocol {self.protocol!r}: a stack "
+                "without hostedZoneId has no certificate for the ALB (use 'http-only')")
+        return self
+
+    def protocol_for(self, origin_certificate: bool) -> OriginProtocol:
+        """CloudFront's origin protocol policy, given whether the stack holds a certificate
+        for this origin's name."""
+        if origin_certificate or self.fallback_protocol is None:
+            return self.protocol
+        return self.fallback_protocol
 
 
 class CacheKey(_Model):
@@ -344,6 +370,11 @@ class EdgeConfig(_Model):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @property
+    def alb_origin(self) -> Origin | None:
+        """The API's origin (the ALB), if edge-config declares one."""
+        return next((o for o in self.origins.values() if o.kind == "alb"), None)
 
     def behavior_for(self, path: str) -> Behavior:
         """The behaviour CloudFront picks for a URL path (first match wins)."""

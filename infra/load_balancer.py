@@ -1,4 +1,11 @@
-"""LoadBalancer: the ALB that only CloudFront can use."""
+"""LoadBalancer: the ALB that only CloudFront can use.
+
+CloudFront reaches it over TLS when the stack has a hosted zone: the ALB then gets its
+own name, origin.<domainName>, a certificate for it in the stack's region and one HTTPS
+listener on 443. Without a hosted zone there is no name of ours to certify (the ALB's
+default *.elb.amazonaws.com name cannot be, and a certificateArn is us-east-1's, for
+CloudFront's viewers only), so CloudFront speaks plain HTTP on 80 to the ALB's DNS name.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +15,16 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from infra.certificates import dns_validated_certificate
 from infra.config import StackConfig
 from infra.media_origin import LOG_PREFIX_ALB
 
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
-LISTENER_PORT = 80  # edge-config's api origin is http-only: the ALB's DNS name has no cert
+HTTP_PORT = 80
+HTTPS_PORT = 443
+# TLS 1.3 and 1.2 only, forward-secret ciphers (CloudFront speaks TLSv1.2 to origins).
+ORIGIN_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 @dataclass
@@ -23,6 +34,8 @@ class LoadBalancerArgs:
     public_subnet_ids: list[pulumi.Input[str]]
     log_bucket: pulumi.Input[str]
     log_bucket_policy: pulumi.Resource
+    # origin.<domainName> to serve over HTTPS (needs config.hosted_zone_id); None: HTTP only.
+    origin_domain_name: str | None = None
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -34,13 +47,16 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("edgeflix:lb:LoadBalancer", name, None, opts)
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
+        self.origin_tls = args.origin_domain_name is not None
+        port = HTTPS_PORT if self.origin_tls else HTTP_PORT
 
         prefix_list = aws.ec2.get_managed_prefix_list(
             name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOptions(parent=self))
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description="ALB: HTTP from CloudFront origin-facing servers only",
+            description=f"ALB: {'HTTPS' if self.origin_tls else 'HTTP'} from CloudFront "
+                        "origin-facing servers only",
             tags={"Name": cfg.name("alb")},
             opts=child,
         )
@@ -49,8 +65,8 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-from-cloudfront",
             security_group_id=self.security_group.id,
             ip_protocol="tcp",
-            from_port=LISTENER_PORT,
-            to_port=LISTENER_PORT,
+            from_port=port,
+            to_port=port,
             prefix_list_id=prefix_list.id,
             description="CloudFront origin-facing",
             opts=child,
@@ -107,32 +123,29 @@ class LoadBalancer(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.listener = aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=self.alb.arn,
-            port=LISTENER_PORT,
-            protocol="HTTP",
-            default_actions=[aws.lb.ListenerDefaultActionArgs(
-                type="fixed-response",
-                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
-                    content_type="text/plain", message_body="Forbidden", status_code="403"),
-            )],
-            opts=child,
-        )
-        self.forward_rule = aws.lb.ListenerRule(
-            f"{name}-from-cloudfront",
-            listener_arn=self.listener.arn,
-            priority=10,
-            conditions=[aws.lb.ListenerRuleConditionArgs(
-                http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
-                    http_header_name=ORIGIN_VERIFY_HEADER,
-                    values=[self.origin_verify_value],
-                ),
-            )],
-            actions=[aws.lb.ListenerRuleActionArgs(
-                type="forward", target_group_arn=self.target_group.arn)],
-            opts=child,
-        )
+        if args.origin_domain_name is None:
+            self.listener, self.forward_rule = self._guarded_listener(name, port)
+            self.origin_domain_name: pulumi.Output[str] = self.alb.dns_name
+        else:
+            certificate_arn = dns_validated_certificate(
+                f"{name}-origin-cert", args.origin_domain_name, cfg.hosted_zone_id,
+                parent=self)  # the default provider: the stack's own region, as the ALB
+            self.listener, self.forward_rule = self._guarded_listener(
+                name, port, certificate_arn)
+            alias = aws.route53.Record(
+                f"{name}-origin-alias",
+                zone_id=cfg.hosted_zone_id,
+                name=args.origin_domain_name,
+                type="A",
+                aliases=[aws.route53.RecordAliasArgs(
+                    name=self.alb.dns_name, zone_id=self.alb.zone_id,
+                    evaluate_target_health=False)],
+                opts=child,
+            )
+            # CloudFront is pointed at the name once it resolves and the HTTPS rule exists.
+            origin_domain_name = args.origin_domain_name
+            self.origin_domain_name = pulumi.Output.all(
+                alias.fqdn, self.forward_rule.arn).apply(lambda _: origin_domain_name)
 
         self.dns_name = self.alb.dns_name
         self.arn_suffix = self.alb.arn_suffix
@@ -145,4 +158,44 @@ class LoadBalancer(pulumi.ComponentResource):
             "target_group_arn": self.target_group_arn,
             "target_group_arn_suffix": self.target_group_arn_suffix,
             "security_group_id": self.security_group_id,
+            "origin_domain_name": self.origin_domain_name,
+            "origin_tls": self.origin_tls,
         })
+
+    def _guarded_listener(self, name: str, port: int,
+                          certificate_arn: pulumi.Input[str] | None = None,
+                          ) -> tuple[aws.lb.Listener, aws.lb.ListenerRule]:
+        """A listener (HTTPS when given a certificate, else HTTP) that answers 403 by
+        default and forwards only requests carrying the secret header."""
+        child = pulumi.ResourceOptions(parent=self)
+        tls = certificate_arn is not None
+        scheme = "https" if tls else "http"
+        listener = aws.lb.Listener(
+            f"{name}-{scheme}",
+            load_balancer_arn=self.alb.arn,
+            port=port,
+            protocol=scheme.upper(),
+            certificate_arn=certificate_arn,
+            ssl_policy=ORIGIN_SSL_POLICY if tls else None,
+            default_actions=[aws.lb.ListenerDefaultActionArgs(
+                type="fixed-response",
+                fixed_response=aws.lb.ListenerDefaultActionFixedResponseArgs(
+                    content_type="text/plain", message_body="Forbidden", status_code="403"),
+            )],
+            opts=child,
+        )
+        rule = aws.lb.ListenerRule(
+            f"{name}-from-cloudfront",
+            listener_arn=listener.arn,
+            priority=10,
+            conditions=[aws.lb.ListenerRuleConditionArgs(
+                http_header=aws.lb.ListenerRuleConditionHttpHeaderArgs(
+                    http_header_name=ORIGIN_VERIFY_HEADER,
+                    values=[self.origin_verify_value],
+                ),
+            )],
+            actions=[aws.lb.ListenerRuleActionArgs(
+                type="forward", target_group_arn=self.target_group.arn)],
+            opts=child,
+        )
+        return listener, rule

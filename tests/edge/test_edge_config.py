@@ -198,3 +198,31 @@ def test_viewer_function_keeps_exactly_the_api_query_parameters():
         if p.get("in") == "query"
     }
     assert kept == query
+
+
+def test_api_origin_is_https_with_an_origin_certificate_else_its_http_fallback(edge):
+    api = edge.origins["api"]
+    assert edge.alb_origin is api
+    assert api.protocol_for(origin_certificate=True) == "https-only"
+    assert api.protocol_for(origin_certificate=False) == "http-only"
+
+
+def test_https_alb_origin_needs_a_fallback_for_stacks_without_a_certificate(raw):
+    msg = broken(raw, lambda d: d["origins"]["api"].pop("fallback_protocol"))
+    assert str(EDGE_CONFIG_FILE) in msg
+    assert "origins.api" in msg and "fallback_protocol: required" in msg
+
+
+def test_fallback_protocol_must_be_http_only(raw):
+    msg = broken(raw, lambda d: d["origins"]["api"].update(fallback_protocol="https-only"))
+    assert "origins.api.fallback_protocol" in msg
+
+
+def test_origin_protocol_is_an_enum(raw):
+    msg = broken(raw, lambda d: d["origins"]["api"].update(protocol="https"))
+    assert "origins.api.protocol" in msg
+
+
+def test_s3_origin_takes_no_fallback_protocol(raw):
+    msg = broken(raw, lambda d: d["origins"]["media"].update(fallback_protocol="http-only"))
+    assert "origins.media" in msg and "only alb origins" in msg

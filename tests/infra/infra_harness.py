@@ -121,6 +121,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.region = region
         self.stack = stack
         self.preview = preview
+        self.provider_regions: dict[str, str] = {}  # explicit provider name -> its region
 
     # -- invokes -------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
@@ -156,10 +157,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         inputs = unwrap_secrets(dict(args.inputs), "", secret_paths)
         out = dict(inputs)
         rid = f"{name}-id"
-        arn_region = self.region
+        # A resource lives in its explicit provider's region, else in the stack's.
+        provider_name = args.provider.split("::")[-2] if args.provider else ""
+        arn_region = self.provider_regions.get(provider_name, self.region)
         sfx = _suffix(name)
         if typ.startswith("pulumi:providers:"):
             rid = f"{name}-provider"
+            self.provider_regions[name] = inputs.get("region", self.region)
         elif typ == "aws:s3/bucket:Bucket":
             bucket = inputs.get("bucketPrefix", name) + sfx[:8]
             rid = bucket
@@ -230,7 +234,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         elif typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
             out["arn"] = f"arn:aws:cloudwatch:{arn_region}:{ACCOUNT}:alarm:{inputs['name']}"
         elif typ == "aws:acm/certificate:Certificate":
-            rid = f"arn:aws:acm:us-east-1:{ACCOUNT}:certificate/{sfx[:8]}-0000-0000-0000-{sfx[:12]}"
+            rid = (f"arn:aws:acm:{arn_region}:{ACCOUNT}:certificate/"
+                   f"{sfx[:8]}-0000-0000-0000-{sfx[:12]}")
             out.update(arn=rid, domainValidationOptions=[{
                 "domainName": inputs["domainName"],
                 "resourceRecordName": f"_x1.{inputs['domainName']}.",

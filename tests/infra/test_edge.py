@@ -34,17 +34,30 @@ def test_s3_origin_is_the_buckets_regional_domain_with_oac(dev_stack):
     assert "s3OriginConfig" not in origins["media"]  # no legacy OAI
 
 
-def test_api_origin_is_the_alb(dev_stack):
+def test_api_origin_without_a_hosted_zone_is_the_albs_dns_name_over_http(dev_stack):
     origins = {o["originId"]: o for o in _distribution(dev_stack).inputs["origins"]}
     alb = dev_stack.one("aws:lb/loadBalancer:LoadBalancer")
     api = origins["api"]
     assert api["domainName"] == alb.outputs["dnsName"]
     config = api["customOriginConfig"]
-    assert config["originProtocolPolicy"] == EDGE.origins["api"].protocol
+    assert EDGE.origins["api"].fallback_protocol == "http-only"
+    assert config["originProtocolPolicy"] == "http-only"
     assert config["httpPort"] == 80
     assert config["originReadTimeout"] == EDGE.origins["api"].read_timeout
     assert config["originKeepaliveTimeout"] == EDGE.origins["api"].keepalive_timeout
     assert set(origins) == {"media", "api"}
+
+
+def test_api_origin_with_a_hosted_zone_is_origin_name_over_tls_12(full_stack):
+    origins = {o["originId"]: o for o in _distribution(full_stack).inputs["origins"]}
+    api = origins["api"]
+    assert api["domainName"] == "origin.watch.example.com"
+    config = api["customOriginConfig"]
+    assert EDGE.origins["api"].protocol == "https-only"
+    assert config["originProtocolPolicy"] == "https-only"
+    assert config["httpsPort"] == 443
+    assert config["originSslProtocols"] == ["TLSv1.2"]
+    assert api["customHeaders"][0]["name"] == "X-Origin-Verify"
 
 
 def test_behaviours_follow_edge_config_in_order(dev_stack):
@@ -147,8 +160,11 @@ def test_default_domain_uses_the_cloudfront_certificate(dev_stack):
 def test_custom_domain_gets_a_us_east_1_certificate_and_tls_12(full_stack):
     d = _distribution(full_stack).inputs
     assert d["aliases"] == ["watch.example.com"]
-    cert = full_stack.one("aws:acm/certificate:Certificate")
-    validation = full_stack.one("aws:acm/certificateValidation:CertificateValidation")
+    cert = full_stack.one("aws:acm/certificate:Certificate", "edge-cert")
+    assert cert.inputs["domainName"] == "watch.example.com"
+    assert ":acm:us-east-1:" in cert.outputs["arn"]
+    validation = full_stack.one("aws:acm/certificateValidation:CertificateValidation",
+                                "edge-cert")
     provider = full_stack.by_name("us-east-1")
     assert provider.inputs["region"] == "us-east-1"
     assert cert.provider.split("::")[-2].endswith("us-east-1")

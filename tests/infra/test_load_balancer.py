@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infra_harness import CLOUDFRONT_PREFIX_LIST_ID
+from infra_harness import CLOUDFRONT_PREFIX_LIST_ID, DEV_CONFIG, FULL_CONFIG, run_program
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
@@ -97,3 +97,93 @@ def test_target_group_checks_the_api_health_path(dev_stack):
     assert tg["healthCheck"]["path"] == "/healthz"
     assert tg["healthCheck"]["matcher"] == "200"
     assert tg["deregistrationDelay"] == 30
+
+
+# ---- TLS from CloudFront to the ALB: only with a hosted zone -------------------------
+
+LISTENER = "aws:lb/listener:Listener"
+RULE = "aws:lb/listenerRule:ListenerRule"
+CERT = "aws:acm/certificate:Certificate"
+VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+RECORD = "aws:route53/record:Record"
+ZONE = FULL_CONFIG["edgeflix:hostedZoneId"]
+ORIGIN_NAME = "origin." + FULL_CONFIG["edgeflix:domainName"]
+
+
+def _ingress_ports(stack) -> list[tuple[int, int, str]]:
+    sg = _alb_sg(stack)
+    return [(r.inputs["fromPort"], r.inputs["toPort"], r.inputs["prefixListId"])
+            for r in stack.of_type(INGRESS) if r.inputs["securityGroupId"] == sg.outputs["id"]]
+
+
+def test_without_a_hosted_zone_the_alb_listens_on_http_80_only(dev_stack):
+    listeners = dev_stack.of_type(LISTENER)
+    assert [(x.inputs["protocol"], x.inputs["port"]) for x in listeners] == [("HTTP", 80)]
+    assert "certificateArn" not in listeners[0].inputs
+    assert "sslPolicy" not in listeners[0].inputs
+    assert _ingress_ports(dev_stack) == [(80, 80, CLOUDFRONT_PREFIX_LIST_ID)]
+    assert dev_stack.of_type(CERT) == [] and dev_stack.of_type(RECORD) == []
+
+
+def test_with_a_hosted_zone_the_alb_listens_on_https_443_only(full_stack):
+    listeners = full_stack.of_type(LISTENER)
+    assert len(listeners) == 1
+    https = listeners[0].inputs
+    assert (https["protocol"], https["port"]) == ("HTTPS", 443)
+    assert https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    validation = full_stack.one(VALIDATION, "api-lb-origin-cert")
+    assert https["certificateArn"] == validation.outputs["certificateArn"]
+    assert https["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
+    assert _ingress_ports(full_stack) == [(443, 443, CLOUDFRONT_PREFIX_LIST_ID)]
+
+
+def test_origin_verify_rule_guards_the_https_listener(full_stack):
+    listener = full_stack.one(LISTENER)
+    rule = full_stack.one(RULE)
+    assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+    assert rule.inputs["conditions"][0]["httpHeader"]["httpHeaderName"] == "X-Origin-Verify"
+    assert rule.inputs["actions"][0]["type"] == "forward"
+    assert "conditions" in rule.secret_paths
+
+
+def test_origin_certificate_is_regional_and_dns_validated(full_stack):
+    cert = full_stack.one(CERT, "api-lb-origin-cert")
+    assert cert.inputs["domainName"] == ORIGIN_NAME
+    assert cert.inputs["validationMethod"] == "DNS"
+    # The default provider: the stack's region, where the ALB is, not us-east-1.
+    assert not cert.provider
+    assert f":acm:{FULL_CONFIG['aws:region']}:" in cert.outputs["arn"]
+    validation = full_stack.one(VALIDATION, "api-lb-origin-cert")
+    assert validation.provider == cert.provider
+    assert validation.inputs["certificateArn"] == cert.outputs["arn"]
+    record = full_stack.by_name("api-lb-origin-cert-validation")
+    assert record.inputs["zoneId"] == ZONE
+    assert record.inputs["records"] == ["_x2.acm-validations.aws."]
+    assert validation.inputs["validationRecordFqdns"] == [record.outputs["fqdn"]]
+
+
+def test_origin_name_is_an_alias_of_the_alb(full_stack):
+    alb = full_stack.one("aws:lb/loadBalancer:LoadBalancer")
+    alias = full_stack.by_name("api-lb-origin-alias").inputs
+    assert (alias["zoneId"], alias["name"], alias["type"]) == (ZONE, ORIGIN_NAME, "A")
+    assert alias["aliases"] == [{"name": alb.outputs["dnsName"], "zoneId": alb.outputs["zoneId"],
+                                 "evaluateTargetHealth": False}]
+    outputs = full_stack.component_outputs[("edgeflix:lb:LoadBalancer", "api-lb")]
+    assert outputs["origin_tls"] is True
+
+
+def test_certificate_arn_without_a_hosted_zone_keeps_http():
+    """A certificateArn is us-east-1's, for viewers: it cannot serve a regional ALB."""
+    config = {**DEV_CONFIG, "aws:region": "eu-west-1",
+              "edgeflix:domainName": "watch.example.com",
+              "edgeflix:certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/"
+                                         "0e3f5a6b-1c2d-4e5f-8a9b-0c1d2e3f4a5b"}
+    stack = run_program(config)
+    listener = stack.one(LISTENER).inputs
+    assert (listener["protocol"], listener["port"]) == ("HTTP", 80)
+    assert _ingress_ports(stack) == [(80, 80, CLOUDFRONT_PREFIX_LIST_ID)]
+    assert stack.of_type(CERT) == [] and stack.of_type(RECORD) == []
+    api = next(o for o in stack.one("aws:cloudfront/distribution:Distribution").inputs["origins"]
+               if o["originId"] == "api")
+    assert api["domainName"] == stack.one("aws:lb/loadBalancer:LoadBalancer").outputs["dnsName"]
+    assert api["customOriginConfig"]["originProtocolPolicy"] == "http-only"

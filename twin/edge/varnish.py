@@ -152,7 +152,9 @@ def _origin_request(edge: EdgeConfig, index: int, twin: VarnishEdge) -> str:
 
 def render_vcl(edge: EdgeConfig, twin: VarnishEdge) -> str:
     """The edge's VCL, from the loaded edge-config model."""
-    api_origin = next((o for o in edge.origins.values() if o.kind == "alb"), None)
+    # The twin is a stack without an origin certificate: its ALB (HAProxy) is plain HTTP on
+    # loopback, as edge-config's fallback_protocol, so only the timeouts are rendered.
+    api_origin = edge.alb_origin
     read_timeout = api_origin.read_timeout if api_origin else 30
     used_policies = sorted({b.cache_policy for b in edge.behaviors})
     subs = "".join(
