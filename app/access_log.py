@@ -1,4 +1,8 @@
-"""gunicorn access log as one JSON object per line, with the request id."""
+"""gunicorn access log as one JSON object per line, with the request id.
+
+The same logger class sets up the application's own log lines (app.json_log):
+JSON too, with the same time format and the same request id.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,17 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from app.request_ids import ENVIRON_KEY
+from app.json_log import TIME_FORMAT, install_app_log_handler
+from app.request_ids import ENVIRON_KEY, NO_REQUEST
 
 
 class JsonAccessLogger(Logger):
     """gunicorn Logger whose access() writes JSON instead of the Apache format."""
+
+    def setup(self, cfg: Any) -> None:
+        """gunicorn's own set-up (also run on reload), then the app's JSON log lines."""
+        super().setup(cfg)
+        install_app_log_handler(self.loglevel)
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         """Log one request; never raises (a broken log line must not break a response)."""
@@ -22,8 +32,8 @@ class JsonAccessLogger(Logger):
         try:
             status = resp.status.split(None, 1)[0] if isinstance(resp.status, str) else resp.status
             record = {
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "request_id": environ.get(ENVIRON_KEY, "-"),
+                "time": time.strftime(TIME_FORMAT),
+                "request_id": environ.get(ENVIRON_KEY, NO_REQUEST),
                 "remote": environ.get("REMOTE_ADDR", "-"),
                 "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", "-"),
                 "method": environ.get("REQUEST_METHOD"),

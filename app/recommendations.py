@@ -7,6 +7,7 @@ requests off the table for a while, so a sick table never stalls a worker.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -152,7 +153,9 @@ class Recommender:
         """Ranked titles for a profile (or for everyone), degraded rather than failed."""
         if time.monotonic() < self._circuit_open_until:
             return Recommendations(by_popularity(catalog, limit), "popularity", "circuit-open")
-        future = self._pool.submit(self._signals, catalog, profile)
+        # In the request's context, so what the pool thread logs carries the request id.
+        context = contextvars.copy_context()
+        future = self._pool.submit(context.run, self._signals, catalog, profile)
         try:
             signals = future.result(timeout=self._deadline)
         except FutureTimeout:

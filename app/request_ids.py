@@ -1,14 +1,23 @@
-"""A request id on every request: taken from the load balancer when sane, else made up."""
+"""A request id on every request: taken from the load balancer when sane, else made up.
+
+The id is also the current request's context (`current_request_id()`), so every
+log line written while the request is handled carries it (see app.json_log).
+"""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
+
+from werkzeug.wsgi import ClosingIterator
 
 REQUEST_ID_HEADER = "X-Request-Id"
 ENVIRON_KEY = "edgeflix.request_id"
+NO_REQUEST = "-"                # the id of work done outside any request
+_CURRENT: ContextVar[str] = ContextVar("edgeflix_request_id", default=NO_REQUEST)
 # Ids end up in logs: only a conservative alphabet and length are trusted.
 _SAFE = re.compile(r"^[A-Za-z0-9=;:._/+-]{1,200}$")
 
@@ -25,8 +34,18 @@ def request_id_from(environ: dict[str, Any]) -> str:
     return uuid.uuid4().hex
 
 
+def current_request_id() -> str:
+    """The id of the request being handled in this context, else NO_REQUEST."""
+    return _CURRENT.get()
+
+
 class RequestIdMiddleware:
-    """Stores the id in the WSGI environ and echoes it in X-Request-Id."""
+    """Stores the id in the WSGI environ and the context, and echoes it in X-Request-Id.
+
+    Outermost, so the lanes that answer without Flask are covered too. The
+    context is cleared when the response is closed: gunicorn's threads serve
+    one request after another, and the next one must not inherit this id.
+    """
 
     def __init__(self, app: WsgiApp) -> None:
         self.app = app
@@ -39,4 +58,10 @@ class RequestIdMiddleware:
             headers.append((REQUEST_ID_HEADER, request_id))
             return start_response(status, headers, exc_info)
 
-        return self.app(environ, start)
+        _CURRENT.set(request_id)
+        try:
+            body = self.app(environ, start)
+        except BaseException:
+            _CURRENT.set(NO_REQUEST)
+            raise
+        return ClosingIterator(body, lambda: _CURRENT.set(NO_REQUEST))

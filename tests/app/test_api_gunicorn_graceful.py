@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,21 @@ def test_access_log_is_json_with_the_request_id(gunicorn: Any) -> None:
     assert len(mine) == 1
     assert mine[0]["path"] == "/healthz" and mine[0]["status"] == 200
     assert mine[0]["duration_ms"] >= 0
+
+
+def test_app_log_lines_are_json_with_the_access_logs_request_id(gunicorn: Any) -> None:
+    process, base, log = gunicorn
+    request = urllib.request.Request(f"{base}/readyz", headers={"X-Request-Id": "ready-7"})
+    try:
+        urllib.request.urlopen(request, timeout=10)
+    except urllib.error.HTTPError as not_ready:  # no AWS behind it: 503 is expected
+        assert not_ready.code == 503
+    process.send_signal(signal.SIGTERM)
+    process.wait(GRACEFUL_TIMEOUT)
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    app_lines = [r for r in records if str(r.get("logger", "")).startswith("app.")]
+    mine = [r for r in records if r.get("request_id") == "ready-7"]
+    assert {r.get("logger") for r in mine} == {None, "app.plays"}, "access line + table warning"
+    assert any("unreachable" in r["message"] for r in mine if r.get("logger"))
+    startup = [r for r in app_lines if r["logger"] == "app.catalog"]
+    assert startup and {r["request_id"] for r in startup} == {"-"}
