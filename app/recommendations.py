@@ -160,6 +160,8 @@ class Recommender:
             signals = future.result(timeout=self._deadline)
         except FutureTimeout:
             future.cancel()
+            log.warning("recommendations degraded: DynamoDB did not answer within %.2f s",
+                        self._deadline)
             return self._degrade(catalog, limit, "dynamodb-timeout")
         except (*DYNAMODB_ERRORS, KeyError, ValueError) as exc:
             log.warning("recommendations degraded: %s", exc)

@@ -37,6 +37,11 @@ def _unreachable(*_: Any, **__: Any) -> Any:
     raise EndpointConnectionError(endpoint_url="http://dynamodb.invalid")
 
 
+def _slow(*_: Any, **__: Any) -> Any:
+    time.sleep(1.0)
+    return []
+
+
 def degraded_warnings(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
         line
@@ -45,10 +50,11 @@ def degraded_warnings(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+@pytest.mark.parametrize("broken", [_unreachable, _slow], ids=["error", "timeout"])
 def test_degraded_recommendations_warning_has_the_responses_request_id(
-    client: Any, app_log: Lines, monkeypatch: pytest.MonkeyPatch
+    client: Any, app_log: Lines, monkeypatch: pytest.MonkeyPatch, broken: Any
 ) -> None:
-    monkeypatch.setattr(PlayTable, "recent_titles", _unreachable)
+    monkeypatch.setattr(PlayTable, "recent_titles", broken)
     response = client.get("/api/v1/recommendations?profile=ann")
     assert "X-Recommendations-Degraded" in response.headers
     [warning] = degraded_warnings(app_log())
