@@ -1,4 +1,5 @@
-"""`python -m replay [--stack dev] [--json]`: the offline counterpart of `pulumi preview`."""
+"""`python -m replay [--stack dev] [--config KEY=VALUE] [--json]`: the offline counterpart
+of `pulumi preview`."""
 
 from __future__ import annotations
 
@@ -22,10 +23,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="project root (holds Pulumi.yaml)")
     parser.add_argument("--program", type=Path, default=None,
                         help="program directory or file (default: Pulumi.yaml's main)")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a stack setting, e.g. --config hostedZoneId=Z123 "
+                             "(repeatable; as `pulumi config set` on a copy of the stack)")
     args = parser.parse_args(argv)
+    overrides = {}
+    for item in args.config:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            parser.error(f"--config {item!r}: expected KEY=VALUE")
+        overrides[key] = value
     logging.getLogger("pulumi").setLevel(logging.CRITICAL)
     try:
-        result = run_program(args.root, args.stack, program=args.program)
+        result = run_program(args.root, args.stack, program=args.program,
+                             config_overrides=overrides)
     except FileNotFoundError as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return 2

@@ -441,6 +441,10 @@ def distribution(ctx) -> dict:
     for i, p in enumerate(patterns):
         if patterns.index(p) != i:
             ctx.problem(f"orderedCacheBehaviors[{i}].pathPattern", f"duplicate path pattern {p!r}")
+    for i, o in enumerate(origins_in):
+        if o.get("customOriginConfig"):
+            # Listeners may register after the distribution: check once the graph is whole.
+            ctx.engine.deferred.append(lambda i=i, o=o: _origin_meets_a_listener(ctx, i, o))
     oac_ids = {r.id for r in ctx.engine.find("aws:cloudfront/originAccessControl")}
     for i, o in enumerate(origins_in):
         oac = o.get("originAccessControlId")
@@ -558,6 +562,63 @@ def _without_origin_group_targets(ctx, conf: dict, groups: list[dict]) -> dict:
     ctx.engine.notes.append(f"{ctx.type} {ctx.name}: moto does not model origin groups; "
                             "behaviours aimed at a group were sent to its primary origin")
     return conf
+
+
+def _origin_meets_a_listener(ctx, i: int, origin: dict) -> None:
+    """A custom origin on an ALB of the stack (by its DNS name or a Route 53 alias of it)
+    needs a listener for the protocol CloudFront speaks to it, and over HTTPS a certificate
+    covering the name CloudFront connects to: else every request fails with a 502."""
+    engine = ctx.engine
+    custom = origin.get("customOriginConfig") or {}
+    domain = _dns(origin.get("domainName"))
+    albs = {_dns(r.outputs.get("dnsName")): r for r in engine.find("aws:lb/loadBalancer")}
+    alb = albs.get(domain)
+    for record in engine.find("aws:route53/record"):
+        if alb is None and _dns(record.inputs.get("name")) == domain:
+            alb = next((albs[_dns(a.get("name"))] for a in record.inputs.get("aliases") or []
+                        if _dns(a.get("name")) in albs), None)
+    if alb is None or not domain:
+        return
+    policy = custom.get("originProtocolPolicy")
+    wanted = [("HTTPS", custom.get("httpsPort", 443))] if policy in (
+        "https-only", "match-viewer") else []
+    if policy in ("http-only", "match-viewer"):
+        wanted.append(("HTTP", custom.get("httpPort", 80)))
+    where = f"origins[{i}].customOriginConfig.originProtocolPolicy"
+    listeners = [r for r in engine.find("aws:lb/listener")
+                 if r.inputs.get("loadBalancerArn") == alb.id]
+    for protocol, port in wanted:
+        found = [r for r in listeners
+                 if r.inputs.get("protocol") == protocol and r.inputs.get("port") == port]
+        if not found:
+            ctx.problem(where, f"{policy}: the ALB behind {domain!r} has no {protocol} "
+                               f"listener on port {port:g}")
+        elif protocol == "HTTPS" and domain.endswith(".elb.amazonaws.com"):
+            ctx.problem(where, f"{policy} to the ALB's own DNS name {domain!r}: no certificate "
+                               "of ours can cover it; use a name of the stack (Route 53 alias) "
+                               "with a certificate, or http-only")
+        elif protocol == "HTTPS":
+            names = set()
+            for listener in found:
+                cert = engine.by_id(str(listener.inputs.get("certificateArn")))
+                if cert is not None:
+                    names |= {_dns(n) for n in [cert.inputs.get("domainName"),
+                                                *(cert.inputs.get("subjectAlternativeNames")
+                                                  or [])]}
+            if names and not any(_covers(n, domain) for n in names):
+                ctx.problem(where, f"the ALB's HTTPS certificate names {sorted(names)}, not "
+                                   f"{domain!r}: CloudFront's TLS handshake would fail")
+
+
+def _dns(name: Any) -> str:
+    return str(name or "").rstrip(".").lower()
+
+
+def _covers(cert_name: str, host: str) -> bool:
+    """A certificate name covers a host exactly or by a one-label wildcard."""
+    if cert_name.startswith("*."):
+        return host.partition(".")[2] == cert_name[2:] and "." in host
+    return cert_name == host
 
 
 def _cross_check_behaviors(ctx, behaviors: list[tuple[str, dict]], origin_ids: set) -> None:

@@ -235,6 +235,7 @@ def listener(ctx) -> dict:
                                         "DefaultActions", where)
     if params.get("Protocol") in ("HTTPS", "TLS") and "Certificates" not in params:
         ctx.problem("certificateArn", f"a {params['Protocol']} listener needs a certificate")
+    _check_tls(ctx, params)
     if ctx.inputs.get("tags"):
         params["Tags"] = ctx.tags(ctx.inputs["tags"])
     resp = ctx.call("elbv2", "CreateListener", params, where)
@@ -242,9 +243,31 @@ def listener(ctx) -> dict:
         arn = ctx.arn("elasticloadbalancing", f"listener/app/x/{ctx.fake_id('', 16)}")
         return failed(ctx, id=arn, arn=arn)
     arn = resp["Listeners"][0]["ListenerArn"]
+    tls = f" {params['SslPolicy']}" if params.get("SslPolicy") else ""
     return {"id": arn, "arn": arn,
-            "__summary__": f"{params.get('Protocol')}:{params.get('Port')} default "
+            "__summary__": f"{params.get('Protocol')}:{params.get('Port')}{tls} default "
                            f"{[a.get('Type') for a in params['DefaultActions']]}"}
+
+
+def _check_tls(ctx, params: dict[str, Any]) -> None:
+    """The SSL policy is one ELB has, on a TLS listener only; the certificate is an ACM
+    certificate of the listener's own region (a us-east-1 one serves CloudFront only)."""
+    policy = params.get("SslPolicy")
+    if policy is not None:
+        if params.get("Protocol") not in ("HTTPS", "TLS"):
+            ctx.problem("sslPolicy", f"only HTTPS and TLS listeners take an SSL policy, not "
+                                     f"{params.get('Protocol')}")
+        elif isinstance(policy, str):
+            # AWS answers SSLPolicyNotFound; moto's CreateListener accepts any name, but its
+            # DescribeSSLPolicies knows the real ones.
+            found = ctx.client("elbv2").describe_ssl_policies(Names=[policy])["SslPolicies"]
+            if not found:
+                ctx.problem("sslPolicy", f"{policy!r} is not an ELB security policy")
+    for cert in params.get("Certificates") or []:
+        arn = str(cert.get("CertificateArn") or "").split(":")
+        if len(arn) > 3 and arn[2] == "acm" and arn[3] != ctx.region:
+            ctx.problem("certificateArn", f"an ACM certificate from {arn[3]}: a listener in "
+                                          f"{ctx.region} takes certificates from its own region")
 
 
 _CONDITIONS = {

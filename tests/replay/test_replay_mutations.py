@@ -112,6 +112,39 @@ def _custom_origin_timeout(inputs: Inputs) -> Inputs | None:
     return None
 
 
+def _https_origin(inputs: Inputs) -> Inputs | None:
+    for origin in inputs.get("origins") or []:
+        if origin.get("customOriginConfig"):
+            origin["customOriginConfig"]["originProtocolPolicy"] = "https-only"
+            return inputs
+    return None
+
+
+def _without(key: str) -> Callable[[Inputs], Inputs | None]:
+    def mutate(inputs: Inputs) -> Inputs | None:
+        return inputs if inputs.pop(key, None) is not None else None
+    return mutate
+
+
+def _certificate_from_us_east_1(inputs: Inputs) -> Inputs | None:
+    arn = inputs.get("certificateArn") or ""
+    if ":us-east-1:" in arn or ":acm:" not in arn:
+        return None
+    inputs["certificateArn"] = arn.replace(f":{arn.split(':')[3]}:", ":us-east-1:", 1)
+    return inputs
+
+
+def _origin_certificate_for_another_name(inputs: Inputs) -> Inputs | None:
+    if not str(inputs.get("domainName", "")).startswith("origin."):
+        return None
+    inputs["domainName"] = "api." + inputs["domainName"].removeprefix("origin.")
+    return inputs
+
+
+# A stack whose ALB has TLS: its own name, a regional certificate, an HTTPS listener.
+ORIGIN_TLS = {"aws:region": "eu-west-1", "domainName": "watch.example.com",
+              "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
+
 TG, LISTENER = "aws:lb/targetGroup:TargetGroup", "aws:lb/listener:Listener"
 LB, ASG = "aws:lb/loadBalancer:LoadBalancer", "aws:autoscaling/group:Group"
 CDN, CACHE = "aws:cloudfront/distribution:Distribution", "aws:cloudfront/cachePolicy:CachePolicy"
@@ -163,6 +196,16 @@ MUTATIONS = [
              "functionAssociations"),
     Mutation("origin-read-timeout-too-long", CDN, _custom_origin_timeout, CDN,
              "origins"),
+    Mutation("https-listener-without-certificate", LISTENER, _without("certificateArn"),
+             LISTENER, "certificateArn", config=ORIGIN_TLS),
+    Mutation("https-listener-unknown-ssl-policy", LISTENER,
+             _set(["sslPolicy"], "ELBSecurityPolicy-TLS13-9-9"), LISTENER, "sslPolicy",
+             config=ORIGIN_TLS),
+    Mutation("https-listener-certificate-from-us-east-1", LISTENER,
+             _certificate_from_us_east_1, LISTENER, "certificateArn", config=ORIGIN_TLS),
+    Mutation("https-origin-to-an-alb-without-tls", CDN, _https_origin, CDN, "origins"),
+    Mutation("origin-certificate-for-another-name", "aws:acm/certificate:Certificate",
+             _origin_certificate_for_another_name, CDN, "origins", config=ORIGIN_TLS),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),

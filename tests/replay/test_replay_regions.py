@@ -31,13 +31,25 @@ def test_every_optional_feature_in_another_region_replays_clean():
             "hostedZoneId": "Z0123456789ABCDEFGHIJ", "replicaRegion": "us-west-2",
             "alarmEmail": "ops@example.com"})
         assert [str(p) for p in result.problems] == []
-        cert = one(result, "aws:acm/certificate:Certificate")
-        assert ":us-east-1:" in cert.id
+        certs = {c.name: c for c in result.of_type("aws:acm/certificate:Certificate")}
+        assert ":us-east-1:" in certs["edge-cert"].id          # CloudFront's viewers
+        assert ":eu-west-1:" in certs["api-lb-origin-cert"].id  # the ALB's, in its region
         alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
         assert ":eu-west-1:" in alb.id
+        https = engine.client("elbv2", "eu-west-1").describe_listeners(
+            LoadBalancerArn=alb.id)["Listeners"]
+        assert [(li["Protocol"], li["Port"], li["SslPolicy"]) for li in https] == [
+            ("HTTPS", 443, "ELBSecurityPolicy-TLS13-1-2-2021-06")]
+        assert https[0]["Certificates"] == [{"CertificateArn": certs["api-lb-origin-cert"].id}]
+        in_use = engine.client("acm", "eu-west-1").describe_certificate(
+            CertificateArn=certs["api-lb-origin-cert"].id)["Certificate"]["InUseBy"]
+        assert in_use == [https[0]["ListenerArn"]]
         s3 = engine.client("s3")
         regions = {s3.get_bucket_location(Bucket=b.id)["LocationConstraint"]
                    for b in result.of_type("aws:s3/bucket:Bucket")}
         assert regions == {"eu-west-1", "us-west-2"}
         dist = one(result, "aws:cloudfront/distribution:Distribution")
         assert dist.inputs["aliases"] == ["cdn.example.com"]
+        api = next(o for o in dist.inputs["origins"] if o["originId"] == "api")
+        assert api["domainName"] == "origin.cdn.example.com"
+        assert api["customOriginConfig"]["originProtocolPolicy"] == "https-only"

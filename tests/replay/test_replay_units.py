@@ -159,3 +159,12 @@ def test_resources_and_invokes_use_the_region_of_their_provider(tmp_path):
     assert result.named("there").outputs["availabilityZone"] == "us-west-2a"
     assert ":us-east-1:" in result.named("here").outputs["arn"]
     assert ":us-west-2:" in result.named("west-vpc").outputs["arn"]
+
+
+def test_plan_config_override_must_be_key_value(capsys):
+    from replay.__main__ import main
+
+    with pytest.raises(SystemExit) as info:
+        main(["--config", "hostedZoneId"])
+    assert info.value.code == 2
+    assert "expected KEY=VALUE" in capsys.readouterr().err
