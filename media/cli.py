@@ -69,8 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--warm-timeout", type=float, default=WarmLimits.timeout)
     pub.add_argument("--workers", type=int, default=8, help="parallel uploads")
     pub.add_argument("--prune", action="store_true",
-                     help="also delete objects under video/ and catalog.json that are not in "
-                          "this library (a removed title or rendition), after the upload, and "
+                     help="also delete objects under video/, posters/ and catalog.json that "
+                          "are not in this library (a removed title or rendition), after the "
+                          "upload, and "
                           "invalidate them; nothing else in the bucket is touched. The media "
                           "bucket is versioned, so a delete only adds a delete marker and the "
                           "object can be restored from its previous version")

@@ -7,8 +7,8 @@ and ordered so a viewer never meets a playlist that names a missing object:
 segments and other immutable files first, then variant playlists, then master
 playlists, then other mutable files (scripts), then pages, and catalog.json last.
 
-With `prune`, objects under the publisher's own prefixes (`video/` and the
-catalog key) that the library no longer has are deleted after the upload, so
+With `prune`, objects under the publisher's own prefixes (`video/`, `posters/`
+and the catalog key) that the library no longer has are deleted after the upload, so
 the new catalog is live before a removed title's video goes, and invalidated
 with one wildcard per removed folder. Nothing else in the bucket is touched.
 """
@@ -43,7 +43,7 @@ DEFAULT_TRANSFER = TransferConfig(multipart_threshold=16 * MiB, multipart_chunks
 INVALIDATION_BATCH = 1000       # paths per CreateInvalidation call (3000 may be in flight)
 INVALIDATION_POLL = 5.0         # seconds between GetInvalidation polls before warming
 DELETE_BATCH = 1000            # keys per DeleteObjects call (the API's maximum)
-VIDEO_PREFIX = "video/"        # with CATALOG_KEY, all a prune may ever delete
+PRUNE_PREFIXES = ("video/", "posters/")  # with CATALOG_KEY, all a prune may delete
 PHASES = ("immutable objects", "variant playlists", "master playlists", "mutable files",
           "pages", "catalog")
 
@@ -226,8 +226,9 @@ def publish(
 
 
 def is_prunable(key: str) -> bool:
-    """Keys the publisher owns outright: the video tree and the catalog, nothing else."""
-    return key == CATALOG_KEY or (key.startswith(VIDEO_PREFIX) and len(key) > len(VIDEO_PREFIX))
+    """Keys the publisher owns outright: video, posters and the catalog, nothing else."""
+    return key == CATALOG_KEY or any(
+        key.startswith(prefix) and len(key) > len(prefix) for prefix in PRUNE_PREFIXES)
 
 
 def stale_keys(listed: Iterable[str], published: set[str]) -> list[str]:

@@ -35,20 +35,23 @@ def test_removed_title_is_deleted_and_invalidated_as_one_wildcard(
     versioned_bucket(s3)
     publish(library, BUCKET, s3=s3, progress=False)
     removed = remove_title(library, 0)
-    gone = sorted(k for k in bucket_keys(s3) if k.startswith(f"video/{removed}/"))
+    gone = sorted(k for k in bucket_keys(s3)
+                  if k.startswith(f"video/{removed}/") or k == f"posters/{removed}.jpg")
 
     report = publish(Library.open(library.root), BUCKET, s3=s3, cloudfront=cloudfront,
                      distribution_id=distribution_id, prune=True, progress=False)
 
     assert report.pruned == gone
     assert not [k for k in bucket_keys(s3) if k.startswith(f"video/{removed}/")]
-    assert invalidated_paths() == [sorted([f"/video/{removed}/*", f"/{CATALOG_KEY}"])]
+    # Other posters stay, so the removed one is invalidated by its own path.
+    assert invalidated_paths() == [sorted([f"/video/{removed}/*", f"/posters/{removed}.jpg",
+                                           f"/{CATALOG_KEY}"])]
     assert f"deleted {len(gone)} object(s) no longer in the library" in report.summary()
     markers = s3.list_object_versions(Bucket=BUCKET)["DeleteMarkers"]
     assert sorted(m["Key"] for m in markers) == gone, "recoverable: a delete marker each"
 
 
-def test_prune_touches_nothing_outside_video_and_the_catalog(library, s3, bucket_keys):
+def test_prune_touches_nothing_outside_the_publishers_prefixes(library, s3, bucket_keys):
     for key in NOT_THE_PUBLISHERS:
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"someone else's")
     publish(library, BUCKET, s3=s3, progress=False)
@@ -56,11 +59,11 @@ def test_prune_touches_nothing_outside_video_and_the_catalog(library, s3, bucket
 
     report = publish(Library.open(library.root), BUCKET, s3=s3, prune=True, progress=False)
 
-    assert report.pruned and all(k.startswith(f"video/{removed}/") for k in report.pruned)
+    assert report.pruned and all(k.startswith(f"video/{removed}/")
+                                 or k == f"posters/{removed}.jpg" for k in report.pruned)
     keys = set(bucket_keys(s3))
     assert set(NOT_THE_PUBLISHERS) <= keys
-    # posters/ is not a prune prefix: a removed title's poster stays.
-    assert f"posters/{removed}.jpg" in keys
+    assert f"posters/{removed}.jpg" not in keys
 
 
 def test_dry_run_prune_deletes_nothing_and_lists_what_would_go(
@@ -68,7 +71,8 @@ def test_dry_run_prune_deletes_nothing_and_lists_what_would_go(
     publish(library, BUCKET, s3=s3, progress=False)
     removed = remove_title(library, 2)
     before = sorted(bucket_keys(s3))
-    gone = [k for k in before if k.startswith(f"video/{removed}/")]
+    gone = [k for k in before
+            if k.startswith(f"video/{removed}/") or k == f"posters/{removed}.jpg"]
 
     assert main(["publish", "--bucket", BUCKET, "--library", str(library.root),
                  "--distribution-id", distribution_id, "--prune", "--dry-run",
