@@ -71,9 +71,9 @@ destroy: venv ## pulumi destroy
 library: venv ## generate (or reuse from .cache/media) the sample HLS library
 	$(PY) -m media generate $(ARGS)
 
-publish: venv ## sample library into BUCKET (else the selected stack's outputs) [CDN_URL=... DISTRIBUTION_ID=...]
+publish: venv ## sample library into BUCKET (else the selected stack's outputs) [CDN_URL=... DISTRIBUTION_ID=... PRUNE=1]
 	$(PY) -m media publish $(if $(BUCKET),--bucket $(BUCKET)) $(if $(CDN_URL),--cdn-url $(CDN_URL)) \
-	  $(if $(DISTRIBUTION_ID),--distribution-id $(DISTRIBUTION_ID)) $(ARGS)
+	  $(if $(DISTRIBUTION_ID),--distribution-id $(DISTRIBUTION_ID)) $(if $(PRUNE),--prune) $(ARGS)
 
 loadtest: venv ## Locust viewer load test [URL=...] (default: the local twin)
 	$(PY) -m loadtest $(if $(URL),--url $(URL)) $(ARGS)
