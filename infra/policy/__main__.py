@@ -6,9 +6,17 @@ from pulumi_policy import (
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from infra.policy.rules import GUARDRAILS, Guardrail, unsecret
+from infra.policy.rules import (
+    GUARDRAILS,
+    STACK_GUARDRAILS,
+    Guardrail,
+    StackGuardrail,
+    unsecret,
+)
 
 
 def _policy(guardrail: Guardrail) -> ResourceValidationPolicy:
@@ -24,8 +32,22 @@ def _policy(guardrail: Guardrail) -> ResourceValidationPolicy:
     )
 
 
+def _stack_policy(guardrail: StackGuardrail) -> StackValidationPolicy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        resources = [(r.resource_type, unsecret(r.props)) for r in args.resources]
+        for message in guardrail.check(resources):
+            report_violation(message, None)
+
+    return StackValidationPolicy(
+        name=guardrail.name,
+        description=guardrail.description,
+        enforcement_level=EnforcementLevel.MANDATORY,
+        validate=validate,
+    )
+
+
 PolicyPack(
     name="edgeflix-guardrails",
     enforcement_level=EnforcementLevel.MANDATORY,
-    policies=[_policy(g) for g in GUARDRAILS],
+    policies=[*(_policy(g) for g in GUARDRAILS), *(_stack_policy(g) for g in STACK_GUARDRAILS)],
 )

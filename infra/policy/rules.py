@@ -9,12 +9,13 @@ preview before the value exists) are skipped by the policy SDK's proxy.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
+StackRule = Callable[[Sequence[tuple[str, Props]]], list[str]]  # every (type, props)
 
 BUCKET = "aws:s3/bucket:Bucket"
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
@@ -31,11 +32,16 @@ SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
+CERTIFICATE = "aws:acm/certificate:Certificate"
 TABLE = "aws:dynamodb/table:Table"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 SUBNET = "aws:ec2/subnet:Subnet"
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
+# ELB security policies whose minimum is TLS 1.2 (the TLS13-1-2/1-3, TLS-1-2 and FS-1-2
+# families); anything else, and an unset policy (ELBSecurityPolicy-2016-08), admits TLS 1.0.
+TLS12_SSL_POLICY_PREFIXES = ("ELBSecurityPolicy-TLS13-1-2-", "ELBSecurityPolicy-TLS13-1-3-",
+                             "ELBSecurityPolicy-TLS-1-2-", "ELBSecurityPolicy-FS-1-2-")
 SECRET_MARKERS = ("PRIVATE KEY-----", "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY",
                   "X-Origin-Verify")
 
@@ -174,6 +180,12 @@ def distribution_secure(resource_type: str, props: Props) -> list[str]:
                 problems.append(f"origin {origin.get('originId')}: no legacy OAI")
     if not (props.get("loggingConfig") or {}).get("bucket"):
         problems.append("standard logging must be enabled")
+    for origin in props.get("origins") or []:
+        custom = origin.get("customOriginConfig") or {}
+        weak = sorted(set(_as_list(custom.get("originSslProtocols"))) - {"TLSv1.2"})
+        if custom.get("originProtocolPolicy") in ("https-only", "match-viewer") and weak:
+            problems.append(f"origin {origin.get('originId')}: origin TLS must be TLSv1.2 "
+                            f"only (got {weak})")
     cert = props.get("viewerCertificate") or {}
     if cert.get("acmCertificateArn") and not str(
             cert.get("minimumProtocolVersion", "")).startswith(("TLSv1.2", "TLSv1.3")):
@@ -304,6 +316,20 @@ def listener_default_denies(resource_type: str, props: Props) -> list[str]:
     return []
 
 
+def listener_tls_modern(resource_type: str, props: Props) -> list[str]:
+    """An HTTPS (or TLS) listener names its certificate and a TLS 1.2+ security policy."""
+    if resource_type != LISTENER or props.get("protocol") not in ("HTTPS", "TLS"):
+        return []
+    problems: list[str] = []
+    if not props.get("certificateArn"):
+        problems.append(f"a {props['protocol']} listener must name its certificate")
+    policy = str(props.get("sslPolicy") or "")
+    if not policy.startswith(TLS12_SSL_POLICY_PREFIXES):
+        problems.append(f"SSL policy {policy or 'unset (ELBSecurityPolicy-2016-08)'!r} admits "
+                        "TLS below 1.2; use e.g. ELBSecurityPolicy-TLS13-1-2-2021-06")
+    return problems
+
+
 def table_recoverable(resource_type: str, props: Props) -> list[str]:
     """DynamoDB tables have point-in-time recovery."""
     if resource_type != TABLE:
@@ -354,10 +380,60 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         subnet_no_public_ip,
         alb_hardened,
         listener_default_denies,
+        listener_tls_modern,
         table_recoverable,
         role_policy_least_privilege,
     )
 )
+
+
+# ---- Whole-stack rules -------------------------------------------------------------
+
+def _covers(certificate_name: str, host: str) -> bool:
+    if certificate_name.startswith("*."):
+        return "." in host and host.partition(".")[2] == certificate_name[2:]
+    return certificate_name == host
+
+
+def origin_tls_where_certified(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """A CloudFront custom origin whose name has a certificate in the stack is reached
+    https-only: the secret origin header never crosses the network in clear text."""
+    certified = [str(p.get("domainName", "")).rstrip(".").lower()
+                 for t, p in resources if t == CERTIFICATE]
+    problems: list[str] = []
+    for type_, props in resources:
+        if type_ != DISTRIBUTION:
+            continue
+        for origin in props.get("origins") or []:
+            custom = origin.get("customOriginConfig")
+            host = str(origin.get("domainName", "")).rstrip(".").lower()
+            if not custom or not any(_covers(name, host) for name in certified):
+                continue
+            if custom.get("originProtocolPolicy") != "https-only":
+                problems.append(f"origin {origin.get('originId')}: {host} has a certificate in "
+                                f"this stack, so the origin protocol must be https-only "
+                                f"(got {custom.get('originProtocolPolicy')!r})")
+    return problems
+
+
+@dataclass(frozen=True)
+class StackGuardrail:
+    name: str
+    description: str
+    check: StackRule
+
+
+STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
+    StackGuardrail(fn.__name__.replace("_", "-"),
+                   (fn.__doc__ or "").split("\n\n")[0].strip(), fn)
+    for fn in (origin_tls_where_certified,)
+)
+
+
+def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:
+    """(rule name, message) for every whole-stack guardrail the resources break."""
+    resources = [(t, unsecret(p)) for t, p in resources]
+    return [(g.name, msg) for g in STACK_GUARDRAILS for msg in g.check(resources)]
 
 
 def violations(resource_type: str, props: Props) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from infra.policy import rules
-from infra.policy.rules import GUARDRAILS, violations
+from infra.policy.rules import GUARDRAILS, STACK_GUARDRAILS, stack_violations, violations
 
 POLICY_DIR = Path(rules.__file__).parent
 
@@ -36,6 +36,10 @@ def _props(stack, type_, name=None):
 
 def _policy_json(statements):
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _break_listener_to_https_without_tls(p):
+    p["protocol"], p["port"] = "HTTPS", 443
 
 
 # Each case: (rule, resource type, resource name or None, how to break it).
@@ -201,6 +205,7 @@ CASES = [
     ("alb-hardened", rules.ALB, None, _break_alb_desync),
     ("alb-hardened", rules.ALB, None, _break_alb_logs),
     ("listener-default-denies", rules.LISTENER, None, _break_listener),
+    ("listener-tls-modern", rules.LISTENER, None, _break_listener_to_https_without_tls),
     ("table-recoverable", rules.TABLE, None, _break_table),
     ("role-policy-least-privilege", rules.ROLE_POLICY, None, _break_role_policy),
 ]
@@ -233,6 +238,55 @@ def test_custom_certificate_needs_tls_12(full_stack):
     assert violations(rules.DISTRIBUTION, props)
 
 
+def test_https_listener_names_its_certificate_and_a_tls_12_policy(full_stack):
+    props = _props(full_stack, rules.LISTENER)
+    assert props["protocol"] == "HTTPS"
+    assert [r for r, _ in violations(rules.LISTENER, props)] == []
+    for policy in ("ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-TLS13-1-1-2021-06", None):
+        weak = {**props, "sslPolicy": policy}
+        assert [r for r, _ in violations(rules.LISTENER, weak)] == ["listener-tls-modern"], policy
+    uncertified = {k: v for k, v in props.items() if k != "certificateArn"}
+    assert any("certificate" in m for _, m in violations(rules.LISTENER, uncertified))
+
+
+def test_https_origin_allows_only_tls_12(full_stack):
+    props = _props(full_stack, rules.DISTRIBUTION)
+    api = next(o for o in props["origins"] if o["originId"] == "api")
+    api["customOriginConfig"]["originSslProtocols"] = ["TLSv1", "TLSv1.2"]
+    assert any("TLSv1.2 only" in m for _, m in violations(rules.DISTRIBUTION, props))
+
+
+def _stack_resources(stack):
+    return [(r.type, copy.deepcopy(r.inputs)) for r in stack.resources]
+
+
+def test_stack_rules_pass_on_both_recorded_stacks(stacks):
+    assert [v for stack in stacks for v in stack_violations(_stack_resources(stack))] == []
+
+
+def test_certified_origin_must_be_https_only(full_stack):
+    resources = _stack_resources(full_stack)
+    assert any(t == rules.CERTIFICATE and p["domainName"] == "origin.watch.example.com"
+               for t, p in resources)
+    distribution = next(p for t, p in resources if t == rules.DISTRIBUTION)
+    api = next(o for o in distribution["origins"] if o["originId"] == "api")
+    api["customOriginConfig"]["originProtocolPolicy"] = "http-only"
+    fired = stack_violations(resources)
+    assert [r for r, _ in fired] == ["origin-tls-where-certified"]
+    assert "origin.watch.example.com" in fired[0][1]
+
+
+def test_uncertified_origin_may_stay_http(dev_stack):
+    resources = _stack_resources(dev_stack)
+    assert not any(t == rules.CERTIFICATE for t, _ in resources)
+    assert stack_violations(resources) == []
+    # A wildcard certificate covers the origin name too.
+    distribution = next(p for t, p in resources if t == rules.DISTRIBUTION)
+    host = next(o for o in distribution["origins"] if o["originId"] == "api")["domainName"]
+    wildcard = "*." + host.partition(".")[2]
+    assert stack_violations([*resources, (rules.CERTIFICATE, {"domainName": wildcard})])
+
+
 def test_rules_read_through_secret_envelopes():
     wrapped = {rules.SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270",
                "value": {"enabled": False}}
@@ -254,7 +308,8 @@ def test_policy_pack_registers_every_rule_as_mandatory(monkeypatch):
     runpy.run_path(str(POLICY_DIR / "__main__.py"))
     assert captured["level"] == pulumi_policy.EnforcementLevel.MANDATORY
     names = [p.name for p in captured["policies"]]
-    assert names == [g.name for g in GUARDRAILS]
+    assert names == [g.name for g in GUARDRAILS] + [g.name for g in STACK_GUARDRAILS]
+    assert isinstance(captured["policies"][-1], pulumi_policy.StackValidationPolicy)
     assert all(p.enforcement_level == pulumi_policy.EnforcementLevel.MANDATORY
                for p in captured["policies"])
 
@@ -268,6 +323,25 @@ def test_policy_pack_registers_every_rule_as_mandatory(monkeypatch):
 
     asg.validate(Args(), lambda message, urn=None: reported.append(message))
     assert any("pinned" in m for m in reported)
+
+    # So does a whole-stack one, over every resource of the stack.
+    origin_tls = next(p for p in captured["policies"] if p.name == "origin-tls-where-certified")
+
+    class Resource:
+        def __init__(self, resource_type, props):
+            self.resource_type, self.props = resource_type, props
+
+    class StackArgs:
+        resources = [
+            Resource(rules.CERTIFICATE, {"domainName": "origin.example.com"}),
+            Resource(rules.DISTRIBUTION, {"origins": [{
+                "originId": "api", "domainName": "origin.example.com",
+                "customOriginConfig": {"originProtocolPolicy": "http-only"}}]}),
+        ]
+
+    reported.clear()
+    origin_tls.validate(StackArgs(), lambda message, urn=None: reported.append(message))
+    assert any("must be https-only" in m for m in reported)
 
 
 def test_policy_pack_project_file_uses_the_project_venv():
