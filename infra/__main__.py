@@ -101,6 +101,7 @@ def main() -> None:
     pulumi.export("key_pair_id", signing.key_pair_id)
     pulumi.export("distribution_id", edge.distribution_id)
     pulumi.export("alb_dns_name", lb.dns_name)
+    pulumi.export("alb_url", lb.url)
 
 
 if __name__ == "__main__":

@@ -148,12 +148,16 @@ class LoadBalancer(pulumi.ComponentResource):
                 alias.fqdn, self.forward_rule.arn).apply(lambda _: origin_domain_name)
 
         self.dns_name = self.alb.dns_name
+        # Where CloudFront reaches the origin; `make verify` checks it refuses anyone else.
+        scheme = "https" if self.origin_tls else "http"
+        self.url = self.origin_domain_name.apply(lambda host: f"{scheme}://{host}")
         self.arn_suffix = self.alb.arn_suffix
         self.target_group_arn = self.target_group.arn
         self.target_group_arn_suffix = self.target_group.arn_suffix
         self.security_group_id = self.security_group.id
         self.register_outputs({
             "alb_dns_name": self.dns_name,
+            "alb_url": self.url,
             "alb_arn_suffix": self.arn_suffix,
             "target_group_arn": self.target_group_arn,
             "target_group_arn_suffix": self.target_group_arn_suffix,

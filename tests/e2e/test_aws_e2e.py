@@ -97,7 +97,7 @@ def test_an_ephemeral_stack_deploys_serves_video_and_holds_a_short_load(tmp_path
         up = stack.up(on_output=print, color="never")
         outputs = {key: out.value for key, out in up.outputs.items()}
         cdn_url = outputs["cdn_url"].rstrip("/")
-        origin_url = f"http://{outputs['alb_dns_name']}"
+        origin_url = outputs["alb_url"]
         wait_until_serving(cdn_url)
 
         published = run(

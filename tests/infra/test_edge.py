@@ -58,6 +58,8 @@ def test_api_origin_with_a_hosted_zone_is_origin_name_over_tls_12(full_stack):
     assert config["httpsPort"] == 443
     assert config["originSslProtocols"] == ["TLSv1.2"]
     assert api["customHeaders"][0]["name"] == "X-Origin-Verify"
+    # `make verify` probes the origin by the name and scheme CloudFront uses.
+    assert full_stack.exports["alb_url"] == "https://origin.watch.example.com"
 
 
 def test_behaviours_follow_edge_config_in_order(dev_stack):
@@ -197,7 +199,7 @@ def test_origin_failover_to_the_replica_bucket(full_stack):
 
 @pytest.mark.parametrize("export", ["cdn_url", "api_health_url", "media_bucket", "asg_name",
                                     "table_name", "signing_secret_name", "key_pair_id",
-                                    "distribution_id", "alb_dns_name"])
+                                    "distribution_id", "alb_dns_name", "alb_url"])
 def test_exports(dev_stack, export):
     assert dev_stack.exports[export]
 
@@ -208,6 +210,7 @@ def test_exports_point_at_the_right_things(dev_stack):
     assert e["distribution_id"] == _distribution(dev_stack).outputs["id"]
     assert e["alb_dns_name"] == dev_stack.one("aws:lb/loadBalancer:LoadBalancer").outputs[
         "dnsName"]
+    assert e["alb_url"] == "http://" + e["alb_dns_name"]
     assert e["key_pair_id"] == dev_stack.one("aws:cloudfront/publicKey:PublicKey").outputs["id"]
     assert e["asg_name"] == dev_stack.one("aws:autoscaling/group:Group").outputs["name"]
     assert e["media_bucket"] == _bucket(dev_stack, "media").outputs["id"]
