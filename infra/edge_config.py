@@ -42,6 +42,13 @@ ONE_YEAR = 31_536_000
 TTL = Annotated[int, Field(ge=0, le=ONE_YEAR)]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
 HEADER_NAME = r"^[A-Za-z0-9-]{1,64}$"
+# CloudFront's error caching: the codes a CustomErrorResponse may name, the ones it caches
+# (416 may be customised but is never cached), its default Error Caching Minimum TTL, and the
+# codes for which an origin's no-store/no-cache/private is honoured (ignored for the others).
+ErrorCode = Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]
+CACHED_ERROR_CODES = frozenset({400, 403, 404, 405, 414, 500, 501, 502, 503, 504})
+DEFAULT_ERROR_CACHING_MIN_TTL = 10
+NO_STORE_HONOURED_ERROR_CODES = frozenset({404, 410, 414, 501})
 METHOD_SETS = (
     ("GET", "HEAD"),
     ("GET", "HEAD", "OPTIONS"),
@@ -308,6 +315,13 @@ class ObjectClass(_Model):
         return any(_glob_regex(pattern).fullmatch(key) for pattern in self.match)
 
 
+class ErrorCaching(_Model):
+    """One CustomErrorResponse without a page: how long CloudFront caches an origin's error."""
+
+    code: ErrorCode
+    min_ttl: TTL
+
+
 class EdgeConfig(_Model):
     version: Literal[1]
     origins: dict[Key, Origin]
@@ -317,6 +331,7 @@ class EdgeConfig(_Model):
     functions: dict[Key, EdgeFunction] = {}
     behaviors: list[Behavior] = Field(min_length=1)
     objects: list[ObjectClass] = []
+    error_caching: list[ErrorCaching] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> EdgeConfig:
@@ -362,6 +377,10 @@ class EdgeConfig(_Model):
                         f"{where}.cache_policy: CORS varies by Origin "
                         f"({b.response_headers_policy}), so 'Origin' must be in the cache key"
                     )
+        codes = [e.code for e in self.error_caching]
+        for i, code in enumerate(codes):
+            if code in codes[:i]:
+                problems.append(f"error_caching.{i}.code: duplicate status code {code}")
         for name, fn in self.functions.items():
             if not fn.path.is_file():
                 problems.append(f"functions.{name}.file: {fn.file} does not exist")
@@ -386,6 +405,46 @@ class EdgeConfig(_Model):
 
     def cache_policy_for(self, path: str) -> CachePolicy:
         return self.cache_policies[self.behavior_for(path).cache_policy]
+
+    def error_caching_min_ttl(self, status: int) -> int:
+        """CloudFront's Error Caching Minimum TTL for a status code: edge-config's, else
+        CloudFront's default 10 s; 0 for a code CloudFront never caches (416, 2xx, 410...)."""
+        if status not in CACHED_ERROR_CODES:
+            return 0
+        return next((e.min_ttl for e in self.error_caching if e.code == status),
+                    DEFAULT_ERROR_CACHING_MIN_TTL)
+
+    def error_ttl(self, status: int, cache_control: str | None, expires_in: int | None = None,
+                  *, behavior: Behavior, method: str = "GET") -> int:
+        """Seconds CloudFront keeps an origin's error response to a request on `behavior`.
+
+        CloudFront's rules ("Control how long CloudFront caches errors"): only cacheable
+        requests (the behaviour's cached methods) and only the cached codes; with 404, 410,
+        414 or 501 an origin's no-store, no-cache or private is honoured (not cached), other
+        codes ignore it; s-maxage, max-age or Expires (capped at the behaviour's max TTL)
+        counts when it is longer than the Error Caching Minimum TTL, which applies otherwise.
+        Errors CloudFront makes itself (a refused signed cookie) are no origin response and
+        never cached; this covers origin answers only. Behaviours whose policy caches nothing
+        (CachingDisabled) are assumed to cache errors all the same: the error TTL is the
+        distribution's minimum, not the policy's.
+        """
+        if method.upper() not in behavior.cached_methods or status not in CACHED_ERROR_CODES:
+            return 0
+        directives = parse_cache_control(cache_control)
+        if status in NO_STORE_HONOURED_ERROR_CODES and \
+                directives.keys() & {"no-store", "no-cache", "private"}:
+            return 0
+        min_ttl = self.error_caching_min_ttl(status)
+        for name in ("s-maxage", "max-age"):
+            if directives.get(name) is not None:
+                seconds = directives[name]
+                break
+        else:
+            seconds = expires_in
+        if seconds is None:
+            return min_ttl
+        max_ttl = self.cache_policies[behavior.cache_policy].effective().max_ttl
+        return max(min_ttl, min(seconds, max_ttl))
 
 
 @cache

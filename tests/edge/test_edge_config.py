@@ -10,7 +10,10 @@ import yaml
 
 from app.openapi import SPEC
 from infra.edge_config import (
+    CACHED_ERROR_CODES,
+    DEFAULT_ERROR_CACHING_MIN_TTL,
     EDGE_CONFIG_FILE,
+    Behavior,
     CachePolicy,
     EdgeConfigError,
     load_edge_config,
@@ -117,6 +120,116 @@ class TestEffectiveTtl:
 
     def test_caching_disabled_never_caches(self, edge):
         assert edge.cache_policies["no-cache"].effective_ttl("public, max-age=600") == 0
+
+
+class TestErrorTtl:
+    """CloudFront's error caching ("Control how long CloudFront caches errors"), per behaviour."""
+
+    @pytest.fixture(autouse=True)
+    def _edge(self, edge):
+        self.edge = edge
+        self.segments = edge.behavior_for("/video/t01-x/240p/seg_00001.ts")  # max 1 year
+        self.playlists = edge.behavior_for("/video/t01-x/master.m3u8")  # max 86400
+        self.api = edge.behavior_for("/api/v1/titles")  # max 300, all methods
+        self.healthz = edge.behavior_for("/healthz")  # CachingDisabled
+
+    def ttl(self, status, cache_control=None, expires_in=None, behavior=None, method="GET"):
+        return self.edge.error_ttl(status, cache_control, expires_in,
+                                   behavior=behavior or self.segments, method=method)
+
+    def test_shipped_config_decides_every_cached_code(self):
+        assert {e.code for e in self.edge.error_caching} == CACHED_ERROR_CODES
+        assert self.edge.error_caching_min_ttl(404) == self.edge.error_caching_min_ttl(403) == 10
+        assert {self.edge.error_caching_min_ttl(c) for c in range(500, 505)} == {5}
+
+    def test_no_header_gives_the_error_caching_min_ttl(self):
+        assert self.ttl(404) == 10
+        assert self.ttl(503) == 5
+        assert self.ttl(403, "public") == 10  # other directives: the same
+
+    def test_a_longer_max_age_s_maxage_or_expires_wins(self):
+        assert self.ttl(404, "max-age=60") == 60
+        assert self.ttl(503, "max-age=60, s-maxage=120") == 120
+        assert self.ttl(500, None, expires_in=90) == 90
+        assert self.ttl(500, "max-age=30", expires_in=90) == 30  # max-age beats Expires
+
+    def test_a_shorter_header_value_cannot_shorten_the_min_ttl(self):
+        assert self.ttl(404, "max-age=1") == 10
+        assert self.ttl(502, "s-maxage=0") == 5
+        assert self.ttl(504, None, expires_in=-30) == 5  # Expires in the past
+
+    def test_header_value_is_capped_at_the_behaviours_max_ttl(self):
+        assert self.ttl(404, "max-age=100000", behavior=self.segments) == 100000
+        assert self.ttl(404, "max-age=100000", behavior=self.playlists) == 86400
+        assert self.ttl(404, "max-age=100000", behavior=self.api) == 300
+        assert self.ttl(404, None, expires_in=10**6, behavior=self.api) == 300
+
+    def test_the_cap_never_goes_below_the_min_ttl(self):
+        # CachingDisabled has max TTL 0: the origin's value counts for nothing, the minimum
+        # still applies (assumed: the error TTL is the distribution's, not the policy's).
+        assert self.ttl(503, "max-age=600", behavior=self.healthz) == 5
+        assert self.ttl(404, None, behavior=self.healthz) == 10
+
+    @pytest.mark.parametrize("directive", ["no-store", "no-cache", "private",
+                                           "private, no-store", "max-age=600, no-cache"])
+    @pytest.mark.parametrize("status", [404, 414, 501])
+    def test_no_store_no_cache_private_are_honoured_for_404_414_501(self, status, directive):
+        assert self.ttl(status, directive) == 0
+
+    @pytest.mark.parametrize("status", [400, 403, 405, 500, 502, 503, 504])
+    def test_no_store_is_ignored_for_every_other_code(self, edge, status):
+        assert self.ttl(status, "private, no-store") == edge.error_caching_min_ttl(status) > 0
+        assert self.ttl(status, "no-cache, max-age=60") == 60
+
+    @pytest.mark.parametrize("status", [416, 410, 401, 429, 200, 301, 304])
+    def test_codes_cloudfront_does_not_cache_as_errors(self, status):
+        assert self.ttl(status) == 0
+        assert self.ttl(status, "max-age=600") == 0
+        assert self.edge.error_caching_min_ttl(status) == 0
+
+    @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
+    def test_only_cacheable_requests_are_cached(self, method):
+        assert self.ttl(500, behavior=self.api, method=method) == 0
+        assert self.ttl(500, behavior=self.api, method="GET") == 5
+        assert self.ttl(404, behavior=self.api, method="head") == 10
+
+    def test_options_is_cached_only_where_the_behaviour_caches_it(self):
+        assert "OPTIONS" in self.api.cached_methods
+        assert self.ttl(503, behavior=self.api, method="OPTIONS") == 5
+        get_head = Behavior(path="/x/*", origin="media", cache_policy="static",
+                            response_headers_policy="secure", allowed_methods=["GET", "HEAD"])
+        assert self.ttl(503, behavior=get_head, method="OPTIONS") == 0
+
+    def test_a_code_edge_config_leaves_out_gets_cloudfronts_default(self, raw):
+        data = copy.deepcopy(raw)
+        data["error_caching"] = [e for e in data["error_caching"] if e["code"] != 502]
+        edge = parse_edge_config(data)
+        assert edge.error_caching_min_ttl(502) == DEFAULT_ERROR_CACHING_MIN_TTL == 10
+        assert edge.error_ttl(502, None, behavior=edge.behaviors[-1]) == 10
+
+
+def test_error_caching_for_a_code_cloudfront_cannot_customise_is_refused(raw):
+    msg = broken(raw, lambda d: d["error_caching"].append({"code": 410, "min_ttl": 10}))
+    assert str(EDGE_CONFIG_FILE) in msg
+    assert f"error_caching.{len(raw['error_caching'])}.code" in msg and "416" in msg
+
+
+def test_error_caching_ttl_out_of_range_is_refused(raw):
+    msg = broken(raw, lambda d: d["error_caching"][0].update(min_ttl=31536001))
+    assert "error_caching.0.min_ttl" in msg
+    msg = broken(raw, lambda d: d["error_caching"][0].update(min_ttl=-1))
+    assert "error_caching.0.min_ttl" in msg
+
+
+def test_duplicate_error_caching_code_is_refused(raw):
+    msg = broken(raw, lambda d: d["error_caching"].append({"code": 404, "min_ttl": 60}))
+    assert str(EDGE_CONFIG_FILE) in msg
+    assert f"error_caching.{len(raw['error_caching'])}.code: duplicate status code 404" in msg
+
+
+def test_misspelt_error_caching_key_is_named(raw):
+    msg = broken(raw, lambda d: d["error_caching"][0].update(min_tll=5))
+    assert "error_caching.0.min_tll" in msg
 
 
 def test_parse_cache_control_reads_numbers_and_flags():
