@@ -106,6 +106,12 @@ class Edge(pulumi.ComponentResource):
             origin_groups=groups,
             default_cache_behavior=default,
             ordered_cache_behaviors=ordered,
+            # No custom pages: each entry only sets how long an origin's error is cached.
+            custom_error_responses=[
+                aws.cloudfront.DistributionCustomErrorResponseArgs(
+                    error_code=e.code, error_caching_min_ttl=e.min_ttl)
+                for e in edge.error_caching
+            ] or None,
             logging_config=aws.cloudfront.DistributionLoggingConfigArgs(
                 bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(

@@ -214,3 +214,15 @@ def test_exports_point_at_the_right_things(dev_stack):
     assert e["key_pair_id"] == dev_stack.one("aws:cloudfront/publicKey:PublicKey").outputs["id"]
     assert e["asg_name"] == dev_stack.one("aws:autoscaling/group:Group").outputs["name"]
     assert e["media_bucket"] == _bucket(dev_stack, "media").outputs["id"]
+
+
+def test_error_caching_is_edge_configs_decision_per_code(stacks):
+    expected = [{"errorCode": e.code, "errorCachingMinTtl": e.min_ttl}
+                for e in EDGE.error_caching]
+    assert len(expected) == 10
+    for stack in stacks:
+        rendered = _distribution(stack).inputs["customErrorResponses"]
+        # Exactly code + TTL: no response page or code, so viewers see the origin's error.
+        assert rendered == expected
+    by_code = {e["errorCode"]: e["errorCachingMinTtl"] for e in expected}
+    assert by_code[403] == by_code[404] == 10 and by_code[503] == 5
