@@ -53,6 +53,9 @@ INSTANCE_FAMILIES: dict[str, str] = {
 INSTANCE_SIZE = re.compile(r"^(nano|micro|small|medium|large|[1-9][0-9]?xlarge|metal)$")
 REGION = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-[1-9]$")
 CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
+# AWS WAF rate-based rules: limit bounds (botocore's RateLimit) and evaluation windows.
+WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
+WAF_RATE_WINDOWS = (60, 120, 300, 600)
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -141,6 +144,19 @@ class StackConfig(BaseModel):
     replica_region: Annotated[str | None, _allowed(
         "an AWS region other than aws:region, optional (origin failover)")] = None
 
+    # Edge firewall (AWS WAF). Bounds are the WAF API's: a rate-based rule's limit is
+    # 10..2e9 requests per client IP per evaluation window of 60, 120, 300 or 600 s.
+    waf_enabled: Annotated[bool, _allowed(
+        "true | false (an AWS WAF web ACL on the distribution: playback rate limit, "
+        "AWS managed rules)")] = True
+    playback_rate_limit: Annotated[int, Field(
+        ge=WAF_RATE_LIMIT_MIN, le=WAF_RATE_LIMIT_MAX,
+        description=f"{WAF_RATE_LIMIT_MIN}..{WAF_RATE_LIMIT_MAX} POSTs to "
+                    "/api/v1/titles/{id}/playback per client IP per playbackRateWindow; "
+                    "more are answered 429 at the edge")] = 1000
+    playback_rate_window: Annotated[int, _allowed(
+        " | ".join(str(s) for s in WAF_RATE_WINDOWS) + " s")] = 300
+
     # Operations
     log_retention_days: Annotated[int, Field(ge=1, le=3650, description="1..3650 days")] = 30
     alarm_email: Annotated[str | None, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
@@ -215,6 +231,13 @@ class StackConfig(BaseModel):
                 "CloudFront only uses ACM certificates from us-east-1: "
                 "arn:aws:acm:us-east-1:<account>:certificate/<id>"
             )
+        return value
+
+    @field_validator("playback_rate_window")
+    @classmethod
+    def _rate_window(cls, value: int) -> int:
+        if value not in WAF_RATE_WINDOWS:
+            raise ValueError(f"{value} s is not a WAF evaluation window")
         return value
 
     @model_validator(mode="after")

@@ -39,6 +39,8 @@ def test_defaults_match_the_contract():
     assert cfg.alb_idle_timeout == 60
     assert cfg.deregistration_delay == 30
     assert cfg.domain_name is None and cfg.replica_region is None
+    # The edge firewall is on unless a stack turns it off.
+    assert (cfg.waf_enabled, cfg.playback_rate_limit, cfg.playback_rate_window) == (True, 1000, 300)
 
 
 @pytest.mark.parametrize(
@@ -83,6 +85,12 @@ def test_defaults_match_the_contract():
          "edgeflix:certificateArn", "us-east-1"),
         ({"environment": "Prod!"}, "edgeflix:environment", "a-z"),
         ({"apiPort": "80"}, "edgeflix:apiPort", "1024..65535"),
+        ({"playbackRateLimit": "5"}, "edgeflix:playbackRateLimit", "10..2000000000"),
+        ({"playbackRateLimit": "3000000000"}, "edgeflix:playbackRateLimit", "10..2000000000"),
+        ({"playbackRateLimit": "lots"}, "edgeflix:playbackRateLimit", "per client IP"),
+        ({"playbackRateWindow": "900"}, "edgeflix:playbackRateWindow", "60 | 120 | 300 | 600"),
+        ({"playbackRateWindow": "0"}, "edgeflix:playbackRateWindow", "60 | 120 | 300 | 600"),
+        ({"wafEnabled": "sometimes"}, "edgeflix:wafEnabled", "true | false"),
     ],
 )
 def test_invalid_value_names_key_and_allowed_values(override, key, hint):
