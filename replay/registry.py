@@ -51,4 +51,5 @@ def load_all() -> None:
         secretsmanager,
         ssm,
         synthetic,
+        wafv2,
     )

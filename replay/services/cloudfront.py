@@ -445,6 +445,8 @@ def distribution(ctx) -> dict:
         if o.get("customOriginConfig"):
             # Listeners may register after the distribution: check once the graph is whole.
             ctx.engine.deferred.append(lambda i=i, o=o: _origin_meets_a_listener(ctx, i, o))
+    if ctx.inputs.get("webAclId"):
+        ctx.engine.deferred.append(lambda: _web_acl_for_cloudfront(ctx, ctx.inputs["webAclId"]))
     oac_ids = {r.id for r in ctx.engine.find("aws:cloudfront/originAccessControl")}
     for i, o in enumerate(origins_in):
         oac = o.get("originAccessControlId")
@@ -608,6 +610,23 @@ def _origin_meets_a_listener(ctx, i: int, origin: dict) -> None:
             if names and not any(_covers(n, domain) for n in names):
                 ctx.problem(where, f"the ALB's HTTPS certificate names {sorted(names)}, not "
                                    f"{domain!r}: CloudFront's TLS handshake would fail")
+
+
+def _web_acl_for_cloudfront(ctx, ref: str) -> None:
+    """A WAFv2 web ACL is attached by its ARN (its id is WAF Classic's way) and must be
+    CLOUDFRONT-scope: CloudFront rejects anything else when the distribution is saved."""
+    acls = ctx.engine.find("aws:wafv2/webAcl")
+    by_arn = {r.outputs.get("arn"): r for r in acls}
+    if ref in {r.id for r in acls} and ref not in by_arn:
+        ctx.problem("webAclId", f"{ref!r} is a WAFv2 web ACL's id; CloudFront takes a "
+                                "WAFv2 web ACL by its ARN")
+    elif ref.startswith("arn:aws:wafv2:"):
+        acl = by_arn.get(ref)
+        if acl is None:
+            ctx.problem("webAclId", f"{ref!r} is not a web ACL of this stack")
+        elif acl.inputs.get("scope") != "CLOUDFRONT":
+            ctx.problem("webAclId", f"web ACL {acl.name} is {acl.inputs.get('scope')}-scope; "
+                                    "a distribution takes a CLOUDFRONT-scope one (us-east-1)")
 
 
 def _dns(name: Any) -> str:
