@@ -19,6 +19,7 @@ from infra.load_balancer import LoadBalancer, LoadBalancerArgs
 from infra.media_origin import MediaOrigin, MediaOriginArgs
 from infra.network import Network, NetworkArgs
 from infra.signing import Signing, SigningArgs
+from infra.waf import EdgeFirewall, EdgeFirewallArgs
 
 GLOBAL_REGION = "us-east-1"  # CloudFront's certificates and metrics live here
 
@@ -49,6 +50,9 @@ def main() -> None:
         log_bucket_policy=media.logs_policy,
         origin_domain_name=cfg.origin_domain_name if origin_tls else None,
     ))
+    # A CLOUDFRONT-scope web ACL, in us-east-1 like CloudFront's certificates and metrics.
+    waf = (EdgeFirewall("waf", EdgeFirewallArgs(cfg, global_provider=global_provider))
+           if cfg.waf_enabled else None)
     edge = Edge("edge", EdgeArgs(
         config=cfg,
         edge=edge_config,
@@ -71,6 +75,8 @@ def main() -> None:
         global_provider=global_provider,
     ))
     alarms.watch_edge(edge.distribution_id)
+    if waf is not None:
+        alarms.watch_firewall(waf.metric_name, waf.rate_rule_metric_name)
     fleet = ApiFleet("api", ApiFleetArgs(
         config=cfg,
         vpc_id=network.vpc_id,
@@ -102,6 +108,8 @@ def main() -> None:
     pulumi.export("distribution_id", edge.distribution_id)
     pulumi.export("alb_dns_name", lb.dns_name)
     pulumi.export("alb_url", lb.url)
+    if waf is not None:
+        pulumi.export("web_acl_arn", waf.web_acl_arn)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Alarms: ALB 5xx, unhealthy targets, CloudFront 5xx rate."""
+"""Alarms: ALB 5xx, unhealthy targets, CloudFront 5xx rate, WAF playback blocks."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ class Alarms(pulumi.ComponentResource):
         )
         self.rollback_alarm_names = [self.target_5xx.name, self.elb_5xx.name]
         self.cdn_5xx: aws.cloudwatch.MetricAlarm | None = None
+        self.waf_blocks: aws.cloudwatch.MetricAlarm | None = None
+        self._global: tuple[pulumi.ResourceOptions, aws.sns.Topic] | None = None
         self.register_outputs({
             "topic_arn": self.topic.arn,
             "rollback_alarm_names": self.rollback_alarm_names,
@@ -106,14 +108,21 @@ class Alarms(pulumi.ComponentResource):
             opts=opts,
         )
 
+    def _in_us_east_1(self) -> tuple[pulumi.ResourceOptions, aws.sns.Topic]:
+        """Options and topic for alarms on CloudFront and WAF metrics, which live in
+        us-east-1 only: the stack's own topic there, else one more topic in us-east-1."""
+        if self._global is None:
+            opts = pulumi.ResourceOptions(parent=self)
+            topic = self.topic
+            if self._global_provider is not None:
+                opts = pulumi.ResourceOptions(parent=self, provider=self._global_provider)
+                topic = self._topic(f"{self._name_prefix}-topic-us-east-1", opts)
+            self._global = opts, topic
+        return self._global
+
     def watch_edge(self, distribution_id: pulumi.Input[str]) -> aws.cloudwatch.MetricAlarm:
         """The CloudFront 5xx-rate alarm, in us-east-1 where CloudFront metrics live."""
-        name = self._name_prefix
-        opts = pulumi.ResourceOptions(parent=self)
-        topic = self.topic
-        if self._global_provider is not None:
-            opts = pulumi.ResourceOptions(parent=self, provider=self._global_provider)
-            topic = self._topic(f"{name}-topic-us-east-1", opts)
+        opts, topic = self._in_us_east_1()
         self.cdn_5xx = self._alarm(
             "cdn-5xx-rate", "Share of CloudFront responses that are 5xx",
             "AWS/CloudFront", "5xxErrorRate",
@@ -122,3 +131,16 @@ class Alarms(pulumi.ComponentResource):
             period=300, comparison="GreaterThanThreshold", topic=topic, opts=opts,
         )
         return self.cdn_5xx
+
+    def watch_firewall(self, web_acl_metric: str, rate_rule_metric: str,
+                       ) -> aws.cloudwatch.MetricAlarm:
+        """Clients blocked by the playback rate rule: someone hammers playback, or the limit
+        is too low for viewers sharing one address. A CloudFront web ACL's metrics live in
+        us-east-1 with no Region dimension."""
+        opts, topic = self._in_us_east_1()
+        self.waf_blocks = self._alarm(
+            "waf-playback-blocked", "Clients rate-limited (429) on playback at the edge",
+            "AWS/WAFV2", "BlockedRequests", {"WebACL": web_acl_metric, "Rule": rate_rule_metric},
+            statistic="Sum", threshold=1, periods=1, period=300, topic=topic, opts=opts,
+        )
+        return self.waf_blocks

@@ -7,6 +7,7 @@ so a new data source cannot slip in with an empty answer.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -246,6 +247,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out["certificateArn"] = inputs["certificateArn"]
         elif typ == "aws:route53/record:Record":
             out["fqdn"] = inputs["name"]
+        elif typ == "aws:wafv2/webAcl:WebAcl":
+            rid = str(uuid.UUID(hashlib.md5(name.encode()).hexdigest()))
+            scope = "global" if inputs.get("scope") == "CLOUDFRONT" else "regional"
+            out.update(arn=f"arn:aws:wafv2:{arn_region}:{ACCOUNT}:{scope}/webacl/"
+                           f"{inputs.get('name', name)}/{rid}", capacity=227)
         elif typ == "aws:s3/bucketObjectv2:BucketObjectv2":
             out["etag"] = sfx
         out.setdefault("arn", f"arn:aws:mock:{arn_region}:{ACCOUNT}:{typ.split(':')[-1]}/{rid}")

@@ -10,7 +10,7 @@ from pulumi.output import Unknown
 COMPONENTS = {
     "edgeflix:network:Network", "edgeflix:media:MediaOrigin", "edgeflix:fleet:ApiFleet",
     "edgeflix:lb:LoadBalancer", "edgeflix:edge:Edge", "edgeflix:signing:Signing",
-    "edgeflix:data:Data", "edgeflix:alarms:Alarms",
+    "edgeflix:data:Data", "edgeflix:alarms:Alarms", "edgeflix:waf:EdgeFirewall",
 }
 
 
