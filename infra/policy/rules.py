@@ -36,6 +36,7 @@ CERTIFICATE = "aws:acm/certificate:Certificate"
 TABLE = "aws:dynamodb/table:Table"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 SUBNET = "aws:ec2/subnet:Subnet"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
 # ELB security policies whose minimum is TLS 1.2 (the TLS13-1-2/1-3, TLS-1-2 and FS-1-2
@@ -200,6 +201,23 @@ def origin_access_control_signs_always(resource_type: str, props: Props) -> list
     if props.get("signingBehavior") != "always" or props.get("signingProtocol") != "sigv4":
         return ["origin access control must sign always with sigv4"]
     return []
+
+
+def web_acl_rate_limited_and_observable(resource_type: str, props: Props) -> list[str]:
+    """A CloudFront web ACL has a rate-based rule, and CloudWatch metrics on itself and on
+    every rule."""
+    if resource_type != WEB_ACL or props.get("scope") != "CLOUDFRONT":
+        return []
+    problems: list[str] = []
+    rules = props.get("rules") or []
+    if not any(((r or {}).get("statement") or {}).get("rateBasedStatement") for r in rules):
+        problems.append("a CLOUDFRONT web ACL needs at least one rate-based rule")
+    if ((props.get("visibilityConfig") or {}).get("cloudwatchMetricsEnabled")) is not True:
+        problems.append("the web ACL must publish CloudWatch metrics")
+    for rule in rules:
+        if ((rule or {}).get("visibilityConfig") or {}).get("cloudwatchMetricsEnabled") is not True:
+            problems.append(f"rule {rule.get('name', '?')}: CloudWatch metrics must be enabled")
+    return problems
 
 
 # ---- Fleet ----------------------------------------------------------------------
@@ -374,6 +392,7 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         bucket_not_public_and_tls_only,
         distribution_secure,
         origin_access_control_signs_always,
+        web_acl_rate_limited_and_observable,
         launch_template_hardened,
         asg_safe_rollout,
         no_ingress_from_anywhere,

@@ -25,7 +25,7 @@ def test_every_guarded_type_is_present_in_the_stack(dev_stack):
     guarded = {rules.PUBLIC_ACCESS_BLOCK, rules.OWNERSHIP, rules.ENCRYPTION, rules.BUCKET_POLICY,
                rules.DISTRIBUTION, rules.OAC, rules.LAUNCH_TEMPLATE, rules.ASG,
                rules.SECURITY_GROUP, rules.SG_INGRESS, rules.ALB, rules.LISTENER, rules.TABLE,
-               rules.ROLE_POLICY, rules.SUBNET}
+               rules.ROLE_POLICY, rules.SUBNET, rules.WEB_ACL}
     assert guarded <= {r.type for r in dev_stack.resources}
 
 
@@ -174,6 +174,18 @@ def _break_role_policy(p):
     p["policy"] = json.dumps(doc)
 
 
+def _break_web_acl_no_rate_rule(p):
+    p["rules"] = [r for r in p["rules"] if "rateBasedStatement" not in r["statement"]]
+
+
+def _break_web_acl_rule_metrics(p):
+    p["rules"][-1]["visibilityConfig"]["cloudwatchMetricsEnabled"] = False
+
+
+def _break_web_acl_metrics(p):
+    p["visibilityConfig"]["cloudwatchMetricsEnabled"] = False
+
+
 CASES = [
     ("bucket-public-access-fully-blocked", rules.PUBLIC_ACCESS_BLOCK, "media-media", _break_pab),
     ("bucket-ownership-not-object-writer", rules.OWNERSHIP, "media-media", _break_ownership),
@@ -189,6 +201,9 @@ CASES = [
     ("distribution-secure", rules.DISTRIBUTION, None, _break_s3_origin_oac),
     ("distribution-secure", rules.DISTRIBUTION, None, _break_distribution_logging),
     ("origin-access-control-signs-always", rules.OAC, None, _break_oac),
+    ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_no_rate_rule),
+    ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_rule_metrics),
+    ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_metrics),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_imds),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_hop_limit),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_ebs),
@@ -349,3 +364,9 @@ def test_policy_pack_project_file_uses_the_project_venv():
     assert project["runtime"]["name"] == "python"
     venv = (POLICY_DIR / project["runtime"]["options"]["virtualenv"]).resolve()
     assert venv == (POLICY_DIR.parents[1] / ".venv").resolve()
+
+
+def test_web_acl_rule_leaves_regional_acls_alone(dev_stack):
+    props = _props(dev_stack, rules.WEB_ACL)
+    props["scope"], props["rules"] = "REGIONAL", []
+    assert violations(rules.WEB_ACL, props) == []
