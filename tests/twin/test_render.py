@@ -68,6 +68,15 @@ def test_each_cache_policy_renders_its_own_ttls(tmp_path):
         assert f"# min {p.min_ttl}s, default {p.default_ttl}s, max {p.max_ttl}s" in text, key
 
 
+def test_error_caching_table_is_edge_configs(tmp_path):
+    """The VCL's per-code minimum is the loader's (the behaviour is in test_error_cache_vcl)."""
+    table = re.search(r"sub edge_error_min_ttl \{(.*?)\n\}", vcl(tmp_path), re.S)[1]
+    rendered = {int(code): int(ttl) for code, ttl in re.findall(
+        r"beresp.status == (\d+)\) \{\s*set beresp.ttl = (\d+)s;", table)}
+    assert rendered == {e.code: e.min_ttl for e in EDGE.error_caching}
+    assert "set beresp.ttl = 0s;" in table  # any other code: never cached
+
+
 def test_signed_cookies_never_enter_the_cache_key(tmp_path):
     hash_subs = re.findall(r"sub edge_key_\w+ \{(.*?)\n\}", vcl(tmp_path), re.S)
     assert hash_subs

@@ -4,9 +4,12 @@ Varnish applies each behaviour's cache policy: the cache key (path, query
 strings, headers, cookies; never the signed cookies), CloudFront's TTL rules
 (default TTL without a header, s-maxage > max-age > Expires clamped to
 [min, max], no-store/no-cache/private honoured only when min TTL is 0), and
-`X-Cache`/`Age`. It reaches the media origin path-style on the S3 stand-in and
-the API origin through the ALB stand-in with the secret origin header.
-Invalidations are bans on the stored path (`ban_expression`).
+`X-Cache`/`Age`. Origin errors are cached as CloudFront caches them
+(`EdgeConfig.error_ttl`: edge-config's error_caching minimum per code, a longer
+origin header up to the behaviour's max TTL, no-store honoured only for 404, 410,
+414 and 501), an unreachable origin counting as a 5xx. It reaches the media
+origin path-style on the S3 stand-in and the API origin through the ALB stand-in
+with the secret origin header. Invalidations are bans on the stored path (`ban_expression`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.edge_config import CachePolicy, EdgeConfig
+from infra.edge_config import (
+    CACHED_ERROR_CODES,
+    NO_STORE_HONOURED_ERROR_CODES,
+    CachePolicy,
+    EdgeConfig,
+)
 
 SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
 # Varnish keeps an uncacheable verdict this long so requests are not queued
@@ -124,6 +132,68 @@ def _ttl_sub(key: str, policy: CachePolicy) -> str:
 """
 
 
+def _status_in(codes) -> str:
+    return "(" + " || ".join(f"beresp.status == {c}" for c in sorted(codes)) + ")"
+
+
+def _error_min_ttl_sub(edge: EdgeConfig) -> str:
+    """The Error Caching Minimum TTL per code, as `EdgeConfig.error_caching_min_ttl` says."""
+    branches = " els".join(
+        f"if (beresp.status == {code}) {{\n        set beresp.ttl = "
+        f"{edge.error_caching_min_ttl(code)}s;\n    }}"
+        for code in sorted(CACHED_ERROR_CODES)
+    )
+    return f"""sub edge_error_min_ttl {{
+    # CloudFront's Error Caching Minimum TTL per status code (edge-config error_caching)
+    {branches} else {{
+        set beresp.ttl = 0s;
+    }}
+}}
+"""
+
+
+def _error_sub(key: str, policy: CachePolicy) -> str:
+    """vcl_backend_response for an origin error under one cache policy: CloudFront's
+    error caching (`EdgeConfig.error_ttl`), the origin's own value capped at max TTL."""
+    max_ttl = policy.effective().max_ttl
+    refusals = '(?i)(^|[,\\s])(no-store|no-cache|private)([,\\s=]|$)'
+    number = r"\s*=\s*\W?([0-9]+)"  # \W: an optional quote, which a VCL string cannot hold
+    return f"""sub {_sub_name('error', key)} {{
+    # errors: origin header values capped at max {max_ttl}s
+    if (!{_status_in(CACHED_ERROR_CODES)}
+        || ({_status_in(NO_STORE_HONOURED_ERROR_CODES)}
+            && beresp.http.Cache-Control ~ "{refusals}")) {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = {HIT_FOR_MISS};
+        return (deliver);
+    }}
+    call edge_error_min_ttl;
+    if (beresp.http.Cache-Control ~ "(?i)s-maxage{number}") {{
+        set beresp.http.X-Edge-Origin-Ttl =
+            regsub(beresp.http.Cache-Control, "(?i)^.*s-maxage{number}.*$", "\\1s");
+    }} elsif (beresp.http.Cache-Control ~ "(?i)max-age{number}") {{
+        set beresp.http.X-Edge-Origin-Ttl =
+            regsub(beresp.http.Cache-Control, "(?i)^.*max-age{number}.*$", "\\1s");
+    }} elsif (beresp.http.Expires) {{
+        set beresp.http.X-Edge-Origin-Ttl = "" + (std.time(beresp.http.Expires, now) - now) + "s";
+    }}
+    if (beresp.http.X-Edge-Origin-Ttl) {{
+        if (std.duration(beresp.http.X-Edge-Origin-Ttl, 0s) > {max_ttl}s) {{
+            set beresp.http.X-Edge-Origin-Ttl = "{max_ttl}s";
+        }}
+        if (std.duration(beresp.http.X-Edge-Origin-Ttl, 0s) > beresp.ttl) {{
+            set beresp.ttl = std.duration(beresp.http.X-Edge-Origin-Ttl, 0s);
+        }}
+        unset beresp.http.X-Edge-Origin-Ttl;
+    }}
+    if (beresp.ttl <= 0s) {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = {HIT_FOR_MISS};
+    }}
+}}
+"""
+
+
 def _origin_request(edge: EdgeConfig, index: int, twin: VarnishEdge) -> str:
     """vcl_backend_fetch body for one behaviour: its origin and forwarded headers."""
     b = edge.behaviors[index]
@@ -157,8 +227,9 @@ def render_vcl(edge: EdgeConfig, twin: VarnishEdge) -> str:
     api_origin = edge.alb_origin
     read_timeout = api_origin.read_timeout if api_origin else 30
     used_policies = sorted({b.cache_policy for b in edge.behaviors})
-    subs = "".join(
+    subs = _error_min_ttl_sub(edge) + "".join(
         _key_sub(k, edge.cache_policies[k]) + _ttl_sub(k, edge.cache_policies[k])
+        + _error_sub(k, edge.cache_policies[k])
         for k in used_policies
     )
     n = len(edge.behaviors)
@@ -177,6 +248,11 @@ def render_vcl(edge: EdgeConfig, twin: VarnishEdge) -> str:
         for i, b in enumerate(edge.behaviors)
     )
     fetch = " else\n".join(_origin_request(edge, i, twin) for i in range(n))
+    error_calls = "\n".join(
+        f'        {"if" if i == 0 else "} elsif"} (bereq.http.X-Edge-Behavior == "{i}") {{\n'
+        f"            call {_sub_name('error', b.cache_policy)};"
+        for i, b in enumerate(edge.behaviors)
+    )
     ttl_calls = "\n".join(
         f'    {"if" if i == 0 else "} elsif"} (bereq.http.X-Edge-Behavior == "{i}") {{\n'
         f"        call {_sub_name('ttl', b.cache_policy)};"
@@ -230,8 +306,11 @@ sub vcl_backend_response {{
         set beresp.grace = 0s;
     }}
     if (beresp.status >= 400) {{
-        set beresp.uncacheable = true;
-        set beresp.ttl = {HIT_FOR_MISS};
+        # CloudFront's error caching (a request vcl_recv passed stays uncached whatever
+        # the TTL); errors are never served stale.
+        set beresp.grace = 0s;
+{error_calls}
+        }}
         return (deliver);
     }}
 {ttl_calls}
@@ -240,15 +319,27 @@ sub vcl_backend_response {{
 }}
 
 sub vcl_backend_error {{
+    # CloudFront counts an origin it cannot reach as a 5xx from the origin and caches it
+    # for that code's minimum TTL (no headers to lengthen it); a ban can remove it.
+    set beresp.http.X-Edge-Path = bereq.http.X-Edge-Path;
     set beresp.http.X-Cache = "Error from cloudfront";
     set beresp.http.Content-Type = "text/plain";
     synthetic("origin unreachable" + {_vcl_string(chr(10))});
+    call edge_error_min_ttl;
+    set beresp.grace = 0s;
+    if (beresp.ttl <= 0s) {{
+        set beresp.uncacheable = true;
+        set beresp.ttl = {HIT_FOR_MISS};
+    }}
     return (deliver);
 }}
 
 sub vcl_deliver {{
     if (resp.status >= 400) {{
         set resp.http.X-Cache = "Error from cloudfront";
+        if (obj.uncacheable || obj.hits == 0) {{
+            unset resp.http.Age;  # as for misses: Age only when served from the error cache
+        }}
     }} elsif (obj.uncacheable || obj.hits == 0) {{
         set resp.http.X-Cache = "Miss from cloudfront";
         unset resp.http.Age;  # CloudFront sends Age only with cached answers
