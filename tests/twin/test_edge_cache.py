@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 import requests
+from twin_origin import put_object
 from twin_viewer import play, segment_urls
 
 from infra.edge_config import load_edge_config
-from twin.seed import client
 
 EDGE = load_edge_config()
 HIT, MISS = "Hit from cloudfront", "Miss from cloudfront"
@@ -18,12 +18,6 @@ HIT, MISS = "Hit from cloudfront", "Miss from cloudfront"
 
 def get(url: str, **kwargs) -> requests.Response:
     return requests.get(url, timeout=5, **kwargs)
-
-
-def put_object(twin, key: str, cache_control: str | None, body: bytes = b"x" * 64) -> None:
-    extra = {"CacheControl": cache_control} if cache_control else {}
-    client("s3", twin.state.moto_url).put_object(
-        Bucket=twin.state.bucket, Key=key, Body=body, ContentType="text/plain", **extra)
 
 
 def test_segment_miss_then_hit_with_age(cdn, titles):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from urllib.parse import urlsplit
 
 import requests
 from twin_viewer import play, segment_urls
 
+from infra.edge_config import load_edge_config
 from twin.processes import http_ok, wait_until
+
+EDGE = load_edge_config()
 
 VIEWERS = 100
 LOAD_SECONDS = 6.0
@@ -121,6 +125,10 @@ def test_killing_an_api_instance_under_load_fails_no_viewer(twin, cdn, titles):
 
 
 def test_cached_segments_survive_an_origin_outage_and_the_twin_recovers(twin, cdn, titles):
+    """During an outage the edge serves what it holds and answers a 5xx for the rest, which it
+    caches like CloudFront (an unreachable origin counts as a 5xx from it) for the 5xx's error
+    TTL: right after the origin is back the viewer still gets the cached error, then the
+    segment itself once that TTL has run out."""
     title = titles[1]
     cookies = play(cdn, title)
     cached = segment_urls(cdn, title, cookies, "240p")[0]
@@ -133,13 +141,30 @@ def test_cached_segments_survive_an_origin_outage_and_the_twin_recovers(twin, cd
         assert during.status_code == 200
         assert during.headers["X-Cache"] == "Hit from cloudfront"
         missing = requests.get(uncached, cookies=cookies, timeout=15)
+        failed_at = time.monotonic()
         assert missing.status_code >= 500
         assert missing.headers["X-Cache"] == "Error from cloudfront"
+        assert "Age" not in missing.headers
+        ttl = EDGE.error_ttl(missing.status_code, None,
+                             behavior=EDGE.behavior_for(urlsplit(uncached).path))
+        assert 0 < ttl <= 5, "a long 5xx TTL prolongs an outage (and this test)"
     finally:
         twin.start_origin()
 
-    recovered = requests.get(uncached, cookies=cookies, timeout=5)
-    assert recovered.status_code == 200
-    assert recovered.headers["X-Cache"] == "Miss from cloudfront"
+    answers = []
+    while (answer := requests.get(uncached, cookies=cookies, timeout=5)).status_code != 200:
+        # Until the TTL runs out the edge answers from its error cache, origin back or not.
+        assert answer.status_code == missing.status_code, answer.status_code
+        assert answer.headers["X-Cache"] == "Error from cloudfront"
+        assert "Age" in answer.headers
+        answers.append(answer)
+        assert time.monotonic() - failed_at < ttl + 3, "the cached 5xx outlived its TTL"
+        time.sleep(0.2)
+    recovered_after = time.monotonic() - failed_at
+    print(f"\norigin back, {len(answers)} cached 5xx answers, segment served "
+          f"{recovered_after:.1f} s after the first 5xx (TTL {ttl} s)")
+    assert answers, "the origin came back after the 5xx TTL: nothing shows it was cached"
+    assert recovered_after >= ttl - 1
+    assert answer.headers["X-Cache"] == "Miss from cloudfront"
     assert requests.get(f"{cdn}/video/{titles[0]}/master.m3u8",
                         cookies=play(cdn, titles[0]), timeout=5).status_code == 200
