@@ -141,6 +141,25 @@ def _origin_certificate_for_another_name(inputs: Inputs) -> Inputs | None:
     return inputs
 
 
+def _rate_rule(change: Callable[[Inputs], None]) -> Callable[[Inputs], Inputs | None]:
+    """Break the web ACL's first rule, which must be the rate-based playback rule."""
+    def mutate(inputs: Inputs) -> Inputs | None:
+        rules = inputs.get("rules") or []
+        if not rules or "rateBasedStatement" not in (rules[0].get("statement") or {}):
+            return None
+        change(rules[0])
+        return inputs
+    return mutate
+
+
+def _rate(key: str, value: Any) -> Callable[[Inputs], None]:
+    return lambda rule: rule["statement"]["rateBasedStatement"].__setitem__(key, value)
+
+
+def _unknown_body_key(rule: Inputs) -> None:
+    rule["action"]["block"]["customResponse"]["customResponseBodyKey"] = "rate-limited"
+
+
 # A stack whose ALB has TLS: its own name, a regional certificate, an HTTPS listener.
 ORIGIN_TLS = {"aws:region": "eu-west-1", "domainName": "watch.example.com",
               "hostedZoneId": "Z0123456789ABCDEFGHIJ"}
@@ -150,6 +169,8 @@ LB, ASG = "aws:lb/loadBalancer:LoadBalancer", "aws:autoscaling/group:Group"
 CDN, CACHE = "aws:cloudfront/distribution:Distribution", "aws:cloudfront/cachePolicy:CachePolicy"
 BUCKET, BUCKET_POLICY = "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+RATE = "rules[0].statement.rateBasedStatement"
 
 MUTATIONS = [
     Mutation("bad-enum-health-check-protocol", TG, _set(["healthCheck", "protocol"], "HTTPX"),
@@ -206,6 +227,13 @@ MUTATIONS = [
     Mutation("https-origin-to-an-alb-without-tls", CDN, _https_origin, CDN, "origins"),
     Mutation("origin-certificate-for-another-name", "aws:acm/certificate:Certificate",
              _origin_certificate_for_another_name, CDN, "origins", config=ORIGIN_TLS),
+    Mutation("waf-rate-limit-below-api-minimum", WEB_ACL, _rate_rule(_rate("limit", 5)),
+             WEB_ACL, f"{RATE}.limit"),
+    Mutation("waf-evaluation-window-not-allowed", WEB_ACL,
+             _rate_rule(_rate("evaluationWindowSec", 900)), WEB_ACL,
+             f"{RATE}.evaluationWindowSec"),
+    Mutation("waf-429-body-key-undefined", WEB_ACL, _rate_rule(_unknown_body_key), WEB_ACL,
+             "rules[0].action.block.customResponse.customResponseBodyKey"),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),

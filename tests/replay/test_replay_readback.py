@@ -167,3 +167,31 @@ def test_alarms_watch_the_right_dimensions(stack):
             assert any(d["Name"] == "LoadBalancer" for d in alarm["Dimensions"])
     assert watched == set(expected)
 
+
+
+def test_web_acl_is_a_cloudfront_acl_with_the_playback_rate_rule(stack):
+    result, engine = stack
+    acl = one(result, "aws:wafv2/webAcl:WebAcl")
+    assert acl.outputs["arn"].startswith("arn:aws:wafv2:us-east-1:123456789012:global/webacl/")
+    got = engine.client("wafv2", "us-east-1").get_web_acl(
+        Name=acl.outputs["name"], Scope="CLOUDFRONT", Id=acl.id)["WebACL"]
+    assert got["ARN"] == acl.outputs["arn"]
+    assert got["DefaultAction"] == {"Allow": {}}
+    rules = {r["Name"]: r for r in got["Rules"]}
+    rate = rules["playback-rate"]["Statement"]["RateBasedStatement"]
+    assert (rate["Limit"], rate["EvaluationWindowSec"], rate["AggregateKeyType"]) == (
+        1000, 300, "IP")
+    block = rules["playback-rate"]["Action"]["Block"]["CustomResponse"]
+    assert block["ResponseCode"] == 429
+    assert got["CustomResponseBodies"][block["CustomResponseBodyKey"]]["ContentType"] == \
+        "APPLICATION_JSON"
+    managed = {r["Statement"]["ManagedRuleGroupStatement"]["Name"] for r in got["Rules"]
+               if "ManagedRuleGroupStatement" in r["Statement"]}
+    assert managed == {"AWSManagedRulesAmazonIpReputationList",
+                       "AWSManagedRulesKnownBadInputsRuleSet"}
+    assert all(r["VisibilityConfig"]["CloudWatchMetricsEnabled"] for r in got["Rules"])
+    waf_alarms = [a for a in engine.client("cloudwatch").describe_alarms()["MetricAlarms"]
+                  if a["Namespace"] == "AWS/WAFV2"]
+    assert [{d["Name"]: d["Value"] for d in a["Dimensions"]} for a in waf_alarms] == [
+        {"WebACL": got["VisibilityConfig"]["MetricName"],
+         "Rule": rules["playback-rate"]["VisibilityConfig"]["MetricName"]}]

@@ -21,8 +21,8 @@ def one(result, type_):
 
 
 def test_every_optional_feature_in_another_region_replays_clean():
-    """Custom domain (ACM in us-east-1 + Route 53), cross-region replica, alarm e-mail,
-    stack in eu-west-1: each resource lands in the region of its provider."""
+    """Custom domain (ACM in us-east-1 + Route 53), cross-region replica, alarm e-mail, the
+    web ACL, stack in eu-west-1: each resource lands in the region of its provider."""
     require_real_program()
     engine = Engine()
     with engine.active():
@@ -53,3 +53,11 @@ def test_every_optional_feature_in_another_region_replays_clean():
         api = next(o for o in dist.inputs["origins"] if o["originId"] == "api")
         assert api["domainName"] == "origin.cdn.example.com"
         assert api["customOriginConfig"]["originProtocolPolicy"] == "https-only"
+        # The CLOUDFRONT web ACL and the alarm on its metrics live in us-east-1.
+        acl = one(result, "aws:wafv2/webAcl:WebAcl")
+        assert acl.outputs["arn"].startswith("arn:aws:wafv2:us-east-1:")
+        assert engine.client("wafv2", "us-east-1").get_web_acl(
+            Name=acl.outputs["name"], Scope="CLOUDFRONT", Id=acl.id)["WebACL"]["Rules"]
+        east = engine.client("cloudwatch", "us-east-1").describe_alarms(
+            AlarmNamePrefix="edgeflix-dev-waf")["MetricAlarms"]
+        assert [a["AlarmName"] for a in east] == ["edgeflix-dev-waf-playback-blocked"]
