@@ -127,8 +127,7 @@ def test_killing_an_api_instance_under_load_fails_no_viewer(twin, cdn, titles):
 def test_cached_segments_survive_an_origin_outage_and_the_twin_recovers(twin, cdn, titles):
     """During an outage the edge serves what it holds and answers a 5xx for the rest, which it
     caches like CloudFront (an unreachable origin counts as a 5xx from it) for the 5xx's error
-    TTL: right after the origin is back the viewer still gets the cached error, then the
-    segment itself once that TTL has run out."""
+    TTL; once the origin is back and that TTL has run out, the segment itself is served."""
     title = titles[1]
     cookies = play(cdn, title)
     cached = segment_urls(cdn, title, cookies, "240p")[0]
@@ -148,23 +147,26 @@ def test_cached_segments_survive_an_origin_outage_and_the_twin_recovers(twin, cd
         ttl = EDGE.error_ttl(missing.status_code, None,
                              behavior=EDGE.behavior_for(urlsplit(uncached).path))
         assert 0 < ttl <= 5, "a long 5xx TTL prolongs an outage (and this test)"
+        again = requests.get(uncached, cookies=cookies, timeout=5)
+        if time.monotonic() - failed_at < ttl:  # the edge answers from its error cache
+            assert again.status_code == missing.status_code
+            assert again.headers["X-Cache"] == "Error from cloudfront"
+            assert "Age" in again.headers
     finally:
         twin.start_origin()
 
-    answers = []
+    # Until the TTL runs out the edge answers the cached 5xx, origin back or not; then it
+    # asks the origin again (a fresh 5xx while the origin is still starting).
+    deadline = time.monotonic() + ttl + 30
     while (answer := requests.get(uncached, cookies=cookies, timeout=5)).status_code != 200:
-        # Until the TTL runs out the edge answers from its error cache, origin back or not.
         assert answer.status_code == missing.status_code, answer.status_code
         assert answer.headers["X-Cache"] == "Error from cloudfront"
-        assert "Age" in answer.headers
-        answers.append(answer)
-        assert time.monotonic() - failed_at < ttl + 3, "the cached 5xx outlived its TTL"
+        assert time.monotonic() < deadline, "the twin did not recover"
         time.sleep(0.2)
     recovered_after = time.monotonic() - failed_at
-    print(f"\norigin back, {len(answers)} cached 5xx answers, segment served "
-          f"{recovered_after:.1f} s after the first 5xx (TTL {ttl} s)")
-    assert answers, "the origin came back after the 5xx TTL: nothing shows it was cached"
-    assert recovered_after >= ttl - 1
+    print(f"\norigin back, segment served {recovered_after:.1f} s after the first 5xx "
+          f"(5xx TTL {ttl} s)")
+    assert recovered_after >= ttl - 0.5, "the cached 5xx was bypassed before its TTL"
     assert answer.headers["X-Cache"] == "Miss from cloudfront"
     assert requests.get(f"{cdn}/video/{titles[0]}/master.m3u8",
                         cookies=play(cdn, titles[0]), timeout=5).status_code == 200
