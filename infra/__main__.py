@@ -66,6 +66,7 @@ def main() -> None:
         replica_domain_name=(media.replica.bucket.bucket_regional_domain_name
                              if media.replica else None),
         global_provider=global_provider,
+        web_acl_arn=waf.web_acl_arn if waf is not None else None,
     ))
     media.allow_distribution(edge.distribution_arn)
     alarms = Alarms("alarms", AlarmsArgs(

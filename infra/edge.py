@@ -43,6 +43,8 @@ class EdgeArgs:
     api_tls: bool = False
     # ACM certificates for CloudFront live in us-east-1; None when the stack lives there.
     global_provider: pulumi.ProviderResource | None = None
+    # The CLOUDFRONT-scope WAFv2 web ACL (EdgeFirewall): WAFv2 takes its ARN, not its id.
+    web_acl_arn: pulumi.Input[str] | None = None
 
 
 def _key_items(value: str | list[str]) -> tuple[str, list[str] | None]:
@@ -118,6 +120,7 @@ class Edge(pulumi.ComponentResource):
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
                     restriction_type="none")),
             viewer_certificate=viewer_certificate,
+            web_acl_id=args.web_acl_arn,
             opts=child,
         )
         if cfg.domain_name and cfg.hosted_zone_id:

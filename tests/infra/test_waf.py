@@ -155,6 +155,18 @@ def test_web_acl_arn_is_exported(stacks):
         assert acl.outputs["arn"].startswith("arn:aws:wafv2:us-east-1:")
 
 
+def test_distribution_is_behind_the_web_acl(stacks):
+    for stack in stacks:
+        distribution = stack.one("aws:cloudfront/distribution:Distribution")
+        assert distribution.inputs["webAclId"] == stack.one(WEB_ACL).outputs["arn"]
+
+
+def test_without_the_firewall_the_distribution_has_no_web_acl(waf_off_stack):
+    distribution = waf_off_stack.one("aws:cloudfront/distribution:Distribution")
+    assert not distribution.inputs.get("webAclId")
+    assert not waf_off_stack.of_type(WEB_ACL)
+
+
 def test_component_registers_the_arn(dev_stack):
     outputs = dev_stack.component_outputs[("edgeflix:waf:EdgeFirewall", "waf")]
     assert outputs["web_acl_arn"] is not None
