@@ -382,9 +382,15 @@ class Guardrail:
     description: str
     check: Rule
 
+    @classmethod
+    def of(cls, fn):
+        """A guardrail named after its rule function and described by its docstring's lead."""
+        return cls(fn.__name__.replace("_", "-"), (fn.__doc__ or "").split("\n\n")[0].strip(),
+                   fn)
+
 
 GUARDRAILS: tuple[Guardrail, ...] = tuple(
-    Guardrail(fn.__name__.replace("_", "-"), (fn.__doc__ or "").split("\n\n")[0].strip(), fn)
+    Guardrail.of(fn)
     for fn in (
         bucket_public_access_fully_blocked,
         bucket_ownership_not_object_writer,
@@ -436,17 +442,12 @@ def origin_tls_where_certified(resources: Sequence[tuple[str, Props]]) -> list[s
 
 
 @dataclass(frozen=True)
-class StackGuardrail:
-    name: str
-    description: str
+class StackGuardrail(Guardrail):
     check: StackRule
 
 
 STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
-    StackGuardrail(fn.__name__.replace("_", "-"),
-                   (fn.__doc__ or "").split("\n\n")[0].strip(), fn)
-    for fn in (origin_tls_where_certified,)
-)
+    StackGuardrail.of(fn) for fn in (origin_tls_where_certified,))
 
 
 def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:
