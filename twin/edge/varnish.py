@@ -26,6 +26,9 @@ from infra.edge_config import (
 )
 
 SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
+# Cache-Control directives CloudFront may honour by not caching (when and where differs
+# for objects and errors; the subs below say which).
+REFUSES_CACHING = r"(?i)(^|[,\s])(no-store|no-cache|private)([,\s=]|$)"
 # Varnish keeps an uncacheable verdict this long so requests are not queued
 # behind one another (hit-for-miss); the next cacheable answer replaces it.
 HIT_FOR_MISS = "1s"
@@ -114,7 +117,7 @@ def _ttl_sub(key: str, policy: CachePolicy) -> str:
         refuse = f"        set beresp.ttl = {p.min_ttl}s;\n"
     return f"""sub {_sub_name('ttl', key)} {{
     # min {p.min_ttl}s, default {p.default_ttl}s, max {p.max_ttl}s
-    if (beresp.http.Cache-Control ~ "(?i)(^|[,\\s])(no-store|no-cache|private)([,\\s=]|$)") {{
+    if (beresp.http.Cache-Control ~ "{REFUSES_CACHING}") {{
 {refuse}    }} elsif (beresp.http.Cache-Control ~ "(?i)(s-maxage|max-age)\\s*=\\s*[0-9]"
                || beresp.http.Expires) {{
         # Varnish has already read s-maxage, else max-age, else Expires: clamp it.
@@ -156,13 +159,12 @@ def _error_sub(key: str, policy: CachePolicy) -> str:
     """vcl_backend_response for an origin error under one cache policy: CloudFront's
     error caching (`EdgeConfig.error_ttl`), the origin's own value capped at max TTL."""
     max_ttl = policy.effective().max_ttl
-    refusals = '(?i)(^|[,\\s])(no-store|no-cache|private)([,\\s=]|$)'
     number = r"\s*=\s*\W?([0-9]+)"  # \W: an optional quote, which a VCL string cannot hold
     return f"""sub {_sub_name('error', key)} {{
     # errors: origin header values capped at max {max_ttl}s
     if (!{_status_in(CACHED_ERROR_CODES)}
         || ({_status_in(NO_STORE_HONOURED_ERROR_CODES)}
-            && beresp.http.Cache-Control ~ "{refusals}")) {{
+            && beresp.http.Cache-Control ~ "{REFUSES_CACHING}")) {{
         set beresp.uncacheable = true;
         set beresp.ttl = {HIT_FOR_MISS};
         return (deliver);
