@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from infra import config
+from infra import config, outputs
 from infra.alarms import Alarms, AlarmsArgs
 from infra.api_fleet import ApiFleet, ApiFleetArgs
 from infra.data import Data, DataArgs
@@ -99,19 +99,19 @@ def main() -> None:
         rollback_alarm_names=alarms.rollback_alarm_names,
     ))
 
-    pulumi.export("cdn_url", edge.cdn_url)
-    pulumi.export("api_health_url", pulumi.Output.concat(edge.cdn_url, cfg.health_check_path))
-    pulumi.export("media_bucket", media.bucket_name)
-    pulumi.export("asg_name", fleet.asg_name)
-    pulumi.export("table_name", data.table_name)
-    pulumi.export("signing_secret_name", signing.secret_name)
-    pulumi.export("key_pair_id", signing.key_pair_id)
-    pulumi.export("distribution_id", edge.distribution_id)
-    pulumi.export("alb_dns_name", lb.dns_name)
-    pulumi.export("alb_url", lb.url)
+    pulumi.export(outputs.CDN_URL, edge.cdn_url)
+    pulumi.export(outputs.API_HEALTH_URL,
+                  pulumi.Output.concat(edge.cdn_url, cfg.health_check_path))
+    pulumi.export(outputs.MEDIA_BUCKET, media.bucket_name)
+    pulumi.export(outputs.ASG_NAME, fleet.asg_name)
+    pulumi.export(outputs.TABLE_NAME, data.table_name)
+    pulumi.export(outputs.SIGNING_SECRET_NAME, signing.secret_name)
+    pulumi.export(outputs.KEY_PAIR_ID, signing.key_pair_id)
+    pulumi.export(outputs.DISTRIBUTION_ID, edge.distribution_id)
+    pulumi.export(outputs.ALB_DNS_NAME, lb.dns_name)
+    pulumi.export(outputs.ALB_URL, lb.url)
     if waf is not None:
-        pulumi.export("web_acl_arn", waf.web_acl_arn)
-
+        pulumi.export(outputs.WEB_ACL_ARN, waf.web_acl_arn)
 
 if __name__ == "__main__":
     main()

@@ -7,10 +7,7 @@ Each check prints PASS, FAIL or SKIP with its reason; any FAIL exits non-zero. T
 from __future__ import annotations
 
 import argparse
-import json
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +17,7 @@ from urllib.parse import urlsplit
 import m3u8
 import requests
 
+from infra import outputs
 from loadtest.target import Target, TargetError, check_allowed, is_loopback_url, twin_target
 
 TIMEOUT = (5, 15)
@@ -303,30 +301,20 @@ def cookie_attribute_problems(headers: list[str], title_id: str, require_secure:
 
 
 def pulumi_target(stack: str | None) -> Target:
-    """CDN and ALB URLs from `pulumi stack output --json` of the selected (or given) stack."""
-    if not shutil.which("pulumi"):
-        raise TargetError("the pulumi CLI is not on PATH, so stack outputs cannot be read")
-    command = ["pulumi", "stack", "output", "--json"] + (["--stack", stack] if stack else [])
-    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    if proc.returncode != 0:
-        raise TargetError(f"`{' '.join(command)}` failed: {proc.stderr.strip()[:300]}")
-    return target_from_outputs(json.loads(proc.stdout or "{}"), f"pulumi stack {stack or ''}")
+    """CDN and ALB URLs from the outputs of the selected (or given) Pulumi stack."""
+    try:
+        found = outputs.read_stack_outputs(stack)
+    except outputs.StackOutputsUnavailable as exc:
+        raise TargetError(str(exc)) from None
+    return target_from_outputs(found, f"pulumi stack {stack or '(selected)'}")
 
 
-def target_from_outputs(outputs: dict, source: str = "pulumi") -> Target:
-    """The CDN and origin URLs among a stack's outputs (snake or camel case)."""
-
-    def first(*names: str) -> str | None:
-        return next((outputs[n] for n in names if outputs.get(n)), None)
-
-    cdn = first("cdn_url", "cdnUrl", "cloudfront_url")
-    if not cdn and (domain := first("cdn_domain_name", "cdnDomainName", "distribution_domain")):
-        cdn = f"https://{domain}"
+def target_from_outputs(stack_outputs: dict, source: str = "pulumi") -> Target:
+    """The CDN URL and the origin (ALB) URL among the outputs the program exports."""
+    cdn = outputs.output(stack_outputs, outputs.CDN_URL)
     if not cdn:
-        raise TargetError(f"the stack outputs have no cdn_url: {sorted(outputs)}")
-    origin = first("alb_url", "albUrl")
-    if not origin and (dns := first("alb_dns_name", "albDnsName")):
-        origin = f"http://{dns}"
+        raise TargetError(f"the stack outputs have no {outputs.CDN_URL}: {sorted(stack_outputs)}")
+    origin = outputs.output(stack_outputs, outputs.ALB_URL)
     return Target(cdn.rstrip("/"), origin.rstrip("/") if origin else None, source)
 
 

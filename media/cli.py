@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from infra import outputs
 from infra.edge_config import EdgeConfigError
 from media.catalog import CatalogError
 from media.ffmpeg import FfmpegFailed, FfmpegNotFound
@@ -18,8 +16,9 @@ from media.publisher import PublishError, publish
 from media.validate import LibraryInvalid
 from media.warm import WarmLimits
 
-STACK_OUTPUTS = {"bucket": "media_bucket", "cdn_url": "cdn_url",
-                 "distribution_id": "distribution_id"}
+# The publisher's flags and the stack outputs that stand in for them.
+STACK_OUTPUTS = {"bucket": outputs.MEDIA_BUCKET, "cdn_url": outputs.CDN_URL,
+                 "distribution_id": outputs.DISTRIBUTION_ID}
 
 
 class UsageError(RuntimeError):
@@ -131,34 +130,16 @@ def _target(args: argparse.Namespace) -> dict[str, str]:
     given = {name: getattr(args, name) for name in STACK_OUTPUTS if getattr(args, name)}
     if "bucket" in given:
         return given
-    outputs = stack_outputs()
-    if outputs is None:
+    try:
+        stack = outputs.read_stack_outputs()
+    except outputs.StackOutputsUnavailable as exc:
         raise UsageError(
-            "no --bucket given and no Pulumi stack outputs available "
-            "(`pulumi stack output --json` failed or pulumi is not installed); "
+            f"no --bucket given and no Pulumi stack outputs available ({exc}); "
             "pass --bucket (and --cdn-url) or select a deployed stack"
-        )
-    if not outputs.get(STACK_OUTPUTS["bucket"]):
-        raise UsageError(f"the selected stack has no {STACK_OUTPUTS['bucket']!r} output; "
+        ) from None
+    found = {flag: value for flag, name in STACK_OUTPUTS.items()
+             if (value := outputs.output(stack, name)) is not None}
+    if "bucket" not in found:
+        raise UsageError(f"the selected stack has no {outputs.MEDIA_BUCKET!r} output; "
                          "pass --bucket")
-    found = {name: str(outputs[out]) for name, out in STACK_OUTPUTS.items() if outputs.get(out)}
     return {**found, **given}
-
-
-def stack_outputs() -> dict | None:
-    """`pulumi stack output --json` of the selected stack, or None when unavailable."""
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        return None
-    try:
-        proc = subprocess.run([pulumi, "stack", "output", "--json"], capture_output=True,
-                              text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    try:
-        outputs = json.loads(proc.stdout)
-    except ValueError:
-        return None
-    return outputs if isinstance(outputs, dict) else None

@@ -8,6 +8,7 @@ import sys
 import pytest
 from loadtest_stack import REPO_ROOT
 
+from infra import outputs
 from loadtest.target import TargetError
 from loadtest.verify import Verifier, cookie_attribute_problems, target_from_outputs
 
@@ -36,15 +37,20 @@ def test_cookie_problems_are_named():
 
 
 def test_stack_outputs_give_the_cdn_and_origin_urls():
-    found = target_from_outputs(
-        {"cdn_url": "https://d1.cloudfront.net/", "alb_dns_name": "alb-1.elb.amazonaws.com"}
-    )
+    found = target_from_outputs({outputs.CDN_URL: "https://d1.cloudfront.net/",
+                                 outputs.ALB_URL: "http://alb-1.elb.amazonaws.com"})
     assert (found.cdn_url, found.origin_url) == (
         "https://d1.cloudfront.net",
         "http://alb-1.elb.amazonaws.com",
     )
     with pytest.raises(TargetError, match="no cdn_url"):
-        target_from_outputs({"media_bucket": "b"})
+        target_from_outputs({outputs.MEDIA_BUCKET: "b"})
+
+
+@pytest.mark.parametrize("name", ["cdnUrl", "cloudfront_url", "albUrl", "cdn_domain_name"])
+def test_only_names_the_program_exports_are_read(name):
+    with pytest.raises(TargetError, match="no cdn_url"):
+        target_from_outputs({name: "https://d1.cloudfront.net"})
 
 
 def verdicts(results) -> dict[str, str]:
