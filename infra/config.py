@@ -400,6 +400,16 @@ def _strip_namespace(values: Mapping[str, object], source: str) -> dict[str, obj
     return mapping
 
 
+def stack_file(stack: str, root: Path = REPO_ROOT) -> Path:
+    """Where Pulumi keeps a stack's settings: `Pulumi.<stack>.yaml` beside `Pulumi.yaml`."""
+    return root / f"Pulumi.{stack}.yaml"
+
+
+def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
+    """The named stack's validated settings, read from its stack file."""
+    return load_stack_file(stack_file(stack, root))
+
+
 def load_stack_file(path: Path | str) -> StackConfig:
     """Read and validate a `Pulumi.<stack>.yaml` file (no Pulumi engine needed)."""
     path = Path(path)
@@ -427,4 +437,4 @@ def from_pulumi() -> StackConfig:
         {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:") or k == "aws:region"},
         f"stack {pulumi.get_stack()}",
     )
-    return StackConfig.from_mapping(mapping, f"Pulumi.{pulumi.get_stack()}.yaml")
+    return StackConfig.from_mapping(mapping, stack_file(pulumi.get_stack()).name)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from twin.state import DEFAULT_RUN_DIR, STATE_FILE, StateFileError, TwinState
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TWIN_STATE_FILE = REPO_ROOT / ".run" / "twin" / "state.json"
 
 
 class TargetError(Exception):
@@ -26,28 +26,19 @@ class Target:
     source: str = "--url"
 
 
-def twin_state(path: Path | None = None) -> dict:
-    """The running twin's state file, or a TargetError saying how to start it."""
-    path = path or TWIN_STATE_FILE
+def twin_target(run_dir: Path | None = None) -> Target:
+    """The running twin's CDN and ALB URLs, from the state it records in `run_dir`."""
+    run_dir = run_dir or DEFAULT_RUN_DIR
     try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
+        state = TwinState.load(run_dir)
+    except StateFileError as exc:
+        raise TargetError(str(exc)) from None
+    if state is None:
         raise TargetError(
-            f"no --url given and the local twin is not running ({path} is missing); "
-            "start it with `make demo` (or `python -m twin up`), or pass --url"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise TargetError(f"cannot read the twin's state file {path}: {exc}") from None
-
-
-def twin_target(path: Path | None = None) -> Target:
-    """The twin's CDN and ALB URLs from its state file."""
-    path = path or TWIN_STATE_FILE
-    state = twin_state(path)
-    cdn_url = state.get("cdn_url")
-    if not cdn_url:
-        raise TargetError(f"{path} has no cdn_url; restart the twin (`python -m twin up`)")
-    return Target(cdn_url.rstrip("/"), (state.get("alb_url") or "").rstrip("/") or None, "twin")
+            f"no --url given and the local twin is not running ({run_dir / STATE_FILE} is "
+            "missing); start it with `make demo` (or `python -m twin up`), or pass --url"
+        )
+    return Target(state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin")
 
 
 def is_loopback_url(url: str) -> bool:
@@ -83,10 +74,10 @@ def check_allowed(url: str, allow_remote: bool) -> str:
     return url.rstrip("/")
 
 
-def resolve(url: str | None, allow_remote: bool = False, state_file: Path | None = None) -> Target:
+def resolve(url: str | None, allow_remote: bool = False, run_dir: Path | None = None) -> Target:
     """The explicit URL when given, else the running twin's CDN URL; checked for loopback."""
     if url:
         return Target(check_allowed(url, allow_remote))
-    target = twin_target(state_file)
+    target = twin_target(run_dir)
     check_allowed(target.cdn_url, allow_remote)
     return target

@@ -1,6 +1,5 @@
-"""The local twin: the stack's AWS parts as real processes on loopback (`python -m twin`)."""
+"""The local twin: the stack's AWS parts as real processes on loopback (`python -m twin`).
 
-from twin.state import TwinPorts, TwinState
-from twin.topology import Twin
-
-__all__ = ["Twin", "TwinPorts", "TwinState"]
+`twin.topology.Twin` starts and stops it; `twin.state` is what a running twin records
+(read by the load test and verify without importing the rest of the twin).
+"""

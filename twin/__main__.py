@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from twin import processes
 from twin.install import install_player, install_system_packages
-from twin.state import TwinPorts, TwinState
-from twin.topology import DEFAULT_RUN_DIR, Twin, load_stack
+from twin.state import DEFAULT_RUN_DIR, TwinPorts, TwinState
+from twin.topology import Twin
 
 
 def _say(line: str) -> None:
@@ -34,15 +35,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     if not args.no_install:
         install_system_packages(_say)
         install_player(_say)
-    stack = load_stack(args.stack)
-    ports = TwinPorts.defaults(stack.min_size)
-    if args.port:
-        ports = TwinPorts(edge=args.port, alb=ports.alb, cache=ports.cache,
-                          cache_admin=ports.cache_admin, moto=ports.moto, api=ports.api)
-    _say(f"edgeflix twin of stack {args.stack!r}: {stack.min_size} API instance(s), "
+    twin = Twin(stack=args.stack, run_dir=run_dir,
+                ports=functools.partial(TwinPorts.defaults, edge=args.port),
+                titles=args.titles, warm_top=args.warm, progress=_say)
+    _say(f"edgeflix twin of stack {args.stack!r}: {len(twin.ports.api)} API instance(s), "
          f"run dir {run_dir}")
-    twin = Twin(stack=args.stack, run_dir=run_dir, ports=ports, titles=args.titles,
-                warm_top=args.warm, progress=_say)
     try:
         state = twin.up()
     except processes.StartupFailed as exc:

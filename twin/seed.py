@@ -8,7 +8,6 @@ pair id, the plays table (pk/sk, on demand) and the private media bucket.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
 import string
@@ -19,6 +18,8 @@ import boto3
 from botocore.config import Config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from infra.bucket_policies import cloudfront_read_statement, policy_document
 
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -132,13 +133,9 @@ def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
         },
     )
     # The real stack's OAC statement: only the distribution reads objects. (moto grants
-    # it to the edge's unsigned GETs, which stand in for OAC's sigv4 ones.) Imported
-    # here, not at the top, so that only `twin up` pays for loading pulumi_aws.
-    from infra.media_origin import cloudfront_read_statement
-
-    statement = cloudfront_read_statement(f"arn:aws:s3:::{bucket}", TWIN_DISTRIBUTION_ARN)
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(
-        {"Version": "2012-10-17", "Statement": [statement]}))
+    # it to the edge's unsigned GETs, which stand in for OAC's sigv4 ones.)
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy_document(
+        cloudfront_read_statement(f"arn:aws:s3:::{bucket}", TWIN_DISTRIBUTION_ARN)))
     sm = client("secretsmanager", endpoint_url)
     try:
         sm.put_secret_value(SecretId=secret_id, SecretString=key.private_pem)

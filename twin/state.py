@@ -1,4 +1,8 @@
-"""What a running twin is: its ports and `state.json` (read by the load test and verify)."""
+"""What a running twin is: its ports and `state.json`, the twin's one record of itself.
+
+`python -m twin` writes it; the load test and `verify` find the twin through
+`TwinState.load(DEFAULT_RUN_DIR)` rather than reading the file themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from pathlib import Path
 
 from twin import processes
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
 STATE_FILE = "state.json"
+
+
+class StateFileError(RuntimeError):
+    """`state.json` exists but is not a twin state; the message names the file."""
 
 
 @dataclass(frozen=True)
@@ -23,8 +33,9 @@ class TwinPorts:
     api: tuple[int, ...] = ()
 
     @classmethod
-    def defaults(cls, instances: int) -> TwinPorts:
-        return cls(api=tuple(8101 + i for i in range(instances)))
+    def defaults(cls, instances: int, edge: int = 0) -> TwinPorts:
+        """The demo's fixed ports (the viewer's on `edge`, 8080 when 0)."""
+        return cls(edge=edge or cls.edge, api=tuple(8101 + i for i in range(instances)))
 
     @classmethod
     def free(cls, instances: int) -> TwinPorts:
@@ -79,7 +90,19 @@ class TwinState:
 
     @classmethod
     def load(cls, run_dir: Path) -> TwinState | None:
-        path = run_dir / STATE_FILE
-        if not path.exists():
+        """The state recorded in `run_dir`, or None when no twin was started there.
+
+        Raises StateFileError when the file is unreadable or not a twin state.
+        """
+        path = Path(run_dir) / STATE_FILE
+        try:
+            recorded = json.loads(path.read_text())
+        except FileNotFoundError:
             return None
-        return cls(**json.loads(path.read_text()))
+        except (OSError, ValueError) as exc:
+            raise StateFileError(f"cannot read the twin's state file {path}: {exc}") from None
+        try:
+            return cls(**recorded)
+        except TypeError as exc:
+            raise StateFileError(f"{path} is not a twin state file ({exc}); "
+                                 "remove it once no twin runs") from None

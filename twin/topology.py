@@ -23,7 +23,7 @@ from pathlib import Path
 
 import requests
 
-from infra.config import StackConfig, load_stack_file
+from infra.config import load_stack
 from infra.edge_config import EdgeConfig, load_edge_config
 from twin import processes
 from twin.alb import AlbTwin, write_alb
@@ -36,18 +36,13 @@ from twin.edge.varnish import (
     write_varnish_edge,
 )
 from twin.seed import aws_environment, client, origin_secret, seed_aws, signing_key
-from twin.state import STATE_FILE, TwinPorts, TwinState
+from twin.state import DEFAULT_RUN_DIR, STATE_FILE, TwinPorts, TwinState
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
 PLAYER_DIR = REPO_ROOT / "player"
 STARTUP_TIMEOUT = 30.0
 # gunicorn drains in-flight requests on SIGTERM; a twin has none worth waiting longer for.
 STOP_TIMEOUT = 8.0
-
-
-def load_stack(stack: str) -> StackConfig:
-    return load_stack_file(REPO_ROOT / f"Pulumi.{stack}.yaml")
 
 
 def player_files() -> dict[str, Path]:
@@ -66,7 +61,8 @@ class Twin:
     """Start, inspect and stop the loopback twin of one stack."""
 
     def __init__(self, *, stack: str = "dev", run_dir: Path = DEFAULT_RUN_DIR,
-                 ports: TwinPorts | None = None, titles: int = 12,
+                 ports: TwinPorts | Callable[[int], TwinPorts] = TwinPorts.defaults,
+                 titles: int = 12,
                  seconds: int | None = None, warm_top: int = 3,
                  progress: Callable[[str], None] | None = None,
                  edge_config: EdgeConfig | None = None) -> None:
@@ -74,7 +70,8 @@ class Twin:
         self.stack = load_stack(stack)
         self.edge = edge_config or load_edge_config()
         self.run_dir = Path(run_dir)
-        self.ports = ports or TwinPorts.defaults(self.stack.min_size)
+        # `ports` is a recorded set (a running twin's) or a factory given the fleet size.
+        self.ports = ports if isinstance(ports, TwinPorts) else ports(self.stack.min_size)
         if len(self.ports.api) != self.stack.min_size:
             raise ValueError(f"{len(self.ports.api)} API ports for minSize "
                              f"{self.stack.min_size}")

@@ -100,13 +100,13 @@ def twin_stack(tmp_path_factory) -> Iterator[TwinStack]:
     if reason:
         pytest.skip(reason)
     from twin.processes import StartupFailed
-    from twin.topology import Twin, TwinPorts, load_stack
+    from twin.state import TwinPorts
+    from twin.topology import Twin
 
-    instances = load_stack("dev").min_size
     twin = Twin(
         stack="dev",
         run_dir=tmp_path_factory.mktemp("twin"),
-        ports=TwinPorts.free(instances),
+        ports=TwinPorts.free,
         titles=3,
         warm_top=0,
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
 
 from loadtest import run, target
 from loadtest.target import TargetError, check_allowed, is_loopback_url, resolve
+from twin.state import STATE_FILE, TwinPorts, TwinState
 
 
 @pytest.mark.parametrize(
@@ -43,12 +43,16 @@ def test_a_remote_url_is_refused_without_allow_remote():
     )
 
 
+def _record_twin(run_dir) -> None:
+    TwinState(cdn_url="http://127.0.0.1:8080/", alb_url="http://127.0.0.1:8081",
+              moto_url="http://127.0.0.1:8084", bucket="b", table="t", secret_id="s",
+              key_pair_id="K", catalog_key="c.json", stack="dev", run_dir=str(run_dir),
+              ports=TwinPorts.defaults(2).all()).save(run_dir)
+
+
 def test_default_target_is_the_running_twin(tmp_path):
-    state = tmp_path / "state.json"
-    state.write_text(
-        json.dumps({"cdn_url": "http://127.0.0.1:8080/", "alb_url": "http://127.0.0.1:8081"})
-    )
-    found = resolve(None, state_file=state)
+    _record_twin(tmp_path)
+    found = resolve(None, run_dir=tmp_path)
     assert (found.cdn_url, found.origin_url, found.source) == (
         "http://127.0.0.1:8080",
         "http://127.0.0.1:8081",
@@ -58,7 +62,14 @@ def test_default_target_is_the_running_twin(tmp_path):
 
 def test_no_url_and_no_twin_is_a_clear_error(tmp_path):
     with pytest.raises(TargetError, match="twin is not running.*--url"):
-        resolve(None, state_file=tmp_path / "absent.json")
+        resolve(None, run_dir=tmp_path)
+
+
+@pytest.mark.parametrize("content", ["{not json", '{"cdn_url": "http://127.0.0.1:8080"}', "[]"])
+def test_a_damaged_state_file_is_a_clear_error(tmp_path, content):
+    (tmp_path / STATE_FILE).write_text(content)
+    with pytest.raises(TargetError, match=str(tmp_path / STATE_FILE)):
+        resolve(None, run_dir=tmp_path)
 
 
 def test_the_cli_refuses_a_remote_url_before_starting_locust(monkeypatch, capsys):
@@ -71,7 +82,7 @@ def test_the_cli_refuses_a_remote_url_before_starting_locust(monkeypatch, capsys
 
 
 def test_the_cli_without_a_twin_says_how_to_start_it(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(target, "TWIN_STATE_FILE", tmp_path / "state.json")
+    monkeypatch.setattr(target, "DEFAULT_RUN_DIR", tmp_path)
     assert run.main(["--duration", "5s"]) == 2
     assert "make demo" in capsys.readouterr().err
 

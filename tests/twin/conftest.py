@@ -10,7 +10,7 @@ import pytest
 
 from twin.edge.nginx import NJS_MODULE
 from twin.state import TwinPorts
-from twin.topology import PLAYER_DIR, Twin, load_stack
+from twin.topology import PLAYER_DIR, Twin
 
 # A small library keeps the first (uncached) ffmpeg run short: 2 titles of 12 s.
 TITLES, SECONDS = 2, 12
@@ -35,9 +35,8 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
             pytest.skip("the player needs hls.js from npm, and npm is absent")
         from twin.install import install_player
         install_player(print)
-    stack = load_stack("dev")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin"),
-             ports=TwinPorts.free(stack.min_size), titles=TITLES, seconds=SECONDS, warm_top=0,
+             ports=TwinPorts.free, titles=TITLES, seconds=SECONDS, warm_top=0,
              progress=print)
     t.up()
     try:
