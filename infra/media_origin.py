@@ -8,39 +8,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra.bucket_policies import cloudfront_read_statement, policy_document, tls_only_statement
 from infra.config import StackConfig
 
 LOG_PREFIX_ALB = "alb"
 LOG_PREFIX_CDN = "cloudfront/"
 LOG_PREFIX_S3 = "s3/media/"
-
-
-def tls_only_statement(bucket_arn: str) -> dict:
-    """Deny every request to the bucket that does not use TLS."""
-    return {
-        "Sid": "DenyInsecureTransport",
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def cloudfront_read_statement(bucket_arn: str, distribution_arn: str) -> dict:
-    """Let exactly one distribution read objects through Origin Access Control."""
-    return {
-        "Sid": "AllowCloudFrontOAC",
-        "Effect": "Allow",
-        "Principal": {"Service": "cloudfront.amazonaws.com"},
-        "Action": "s3:GetObject",
-        "Resource": f"{bucket_arn}/*",
-        "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-    }
-
-
-def policy_document(*statements: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, sort_keys=True)
 
 
 @dataclass
