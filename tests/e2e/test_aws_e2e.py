@@ -23,6 +23,8 @@ import pytest
 import requests
 import yaml
 
+from infra import outputs
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BACKEND_DIR = REPO_ROOT / ".run" / "e2e-pulumi"
 CDN_READY_TIMEOUT = 45 * 60
@@ -95,9 +97,9 @@ def test_an_ephemeral_stack_deploys_serves_video_and_holds_a_short_load(tmp_path
             opts=auto.LocalWorkspaceOptions(env_vars=env),
         )
         up = stack.up(on_output=print, color="never")
-        outputs = {key: out.value for key, out in up.outputs.items()}
-        cdn_url = outputs["cdn_url"].rstrip("/")
-        origin_url = outputs["alb_url"]
+        exported = {key: out.value for key, out in up.outputs.items()}
+        cdn_url = exported[outputs.CDN_URL].rstrip("/")
+        origin_url = exported[outputs.ALB_URL]
         wait_until_serving(cdn_url)
 
         published = run(
@@ -105,11 +107,11 @@ def test_an_ephemeral_stack_deploys_serves_video_and_holds_a_short_load(tmp_path
             "media",
             "publish",
             "--bucket",
-            outputs["media_bucket"],
+            exported[outputs.MEDIA_BUCKET],
             "--cdn-url",
             cdn_url,
             "--distribution-id",
-            outputs["distribution_id"],
+            exported[outputs.DISTRIBUTION_ID],
             "--titles",
             "4",
             "--quiet",
