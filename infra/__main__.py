@@ -9,12 +9,13 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from edge.config import load_edge_config
+from edge.origin import api_origin_transport
 from infra import config, outputs
 from infra.alarms import Alarms, AlarmsArgs
 from infra.api_fleet import ApiFleet, ApiFleetArgs
 from infra.data import Data, DataArgs
-from infra.edge import Edge, EdgeArgs
-from infra.edge_config import load_edge_config
+from infra.distribution import Edge, EdgeArgs
 from infra.load_balancer import LoadBalancer, LoadBalancerArgs
 from infra.media_origin import MediaOrigin, MediaOriginArgs
 from infra.network import Network, NetworkArgs
@@ -39,16 +40,14 @@ def main() -> None:
     media = MediaOrigin("media", MediaOriginArgs(cfg, replica_provider=replica_provider))
     # TLS from CloudFront to the ALB needs a name the stack can certify (hostedZoneId):
     # edge-config's api origin then says https-only, else its fallback, http-only.
-    api_origin = edge_config.alb_origin
-    origin_tls = (api_origin is not None and cfg.origin_domain_name is not None
-                  and api_origin.protocol_for(origin_certificate=True) != "http-only")
+    api_transport = api_origin_transport(edge_config, cfg.origin_domain_name)
     lb = LoadBalancer("api-lb", LoadBalancerArgs(
         config=cfg,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         log_bucket=media.logs.id,
         log_bucket_policy=media.logs_policy,
-        origin_domain_name=cfg.origin_domain_name if origin_tls else None,
+        transport=api_transport,
     ))
     # A CLOUDFRONT-scope web ACL, in us-east-1 like CloudFront's certificates and metrics.
     waf = (EdgeFirewall("waf", EdgeFirewallArgs(cfg, global_provider=global_provider))
@@ -59,7 +58,7 @@ def main() -> None:
         media_domain_name=media.bucket_regional_domain_name,
         origin_access_control_id=media.origin_access_control.id,
         api_domain_name=lb.origin_domain_name,
-        api_tls=lb.origin_tls,
+        api_transport=api_transport,
         origin_verify=lb.origin_verify_value,
         key_group_id=signing.key_group_id,
         log_bucket_domain_name=media.logs.bucket.bucket_domain_name,

@@ -15,12 +15,12 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from edge.origin import ORIGIN_VERIFY_HEADER, ApiOriginTransport
 from infra.certificates import dns_validated_certificate
 from infra.config import StackConfig
 from infra.media_origin import LOG_PREFIX_ALB
 
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 HTTP_PORT = 80
 HTTPS_PORT = 443
 # TLS 1.3 and 1.2 only, forward-secret ciphers (CloudFront speaks TLSv1.2 to origins).
@@ -34,8 +34,9 @@ class LoadBalancerArgs:
     public_subnet_ids: list[pulumi.Input[str]]
     log_bucket: pulumi.Input[str]
     log_bucket_policy: pulumi.Resource
-    # origin.<domainName> to serve over HTTPS (needs config.hosted_zone_id); None: HTTP only.
-    origin_domain_name: str | None = None
+    # How CloudFront reaches the ALB (edge.origin.api_origin_transport, decided once): with
+    # TLS, its domain_name (origin.<domainName>, needs config.hosted_zone_id) over HTTPS.
+    transport: ApiOriginTransport = ApiOriginTransport()
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -47,7 +48,7 @@ class LoadBalancer(pulumi.ComponentResource):
         super().__init__("edgeflix:lb:LoadBalancer", name, None, opts)
         cfg = args.config
         child = pulumi.ResourceOptions(parent=self)
-        self.origin_tls = args.origin_domain_name is not None
+        self.origin_tls = args.transport.tls
         port = HTTPS_PORT if self.origin_tls else HTTP_PORT
 
         prefix_list = aws.ec2.get_managed_prefix_list(
@@ -123,19 +124,20 @@ class LoadBalancer(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        if args.origin_domain_name is None:
+        if args.transport.domain_name is None:
             self.listener, self.forward_rule = self._guarded_listener(name, port)
             self.origin_domain_name: pulumi.Output[str] = self.alb.dns_name
         else:
+            origin_domain_name = args.transport.domain_name
             certificate_arn = dns_validated_certificate(
-                f"{name}-origin-cert", args.origin_domain_name, cfg.hosted_zone_id,
+                f"{name}-origin-cert", origin_domain_name, cfg.hosted_zone_id,
                 parent=self)  # the default provider: the stack's own region, as the ALB
             self.listener, self.forward_rule = self._guarded_listener(
                 name, port, certificate_arn)
             alias = aws.route53.Record(
                 f"{name}-origin-alias",
                 zone_id=cfg.hosted_zone_id,
-                name=args.origin_domain_name,
+                name=origin_domain_name,
                 type="A",
                 aliases=[aws.route53.RecordAliasArgs(
                     name=self.alb.dns_name, zone_id=self.alb.zone_id,
@@ -143,7 +145,6 @@ class LoadBalancer(pulumi.ComponentResource):
                 opts=child,
             )
             # CloudFront is pointed at the name once it resolves and the HTTPS rule exists.
-            origin_domain_name = args.origin_domain_name
             self.origin_domain_name = pulumi.Output.all(
                 alias.fqdn, self.forward_rule.arn).apply(lambda _: origin_domain_name)
 

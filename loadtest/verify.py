@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import m3u8
 import requests
 
+from edge.origin import ORIGIN_VERIFY_HEADER
 from infra import outputs
 from loadtest.target import Target, TargetError, check_allowed, is_loopback_url, twin_target
 
@@ -222,7 +223,7 @@ class Verifier:
                 raise CheckFailed(f"origin {self.origin_url} is not answering: {exc}") from None
             return f"{url} is unreachable from here ({type(exc).__name__}): refused at the network"
         self.expect_status(resp, 403)
-        return f"GET {url} without X-Origin-Verify: 403"
+        return f"GET {url} without {ORIGIN_VERIFY_HEADER}: 403"
 
     def check_security_headers(self) -> str:
         responses = dict(self.seen)

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from edge.config import EdgeConfigError
 from infra import outputs
-from infra.edge_config import EdgeConfigError
 from media.catalog import CatalogError
 from media.ffmpeg import FfmpegFailed, FfmpegNotFound
 from media.generate import LibrarySpec, generate_library

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+from edge.origin import ORIGIN_VERIFY_HEADER
 
 
 @dataclass(frozen=True)

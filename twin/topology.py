@@ -23,8 +23,8 @@ from pathlib import Path
 
 import requests
 
+from edge.config import EdgeConfig, load_edge_config
 from infra.config import load_stack
-from infra.edge_config import EdgeConfig, load_edge_config
 from twin import processes
 from twin.alb import AlbTwin, write_alb
 from twin.edge.nginx import NginxEdge, write_nginx_edge

@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from edge.origin import ORIGIN_VERIFY_HEADER
+
 Props = Mapping[str, Any]
 Rule = Callable[[str, Props], list[str]]
 StackRule = Callable[[Sequence[tuple[str, Props]]], list[str]]  # every (type, props)
@@ -44,7 +46,7 @@ ANYWHERE = {"0.0.0.0/0", "::/0"}
 TLS12_SSL_POLICY_PREFIXES = ("ELBSecurityPolicy-TLS13-1-2-", "ELBSecurityPolicy-TLS13-1-3-",
                              "ELBSecurityPolicy-TLS-1-2-", "ELBSecurityPolicy-FS-1-2-")
 SECRET_MARKERS = ("PRIVATE KEY-----", "aws_secret_access_key", "AWS_SECRET_ACCESS_KEY",
-                  "X-Origin-Verify")
+                  ORIGIN_VERIFY_HEADER)
 
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # Pulumi's wire marker of a secret value

@@ -9,15 +9,13 @@ import pytest
 import yaml
 
 from app.openapi import SPEC
-from infra.edge_config import (
-    CACHED_ERROR_CODES,
-    DEFAULT_ERROR_CACHING_MIN_TTL,
+from edge.cloudfront import CACHED_ERROR_CODES, DEFAULT_ERROR_CACHING_MIN_TTL
+from edge.config import (
     EDGE_CONFIG_FILE,
     Behavior,
     CachePolicy,
     EdgeConfigError,
     load_edge_config,
-    parse_cache_control,
     parse_edge_config,
 )
 
@@ -118,6 +116,11 @@ class TestEffectiveTtl:
         assert self.zero_min.effective_ttl("private, no-store") == 0
         assert self.policy.effective_ttl("private, no-store") == 10
 
+    def test_invalid_max_age_beside_expires_is_stale_not_default(self):
+        # The case the two former copies disagreed on (default TTL vs 700 s): edge.cloudfront.
+        assert self.policy.effective_ttl("max-age=abc", expires_in=700) == 10
+        assert self.zero_min.effective_ttl("max-age=abc", expires_in=700) == 0
+
     def test_caching_disabled_never_caches(self, edge):
         assert edge.cache_policies["no-cache"].effective_ttl("public, max-age=600") == 0
 
@@ -152,6 +155,11 @@ class TestErrorTtl:
         assert self.ttl(503, "max-age=60, s-maxage=120") == 120
         assert self.ttl(500, None, expires_in=90) == 90
         assert self.ttl(500, "max-age=30", expires_in=90) == 30  # max-age beats Expires
+
+    def test_invalid_max_age_beside_expires_gives_the_min_ttl_not_expires(self):
+        # The case the two former copies disagreed on (default TTL vs 700 s): edge.cloudfront.
+        assert self.ttl(404, "max-age=abc", expires_in=700) == 10
+        assert self.ttl(503, ["public", "max-age=abc"], expires_in=700) == 5
 
     def test_a_shorter_header_value_cannot_shorten_the_min_ttl(self):
         assert self.ttl(404, "max-age=1") == 10
@@ -230,15 +238,6 @@ def test_duplicate_error_caching_code_is_refused(raw):
 def test_misspelt_error_caching_key_is_named(raw):
     msg = broken(raw, lambda d: d["error_caching"][0].update(min_tll=5))
     assert "error_caching.0.min_tll" in msg
-
-
-def test_parse_cache_control_reads_numbers_and_flags():
-    assert parse_cache_control('public, max-age=60, s-maxage="300", immutable') == {
-        "public": None,
-        "max-age": 60,
-        "s-maxage": 300,
-        "immutable": None,
-    }
 
 
 def test_behaviour_to_unknown_origin_names_the_behaviour(raw):

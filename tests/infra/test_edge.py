@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from edge.cloudfront import MANAGED_CACHE_POLICIES
+from edge.config import load_edge_config
+from edge.origin import ORIGIN_VERIFY_HEADER
 from infra import outputs
-from infra.edge_config import MANAGED_CACHE_POLICIES, load_edge_config
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
 EDGE = load_edge_config()
@@ -56,7 +58,7 @@ def test_api_origin_with_a_hosted_zone_is_origin_name_over_tls_12(full_stack):
     assert config["originProtocolPolicy"] == "https-only"
     assert config["httpsPort"] == 443
     assert config["originSslProtocols"] == ["TLSv1.2"]
-    assert api["customHeaders"][0]["name"] == "X-Origin-Verify"
+    assert api["customHeaders"][0]["name"] == ORIGIN_VERIFY_HEADER
     # `make verify` probes the origin by the name and scheme CloudFront uses.
     assert full_stack.exports["alb_url"] == "https://origin.watch.example.com"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from infra_harness import CLOUDFRONT_PREFIX_LIST_ID, DEV_CONFIG, FULL_CONFIG, run_program
 
+from edge.origin import ORIGIN_VERIFY_HEADER
+
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
@@ -77,7 +79,7 @@ def test_one_rule_forwards_only_with_the_secret_header(dev_stack):
     password = dev_stack.one("random:index/randomPassword:RandomPassword")
     tg = dev_stack.one("aws:lb/targetGroup:TargetGroup")
     assert rule.inputs["conditions"] == [{"httpHeader": {
-        "httpHeaderName": "X-Origin-Verify", "values": [password.outputs["result"]]}}]
+        "httpHeaderName": ORIGIN_VERIFY_HEADER, "values": [password.outputs["result"]]}}]
     assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": tg.outputs["arn"]}]
     assert "conditions" in rule.secret_paths  # the header value is a Pulumi secret
     assert password.inputs["length"] >= 32
@@ -87,7 +89,7 @@ def test_cloudfront_sends_the_same_secret_header_to_the_alb(dev_stack):
     distribution = dev_stack.one("aws:cloudfront/distribution:Distribution")
     password = dev_stack.one("random:index/randomPassword:RandomPassword").outputs["result"]
     api = next(o for o in distribution.inputs["origins"] if o["originId"] == "api")
-    assert api["customHeaders"] == [{"name": "X-Origin-Verify", "value": password}]
+    assert api["customHeaders"] == [{"name": ORIGIN_VERIFY_HEADER, "value": password}]
     assert "origins" in distribution.secret_paths
 
 
@@ -141,7 +143,7 @@ def test_origin_verify_rule_guards_the_https_listener(full_stack):
     listener = full_stack.one(LISTENER)
     rule = full_stack.one(RULE)
     assert rule.inputs["listenerArn"] == listener.outputs["arn"]
-    assert rule.inputs["conditions"][0]["httpHeader"]["httpHeaderName"] == "X-Origin-Verify"
+    assert rule.inputs["conditions"][0]["httpHeader"]["httpHeaderName"] == ORIGIN_VERIFY_HEADER
     assert rule.inputs["actions"][0]["type"] == "forward"
     assert "conditions" in rule.secret_paths
 

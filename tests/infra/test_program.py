@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pulumi
 import pytest
 from infra_harness import DEV_CONFIG, FULL_CONFIG, run_program
@@ -79,3 +82,16 @@ def test_preview_really_had_unknowns(preview_stacks):
     lt = dev.one("aws:ec2/launchTemplate:LaunchTemplate")
     assert isinstance(lt.inputs["userData"], Unknown)
     assert "cdn_url" not in dev.exports
+
+
+def test_no_program_module_shadows_a_top_level_package():
+    """Pulumi runs infra/ with infra/ first on sys.path: an infra/edge.py would be what
+    `import edge` finds, not the edge package (edge-config's model and CloudFront's rules)."""
+    root = Path(__file__).resolve().parents[2]
+    include = tomllib.loads((root / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in include} - {"infra"}
+    assert "edge" in packages
+    shadows = {p for p in packages
+               if (root / "infra" / f"{p}.py").exists() or (root / "infra" / p).is_dir()}
+    assert not shadows

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 
 FUNCTION = load_edge_config().functions["normalize"]
 NODE = shutil.which("node")

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 from media.generate import LibrarySpec, generate_library
 from media.library import Library
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.edge_config import parse_cache_control
+from edge.cloudfront import parse_cache_control
 
 ONE_DAY = 86_400
 

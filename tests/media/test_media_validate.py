@@ -91,7 +91,7 @@ def test_probe_record_never_hides_a_later_corruption(library):
     from media.validate import PROBE_RECORD, check_library
 
     def digests():
-        from infra.edge_config import load_edge_config
+        from edge.config import load_edge_config
         return {o.key: o.sha256 for o in plan_objects(library.files(), load_edge_config())}
 
     check_library(library, find_ffmpeg(), digests=digests())

@@ -6,6 +6,8 @@ import stat
 
 import requests
 
+from edge.origin import ORIGIN_VERIFY_HEADER
+
 
 def test_alb_refuses_requests_without_the_origin_header(twin):
     answer = requests.get(f"{twin.state.alb_url}/api/v1/titles", timeout=5)
@@ -14,14 +16,14 @@ def test_alb_refuses_requests_without_the_origin_header(twin):
 
 def test_alb_refuses_a_wrong_origin_header(twin):
     answer = requests.get(f"{twin.state.alb_url}/healthz", timeout=5,
-                          headers={"X-Origin-Verify": "guess"})
+                          headers={ORIGIN_VERIFY_HEADER: "guess"})
     assert answer.status_code == 403
 
 
 def test_alb_forwards_with_the_secret_header(twin):
     secret = twin.secret_file.read_text()
     answer = requests.get(f"{twin.state.alb_url}/healthz", timeout=5,
-                          headers={"X-Origin-Verify": secret})
+                          headers={ORIGIN_VERIFY_HEADER: secret})
     assert answer.status_code == 200
 
 

@@ -10,7 +10,7 @@ import requests
 from twin_origin import put_object
 from twin_viewer import play, segment_urls
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 
 EDGE = load_edge_config()
 HIT, MISS = "Hit from cloudfront", "Miss from cloudfront"

@@ -9,7 +9,7 @@ import requests
 from twin_origin import origin_gets, put_object
 from twin_viewer import play
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 
 EDGE = load_edge_config()
 ERROR, MISS = "Error from cloudfront", "Miss from cloudfront"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 from twin.__main__ import main
 from twin.alb import AlbTwin, render_haproxy_cfg
-from twin.edge.nginx import NginxEdge, function_module, path_pattern_regex, render_nginx_conf
+from twin.edge.nginx import NginxEdge, function_module, render_nginx_conf
 from twin.edge.varnish import ApiOrigin, MediaOrigin, VarnishEdge, ban_expression, render_vcl
 from twin.state import TwinPorts
 
@@ -43,11 +43,6 @@ def test_nginx_picks_the_behaviour_cloudfront_picks(tmp_path, path):
     assert EDGE.behaviors[chosen] == EDGE.behavior_for(path)
 
 
-def test_path_patterns_are_anchored_and_literal():
-    assert path_pattern_regex("/video/*.m3u8") == r"^/video/.*\.m3u8$"
-    assert path_pattern_regex("/a?c") == "^/a.c$"
-
-
 def test_signed_behaviours_and_only_they_check_cookies(tmp_path):
     blocks = nginx_conf(tmp_path).split("location ~ ")[1:]
     for behavior, block in zip(EDGE.behaviors, blocks, strict=True):
@@ -69,7 +64,7 @@ def test_each_cache_policy_renders_its_own_ttls(tmp_path):
 
 
 def test_error_caching_table_is_edge_configs(tmp_path):
-    """The VCL's per-code minimum is the loader's (the behaviour is in test_error_cache_vcl)."""
+    """The VCL's per-code minimum is the loader's (the behaviour is in test_vcl_ttls)."""
     table = re.search(r"sub edge_error_min_ttl \{(.*?)\n\}", vcl(tmp_path), re.S)[1]
     rendered = {int(code): int(ttl) for code, ttl in re.findall(
         r"beresp.status == (\d+)\) \{\s*set beresp.ttl = (\d+)s;", table)}

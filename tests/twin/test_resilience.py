@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import requests
 from twin_viewer import play, segment_urls
 
-from infra.edge_config import load_edge_config
+from edge.config import load_edge_config
 from twin.processes import http_ok, wait_until
 
 EDGE = load_edge_config()

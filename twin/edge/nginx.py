@@ -16,7 +16,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.edge_config import Behavior, EdgeConfig, ResponseHeadersPolicy
+from edge.cloudfront import path_pattern_regex
+from edge.config import Behavior, EdgeConfig, ResponseHeadersPolicy
 
 NJS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
 ADAPTER = Path(__file__).with_name("edge.js")
@@ -50,21 +51,6 @@ class NginxEdge:
     @property
     def conf(self) -> Path:
         return self.directory / "nginx.conf"
-
-
-def path_pattern_regex(pattern: str) -> str:
-    """A CloudFront path pattern as an anchored PCRE ('*' spans '/', '?' one char)."""
-    out = []
-    for c in pattern:
-        if c == "*":
-            out.append(".*")
-        elif c == "?":
-            out.append(".")
-        elif c in r".^$+()[]{}|\"":
-            out.append("\\" + c)
-        else:
-            out.append(c)
-    return "^" + "".join(out) + "$"
 
 
 def _ident(key: str) -> str:

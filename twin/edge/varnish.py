@@ -1,15 +1,19 @@
 """The caching half of the twin's CloudFront, rendered as VCL from edge-config.
 
 Varnish applies each behaviour's cache policy: the cache key (path, query
-strings, headers, cookies; never the signed cookies), CloudFront's TTL rules
-(default TTL without a header, s-maxage > max-age > Expires clamped to
-[min, max], no-store/no-cache/private honoured only when min TTL is 0), and
-`X-Cache`/`Age`. Origin errors are cached as CloudFront caches them
-(`EdgeConfig.error_ttl`: edge-config's error_caching minimum per code, a longer
-origin header up to the behaviour's max TTL, no-store honoured only for 404, 410,
-414 and 501), an unreachable origin counting as a 5xx. It reaches the media
-origin path-style on the S3 stand-in and the API origin through the ALB stand-in
-with the secret origin header. Invalidations are bans on the stored path (`ban_expression`).
+strings, headers, cookies; never the signed cookies), CloudFront's TTL rules as
+`edge.cloudfront` states them (`object_ttl`: default TTL without a lifetime, the
+origin's lifetime clamped to [min, max], no-store/no-cache/private honoured only when
+min TTL is 0), and `X-Cache`/`Age`. Origin errors are cached as CloudFront caches them
+(`edge.cloudfront.error_ttl`: edge-config's error_caching minimum per code, a longer
+origin lifetime up to the behaviour's max TTL, no-store honoured only for 404, 410,
+414 and 501), an unreachable origin counting as a 5xx. Objects and errors read the
+origin's lifetime through one VCL sub, `edge_origin_ttl`, rendered from
+`edge.cloudfront.origin_ttl`'s precedence (s-maxage, max-age, Expires; first occurrence;
+an invalid argument is stale), rather than Varnish's own reading of those headers. It
+reaches the media origin path-style on the S3 stand-in and the API origin through the
+ALB stand-in with the secret origin header. Invalidations are bans on the stored path
+(`ban_expression`).
 """
 
 from __future__ import annotations
@@ -18,17 +22,24 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.edge_config import (
+from edge.cloudfront import (
     CACHED_ERROR_CODES,
+    DELTA_SECONDS,
+    DELTA_SECONDS_CAP,
+    FRESHNESS_DIRECTIVES,
     NO_STORE_HONOURED_ERROR_CODES,
-    CachePolicy,
-    EdgeConfig,
+    REFUSING_DIRECTIVES,
 )
+from edge.config import CachePolicy, EdgeConfig
+from edge.origin import ORIGIN_VERIFY_HEADER
 
 SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
 # Cache-Control directives CloudFront may honour by not caching (when and where differs
 # for objects and errors; the subs below say which).
-REFUSES_CACHING = r"(?i)(^|[,\s])(no-store|no-cache|private)([,\s=]|$)"
+REFUSES_CACHING = (r"(?i)(^|[,\s])(" + "|".join(sorted(REFUSING_DIRECTIVES))
+                   + r")([,\s=]|$)")
+# Where the origin's lifetime travels between `edge_origin_ttl` and its callers.
+ORIGIN_TTL_HEADER = "X-Edge-Origin-Ttl"
 # Varnish keeps an uncacheable verdict this long so requests are not queued
 # behind one another (hit-for-miss); the next cacheable answer replaces it.
 HIT_FOR_MISS = "1s"
@@ -44,7 +55,7 @@ class MediaOrigin:
 
 @dataclass(frozen=True)
 class ApiOrigin:
-    """The ALB stand-in; `secret_file` holds the X-Origin-Verify value."""
+    """The ALB stand-in; `secret_file` holds the ORIGIN_VERIFY_HEADER value."""
 
     port: int
     secret_file: Path
@@ -105,8 +116,56 @@ def _key_sub(key: str, policy: CachePolicy) -> str:
     return f"sub {_sub_name('key', key)} {{\n{body}}}\n"
 
 
+def _directive_present(name: str) -> str:
+    """A VCL regex: the Cache-Control list holds directive `name` (with or without value)."""
+    return rf"(?i)(^|,)\s*{re.escape(name)}\s*(=|,|$)"
+
+
+def _first_argument(name: str) -> str:
+    """A VCL regex whose group 1 is the raw argument of directive `name`'s first occurrence
+    (empty without one): elements before it are skipped only if they are not `name`."""
+    n = re.escape(name)
+    return rf"(?i)^(?:(?!\s*{n}\s*(?:=|,|$))[^,]*,)*\s*{n}\s*(?:=([^,]*))?(?:,.*)?$"
+
+
+def _origin_ttl_sub() -> str:
+    """`edge.cloudfront.origin_ttl` in VCL: the origin's lifetime as "<seconds>s" in the
+    ORIGIN_TTL_HEADER, unset when the headers give none. Varnish has joined several
+    Cache-Control lines into one list before VCL runs."""
+    header = f"beresp.http.{ORIGIN_TTL_HEADER}"
+    present = {name: f'beresp.http.Cache-Control ~ "{_directive_present(name)}"'
+               for name in FRESHNESS_DIRECTIVES}
+    first = "".join(
+        f'        {"if" if i == 0 else "} elsif"} ({present[name]}) {{\n'
+        f"            set {header} = regsub(beresp.http.Cache-Control,\n"
+        f'                "{_first_argument(name)}", "\\1");\n'
+        for i, name in enumerate(FRESHNESS_DIRECTIVES))
+    # A VCL string cannot hold a quote, so the argument's pattern goes in a long string.
+    argument = _vcl_string(f"^{DELTA_SECONDS}$")
+    return f"""sub edge_origin_ttl {{
+    # {" > ".join(FRESHNESS_DIRECTIVES)} > Expires (edge.cloudfront.origin_ttl)
+    unset {header};
+    if ({" || ".join(present.values())}) {{
+        # the first of them present decides, at its first occurrence; invalid: stale
+{first}        }}
+        if ({header} ~ {argument}) {{
+            set {header} = regsub({header}, {argument}, "\\1s");
+            if ({header} ~ "^[0-9]{{{len(str(DELTA_SECONDS_CAP)) + 1},}}s$") {{
+                set {header} = "{DELTA_SECONDS_CAP}s";  # RFC 9111 §1.2.2
+            }}
+        }} else {{
+            set {header} = "0s";
+        }}
+    }} elsif (beresp.http.Expires) {{
+        # seconds to its date, negative when past; an unreadable date counts as now (stale)
+        set {header} = "" + (std.time(beresp.http.Expires, now) - now) + "s";
+    }}
+}}
+"""
+
+
 def _ttl_sub(key: str, policy: CachePolicy) -> str:
-    """vcl_backend_response body for one cache policy: CloudFront's TTL rules."""
+    """vcl_backend_response body for one cache policy: `edge.cloudfront.object_ttl`."""
     p = policy.effective()
     if p.min_ttl == 0:
         refuse = (
@@ -115,16 +174,20 @@ def _ttl_sub(key: str, policy: CachePolicy) -> str:
         )
     else:
         refuse = f"        set beresp.ttl = {p.min_ttl}s;\n"
+    header = f"beresp.http.{ORIGIN_TTL_HEADER}"
     return f"""sub {_sub_name('ttl', key)} {{
     # min {p.min_ttl}s, default {p.default_ttl}s, max {p.max_ttl}s
     if (beresp.http.Cache-Control ~ "{REFUSES_CACHING}") {{
-{refuse}    }} elsif (beresp.http.Cache-Control ~ "(?i)(s-maxage|max-age)\\s*=\\s*[0-9]"
-               || beresp.http.Expires) {{
-        # Varnish has already read s-maxage, else max-age, else Expires: clamp it.
-        if (beresp.ttl < {p.min_ttl}s) {{ set beresp.ttl = {p.min_ttl}s; }}
-        if (beresp.ttl > {p.max_ttl}s) {{ set beresp.ttl = {p.max_ttl}s; }}
-    }} else {{
-        set beresp.ttl = {p.default_ttl}s;
+{refuse}    }} else {{
+        call edge_origin_ttl;
+        if ({header}) {{
+            set beresp.ttl = std.duration({header}, 0s);
+            if (beresp.ttl < {p.min_ttl}s) {{ set beresp.ttl = {p.min_ttl}s; }}
+            if (beresp.ttl > {p.max_ttl}s) {{ set beresp.ttl = {p.max_ttl}s; }}
+            unset {header};
+        }} else {{
+            set beresp.ttl = {p.default_ttl}s;
+        }}
     }}
     if (beresp.ttl <= 0s) {{
         set beresp.uncacheable = true;
@@ -156,12 +219,12 @@ def _error_min_ttl_sub(edge: EdgeConfig) -> str:
 
 
 def _error_sub(key: str, policy: CachePolicy) -> str:
-    """vcl_backend_response for an origin error under one cache policy: CloudFront's
-    error caching (`EdgeConfig.error_ttl`), the origin's own value capped at max TTL."""
+    """vcl_backend_response for an origin error under one cache policy:
+    `edge.cloudfront.error_ttl`, the origin's own lifetime capped at max TTL."""
     max_ttl = policy.effective().max_ttl
-    number = r"\s*=\s*\W?([0-9]+)"  # \W: an optional quote, which a VCL string cannot hold
+    header = f"beresp.http.{ORIGIN_TTL_HEADER}"
     return f"""sub {_sub_name('error', key)} {{
-    # errors: origin header values capped at max {max_ttl}s
+    # errors: origin lifetimes capped at max {max_ttl}s
     if (!{_status_in(CACHED_ERROR_CODES)}
         || ({_status_in(NO_STORE_HONOURED_ERROR_CODES)}
             && beresp.http.Cache-Control ~ "{REFUSES_CACHING}")) {{
@@ -170,23 +233,15 @@ def _error_sub(key: str, policy: CachePolicy) -> str:
         return (deliver);
     }}
     call edge_error_min_ttl;
-    if (beresp.http.Cache-Control ~ "(?i)s-maxage{number}") {{
-        set beresp.http.X-Edge-Origin-Ttl =
-            regsub(beresp.http.Cache-Control, "(?i)^.*s-maxage{number}.*$", "\\1s");
-    }} elsif (beresp.http.Cache-Control ~ "(?i)max-age{number}") {{
-        set beresp.http.X-Edge-Origin-Ttl =
-            regsub(beresp.http.Cache-Control, "(?i)^.*max-age{number}.*$", "\\1s");
-    }} elsif (beresp.http.Expires) {{
-        set beresp.http.X-Edge-Origin-Ttl = "" + (std.time(beresp.http.Expires, now) - now) + "s";
-    }}
-    if (beresp.http.X-Edge-Origin-Ttl) {{
-        if (std.duration(beresp.http.X-Edge-Origin-Ttl, 0s) > {max_ttl}s) {{
-            set beresp.http.X-Edge-Origin-Ttl = "{max_ttl}s";
+    call edge_origin_ttl;
+    if ({header}) {{
+        if (std.duration({header}, 0s) > {max_ttl}s) {{
+            set {header} = "{max_ttl}s";
         }}
-        if (std.duration(beresp.http.X-Edge-Origin-Ttl, 0s) > beresp.ttl) {{
-            set beresp.ttl = std.duration(beresp.http.X-Edge-Origin-Ttl, 0s);
+        if (std.duration({header}, 0s) > beresp.ttl) {{
+            set beresp.ttl = std.duration({header}, 0s);
         }}
-        unset beresp.http.X-Edge-Origin-Ttl;
+        unset {header};
     }}
     if (beresp.ttl <= 0s) {{
         set beresp.uncacheable = true;
@@ -212,7 +267,7 @@ def _origin_request(edge: EdgeConfig, index: int, twin: VarnishEdge) -> str:
     else:
         lines += [
             "set bereq.backend = api;",
-            f'set bereq.http.X-Origin-Verify = std.fileread("{twin.api.secret_file}");',
+            f'set bereq.http.{ORIGIN_VERIFY_HEADER} = std.fileread("{twin.api.secret_file}");',
             f'set bereq.http.Host = "127.0.0.1:{twin.api.port}";',
         ]
     if "*" not in forwards:
@@ -229,7 +284,7 @@ def render_vcl(edge: EdgeConfig, twin: VarnishEdge) -> str:
     api_origin = edge.alb_origin
     read_timeout = api_origin.read_timeout if api_origin else 30
     used_policies = sorted({b.cache_policy for b in edge.behaviors})
-    subs = _error_min_ttl_sub(edge) + "".join(
+    subs = _error_min_ttl_sub(edge) + _origin_ttl_sub() + "".join(
         _key_sub(k, edge.cache_policies[k]) + _ttl_sub(k, edge.cache_policies[k])
         + _error_sub(k, edge.cache_policies[k])
         for k in used_policies

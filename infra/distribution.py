@@ -1,4 +1,8 @@
-"""Edge: the CloudFront distribution, rendered from edge-config/."""
+"""Edge: the CloudFront distribution, rendered from edge-config/ (the `edge` package).
+
+Named distribution.py, not edge.py: Pulumi runs infra/ with infra/ first on sys.path, where
+an edge.py would hide the `edge` package from every `import edge`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from infra.certificates import dns_validated_certificate
-from infra.config import StackConfig
-from infra.edge_config import (
-    MANAGED_CACHE_POLICIES,
-    MANAGED_ORIGIN_REQUEST_POLICIES,
+from edge.cloudfront import MANAGED_CACHE_POLICIES, MANAGED_ORIGIN_REQUEST_POLICIES
+from edge.config import (
     Behavior,
     CacheKey,
     CachePolicy,
@@ -19,7 +20,10 @@ from infra.edge_config import (
     OriginRequestPolicy,
     ResponseHeadersPolicy,
 )
-from infra.load_balancer import HTTP_PORT, HTTPS_PORT, ORIGIN_VERIFY_HEADER
+from edge.origin import ORIGIN_VERIFY_HEADER, ApiOriginTransport
+from infra.certificates import dns_validated_certificate
+from infra.config import StackConfig
+from infra.load_balancer import HTTP_PORT, HTTPS_PORT
 from infra.media_origin import LOG_PREFIX_CDN
 
 FAILOVER_STATUS_CODES = [500, 502, 503, 504, 403, 404]
@@ -32,15 +36,15 @@ class EdgeArgs:
     edge: EdgeConfig
     media_domain_name: pulumi.Input[str]
     origin_access_control_id: pulumi.Input[str]
-    # origin.<domainName> when the ALB has a certificate for it, else the ALB's DNS name.
+    # The load balancer's origin_domain_name: api_transport's name once it resolves, else
+    # the ALB's DNS name.
     api_domain_name: pulumi.Input[str]
     origin_verify: pulumi.Input[str]
     key_group_id: pulumi.Input[str]
     log_bucket_domain_name: pulumi.Input[str]
     replica_domain_name: pulumi.Input[str] | None = None
-    # Whether the ALB serves api_domain_name with a certificate of the stack: picks
-    # edge-config's protocol or its fallback_protocol.
-    api_tls: bool = False
+    # How CloudFront reaches the ALB (edge.origin.api_origin_transport, decided once).
+    api_transport: ApiOriginTransport = ApiOriginTransport()
     # ACM certificates for CloudFront live in us-east-1; None when the stack lives there.
     global_provider: pulumi.ProviderResource | None = None
     # The CLOUDFRONT-scope WAFv2 web ACL (EdgeFirewall): WAFv2 takes its ARN, not its id.
@@ -298,7 +302,7 @@ class Edge(pulumi.ComponentResource):
                     custom_origin_config=cf.DistributionOriginCustomOriginConfigArgs(
                         http_port=HTTP_PORT,
                         https_port=HTTPS_PORT,
-                        origin_protocol_policy=origin.protocol_for(args.api_tls),
+                        origin_protocol_policy=args.api_transport.protocol,
                         origin_ssl_protocols=["TLSv1.2"],
                         origin_read_timeout=origin.read_timeout,
                         origin_keepalive_timeout=origin.keepalive_timeout,

@@ -1,8 +1,12 @@
-"""The edge-config format: one loader, one typed model, validated.
+"""The edge-config schema and its loader: one typed, validated model of `edge-config/`.
 
-`edge-config/edge.yaml` is data only. Everything that needs edge rules (the
-CloudFront component, the local twin's edge, the media publisher and the TTL
-tests) reads it through `load_edge_config()`, so no rule is written twice.
+`edge-config/edge.yaml` is data only. Everything that needs edge rules reads it through
+`load_edge_config()`: the CloudFront component (`infra/distribution.py`, composed in
+`infra/__main__.py`), the local twin's edge (`twin/topology.py`, `twin/edge/`), the media
+publisher (`media/publisher.py`) and the tests. CloudFront's own rules (path patterns,
+managed policies, TTL precedence, error caching) live in `edge.cloudfront`; the models here
+apply them to what edge-config declares. Errors raise `EdgeConfigError` naming the file and
+the key.
 """
 
 from __future__ import annotations
@@ -15,45 +19,30 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from edge import cloudfront
+from edge.cloudfront import (
+    CACHED_ERROR_CODES,
+    DEFAULT_ERROR_CACHING_MIN_TTL,
+    FUNCTION_CODE_MAX_BYTES,
+    MANAGED_CACHE_POLICIES,
+    MANAGED_CACHE_POLICY_TTLS,
+    MANAGED_ORIGIN_REQUEST_FORWARDS,
+    MANAGED_ORIGIN_REQUEST_POLICIES,
+    METHOD_SETS,
+    ONE_YEAR,
+    CacheControl,
+    ErrorCode,
+    OriginProtocol,
+    path_matches,
+)
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EDGE_CONFIG_DIR = REPO_ROOT / "edge-config"
 EDGE_CONFIG_FILE = EDGE_CONFIG_DIR / "edge.yaml"
 
-# CloudFront managed policies, referenced from edge-config as "managed:<Name>".
-MANAGED_CACHE_POLICIES = {
-    "CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
-    "CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-}
-MANAGED_ORIGIN_REQUEST_POLICIES = {
-    "CORS-S3Origin": "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
-    "AllViewerExceptHostHeader": "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-    "AllViewer": "216adef6-5c7f-47e4-b989-5492eafa07d3",
-    "CORS-CustomOrigin": "59781a5b-3903-41f3-afcb-af62929ccde1",
-}
-# What a managed origin-request policy forwards, so the twin can mimic it.
-MANAGED_ORIGIN_REQUEST_FORWARDS = {
-    "CORS-S3Origin": ("Origin", "Access-Control-Request-Headers", "Access-Control-Request-Method"),
-    "CORS-CustomOrigin": ("Origin",),
-    "AllViewer": ("*",),
-    "AllViewerExceptHostHeader": ("*",),
-}
-
-ONE_YEAR = 31_536_000
 TTL = Annotated[int, Field(ge=0, le=ONE_YEAR)]
 Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,62}$")]
 HEADER_NAME = r"^[A-Za-z0-9-]{1,64}$"
-# CloudFront's error caching: the codes a CustomErrorResponse may name, the ones it caches
-# (416 may be customised but is never cached), its default Error Caching Minimum TTL, and the
-# codes for which an origin's no-store/no-cache/private is honoured (ignored for the others).
-ErrorCode = Literal[400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504]
-CACHED_ERROR_CODES = frozenset({400, 403, 404, 405, 414, 500, 501, 502, 503, 504})
-DEFAULT_ERROR_CACHING_MIN_TTL = 10
-NO_STORE_HONOURED_ERROR_CODES = frozenset({404, 410, 414, 501})
-METHOD_SETS = (
-    ("GET", "HEAD"),
-    ("GET", "HEAD", "OPTIONS"),
-    ("GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"),
-)
 
 
 class EdgeConfigError(ValueError):
@@ -62,9 +51,6 @@ class EdgeConfigError(ValueError):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-OriginProtocol = Literal["http-only", "https-only", "match-viewer"]
 
 
 class Origin(_Model):
@@ -137,32 +123,17 @@ class CachePolicy(_Model):
 
     def effective(self) -> CachePolicy:
         """The TTLs CloudFront applies: managed policies resolved to their values."""
-        if self.managed == "CachingDisabled":
-            return CachePolicy(min_ttl=0, default_ttl=0, max_ttl=0)
-        if self.managed == "CachingOptimized":
-            return CachePolicy(min_ttl=1, default_ttl=86400, max_ttl=ONE_YEAR)
-        return self
+        if self.managed is None:
+            return self
+        min_ttl, default_ttl, max_ttl = MANAGED_CACHE_POLICY_TTLS[self.managed]
+        return CachePolicy(min_ttl=min_ttl, default_ttl=default_ttl, max_ttl=max_ttl)
 
-    def effective_ttl(self, cache_control: str | None, expires_in: int | None = None) -> int:
-        """Seconds CloudFront keeps an object with these origin headers.
-
-        CloudFront's rules: no Cache-Control/Expires gives the default TTL;
-        s-maxage beats max-age beats Expires, clamped to [min, max];
-        no-store, no-cache and private are honoured only when min TTL is 0.
-        """
-        policy = self.effective()
-        directives = parse_cache_control(cache_control)
-        if directives.keys() & {"no-store", "no-cache", "private"}:
-            return 0 if policy.min_ttl == 0 else policy.min_ttl
-        for name in ("s-maxage", "max-age"):
-            if name in directives:
-                seconds = directives[name]
-                break
-        else:
-            seconds = expires_in
-        if seconds is None:
-            return policy.default_ttl
-        return max(policy.min_ttl, min(policy.max_ttl, seconds))
+    def effective_ttl(self, cache_control: CacheControl, expires_in: int | None = None) -> int:
+        """Seconds CloudFront keeps an object with these origin headers under this policy
+        (`edge.cloudfront.object_ttl`); `expires_in` is seconds to the Expires date."""
+        p = self.effective()
+        return cloudfront.object_ttl(cache_control, expires_in, min_ttl=p.min_ttl,
+                                     default_ttl=p.default_ttl, max_ttl=p.max_ttl)
 
 
 class OriginRequestPolicy(_Model):
@@ -292,8 +263,8 @@ class Behavior(_Model):
         return ["GET", "HEAD", "OPTIONS"] if "OPTIONS" in self.allowed_methods else ["GET", "HEAD"]
 
     def matches(self, path: str) -> bool:
-        """CloudFront path-pattern semantics: '*' spans '/', '?' is one character."""
-        return _pattern_regex(self.path).fullmatch(path) is not None
+        """Whether CloudFront's path-pattern matching sends `path` to this behaviour."""
+        return path_matches(self.path, path)
 
 
 class ObjectClass(_Model):
@@ -384,7 +355,7 @@ class EdgeConfig(_Model):
         for name, fn in self.functions.items():
             if not fn.path.is_file():
                 problems.append(f"functions.{name}.file: {fn.file} does not exist")
-            elif fn.path.stat().st_size > 10_240:
+            elif fn.path.stat().st_size > FUNCTION_CODE_MAX_BYTES:
                 problems.append(f"functions.{name}.file: over CloudFront's 10 KB limit")
         if problems:
             raise ValueError("; ".join(problems))
@@ -414,43 +385,24 @@ class EdgeConfig(_Model):
         return next((e.min_ttl for e in self.error_caching if e.code == status),
                     DEFAULT_ERROR_CACHING_MIN_TTL)
 
-    def error_ttl(self, status: int, cache_control: str | None, expires_in: int | None = None,
-                  *, behavior: Behavior, method: str = "GET") -> int:
+    def error_ttl(self, status: int, cache_control: CacheControl,
+                  expires_in: int | None = None, *, behavior: Behavior,
+                  method: str = "GET") -> int:
         """Seconds CloudFront keeps an origin's error response to a request on `behavior`.
 
-        CloudFront's rules ("Control how long CloudFront caches errors"): only cacheable
-        requests (the behaviour's cached methods) and only the cached codes; with 404, 410,
-        414 or 501 an origin's no-store, no-cache or private is honoured (not cached), other
-        codes ignore it; s-maxage, max-age or Expires (capped at the behaviour's max TTL)
-        counts when it is longer than the Error Caching Minimum TTL, which applies otherwise.
-        Errors CloudFront makes itself (a refused signed cookie) are no origin response and
-        never cached; this covers origin answers only. Behaviours whose policy caches nothing
-        (CachingDisabled) are assumed to cache errors all the same: the error TTL is the
-        distribution's minimum, not the policy's.
+        Only cacheable requests (the behaviour's cached methods) are cached; then
+        `edge.cloudfront.error_ttl` with this code's Error Caching Minimum TTL and the
+        behaviour's maximum TTL. Errors CloudFront makes itself (a refused signed cookie) are
+        no origin response and never cached; this covers origin answers only. Behaviours
+        whose policy caches nothing (CachingDisabled) are assumed to cache errors all the
+        same: the error TTL is the distribution's minimum, not the policy's.
         """
-        if method.upper() not in behavior.cached_methods or status not in CACHED_ERROR_CODES:
+        if method.upper() not in behavior.cached_methods:
             return 0
-        directives = parse_cache_control(cache_control)
-        if status in NO_STORE_HONOURED_ERROR_CODES and \
-                directives.keys() & {"no-store", "no-cache", "private"}:
-            return 0
-        min_ttl = self.error_caching_min_ttl(status)
-        for name in ("s-maxage", "max-age"):
-            if directives.get(name) is not None:
-                seconds = directives[name]
-                break
-        else:
-            seconds = expires_in
-        if seconds is None:
-            return min_ttl
-        max_ttl = self.cache_policies[behavior.cache_policy].effective().max_ttl
-        return max(min_ttl, min(seconds, max_ttl))
-
-
-@cache
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile("".join(parts))
+        return cloudfront.error_ttl(
+            status, cache_control, expires_in,
+            error_min_ttl=self.error_caching_min_ttl(status),
+            max_ttl=self.cache_policies[behavior.cache_policy].effective().max_ttl)
 
 
 @cache
@@ -458,18 +410,6 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     """Key globs: '**/' spans folders (or none), '*' stays within one folder."""
     regex = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*", "[^/]*")
     return re.compile(regex)
-
-
-def parse_cache_control(value: str | None) -> dict[str, int | None]:
-    """Cache-Control directives, lower-cased; numeric values as ints."""
-    directives: dict[str, int | None] = {}
-    for part in (value or "").split(","):
-        name, _, arg = part.strip().partition("=")
-        if not name:
-            continue
-        arg = arg.strip().strip('"')
-        directives[name.lower()] = int(arg) if arg.isdigit() else None
-    return directives
 
 
 def _format_errors(source: Path, exc: ValidationError) -> str:
