@@ -7,9 +7,6 @@ from typing import Any
 
 from .runner import Result
 
-_NOISE = {"tags", "tagsAll", "userData", "policy", "assumeRolePolicy", "code", "encodedKey",
-          "secretString", "content"}
-
 
 def _short_type(type_: str) -> str:
     return type_.split(":")[-1] if type_.count(":") == 2 else type_
