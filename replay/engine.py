@@ -1,166 +1,31 @@
-"""The replay engine: Pulumi mocks that validate every request and create it in moto."""
+"""The replay engine: Pulumi mocks that validate every request and create it in moto.
+
+`Engine.new_resource` records each resource (a `Record`), runs the schema check and the
+resource type's translator with a `Ctx` (replay/context.py); `Engine.call` serves invokes;
+`Engine.finish` runs the deferred cross-resource checks once the program has run.
+"""
 
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import threading
 import traceback
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 import pulumi
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import ClientError, ParamValidationError
 from pulumi.runtime.mocks import MockMonitor
 
-from . import awsmodel, policies, schema
-from .problems import Problem, join
-from .registry import INVOKES, RESOURCES, load_all
+from . import schema
+from .context import Ctx, Record
+from .problems import Problem
+from .registry import INVOKES, RESOURCES, InvokeError, load_all
 
-ACCOUNT = "123456789012"  # moto's default account
-Mutator = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-@dataclass
-class Record:
-    urn: str
-    type: str
-    name: str
-    parent: str
-    custom: bool
-    inputs: dict[str, Any]
-    provider: str = ""
-    id: str = ""
-    outputs: dict[str, Any] = field(default_factory=dict)
-    summary: str = ""
-
-
-class InvokeError(Exception):
-    """An invoke the engine does not serve (or that failed)."""
-
-
-class Ctx:
-    """What a translator sees of one resource: its inputs, moto, and the problem list."""
-
-    def __init__(self, engine: Engine, record: Record):
-        self.engine = engine
-        self.record = record
-        self.inputs = record.inputs
-        self.name = record.name
-        self.type = record.type
-        self.region = engine.region_of(record.provider)
-        self.account = ACCOUNT
-
-    # --- problems -------------------------------------------------------------------------
-    def problem(self, path: str, message: str) -> None:
-        self.engine.add_problem(self.type, self.name, path, message)
-
-    # --- translation helpers --------------------------------------------------------------
-    def get(self, *keys: str | int, default: Any = None) -> Any:
-        node: Any = self.inputs
-        for key in keys:
-            if isinstance(key, int):
-                node = node[key] if isinstance(node, list) and key < len(node) else None
-            else:
-                node = node.get(key) if isinstance(node, dict) else None
-            if node is None:
-                return default
-        return node
-
-    @staticmethod
-    def pick(
-        src: dict | None, spec: dict[str, str], where: dict[str, str] | None = None,
-        api_path: str = "", wire_path: str = "",
-    ) -> dict[str, Any]:
-        """Copy wire keys to API members: spec maps ApiMember -> wireKey."""
-        out: dict[str, Any] = {}
-        src = src or {}
-        for api_key, wire_key in spec.items():
-            value = src.get(wire_key)
-            if value is None:
-                continue
-            out[api_key] = value
-            if where is not None:
-                where[join(api_path, api_key)] = join(wire_path, wire_key)
-        return out
-
-    @staticmethod
-    def tags(tags: dict | None, key: str = "Key", value: str = "Value") -> list[dict[str, str]]:
-        return [{key: k, value: v} for k, v in (tags or {}).items()]
-
-    def arn(self, service: str, resource: str, region: str | None = None,
-            account: str | None = None) -> str:
-        region = self.region if region is None else region
-        account = ACCOUNT if account is None else account
-        return f"arn:aws:{service}:{region}:{account}:{resource}"
-
-    def fake_id(self, prefix: str = "", length: int = 17) -> str:
-        digest = hashlib.sha256(f"{self.type}/{self.name}".encode()).hexdigest()[:length]
-        return f"{prefix}{digest}"
-
-    # --- requests -------------------------------------------------------------------------
-    def client(self, service: str):
-        return self.engine.client(service, self.region)
-
-    def check(self, service: str, operation: str, params: dict[str, Any],
-              where: dict[str, str] | None = None) -> dict[str, Any]:
-        """Validate a request against botocore's model; returns the coerced params."""
-        model = awsmodel.service_model(service)
-        if operation in model.operation_names:
-            params = _coerce(model.operation_model(operation).input_shape, params)
-        for path, message in awsmodel.validate(service, operation, params):
-            self.problem(_to_wire(path, where, f"{service}.{operation}"), message)
-        return params
-
-    def call(self, service: str, operation: str, params: dict[str, Any],
-             where: dict[str, str] | None = None, validate: bool = True) -> dict[str, Any] | None:
-        """Validate, then send to moto; returns moto's response, or None when moto did not
-        create it (rejected: a problem; refers to a failed resource or moto itself broke:
-        a note). Translators then return realistic outputs marked failed."""
-        before = len(self.engine.problems)
-        if validate:
-            params = self.check(service, operation, params, where)
-        invalid = len(self.engine.problems) > before
-        upstream = _mentions(params, self.engine.failed_ids)
-        if upstream:
-            # Refers to a resource moto could not create (already reported): a moto call
-            # would only fail again, so this request is validated against the model only.
-            self.engine.notes.append(f"{self.type} {self.name}: {service}.{operation} not sent "
-                                     f"to moto, it refers to {sorted(upstream)[0]!r} which "
-                                     "failed upstream")
-            return None
-        client = self.client(service)
-        method = getattr(client, _snake(operation))
-        try:
-            # Client-side validation already reported; let moto judge the request too.
-            return method(**params)
-        except ParamValidationError:
-            return None  # reported above
-        except ClientError as exc:
-            message = str(exc)
-            if any(bad in message for bad in self.engine.failed_ids):
-                return None  # follows from an earlier problem, already reported
-            if invalid:  # the model check already named the property; moto agrees
-                self.engine.notes.append(f"{self.type} {self.name}: moto also rejected "
-                                         f"{service}.{operation}: {message}")
-                return None
-            self.problem(f"({service}.{operation})", f"moto rejected the request: {message}")
-            return None
-        except Exception as exc:  # noqa: BLE001 - a moto bug is not the program's problem
-            self.engine.notes.append(f"{self.type} {self.name}: moto failed on {service}."
-                                     f"{operation} ({type(exc).__name__}: {exc}); request "
-                                     "validated against the model only")
-            return None
-
-    def policy(self, path: str, document: Any, kind: str = "identity") -> None:
-        for sub, message in policies.check(document, kind):
-            self.problem(join(path, sub) if sub else path, message)
-
+Mutator = Callable[[dict[str, Any]], dict[str, Any]]  # the mutation suite's hook
 
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
@@ -174,51 +39,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _mentions(value: Any, ids: set[str]) -> set[str]:
-    if not ids:
-        return set()
-    if isinstance(value, str):
-        return {value} & ids
-    if isinstance(value, dict):
-        return set().union(*(_mentions(v, ids) for v in value.values())) if value else set()
-    if isinstance(value, list | tuple):
-        return set().union(*(_mentions(v, ids) for v in value)) if value else set()
-    return set()
-
-
-def _snake(operation: str) -> str:
-    from botocore import xform_name
-
-    return xform_name(operation)
-
-
-def _to_wire(api_path: str, where: dict[str, str] | None, op: str) -> str:
-    if where:
-        for key in sorted(where, key=len, reverse=True):
-            if api_path == key or api_path.startswith((key + ".", key + "[")):
-                return where[key] + api_path[len(key):]
-    return f"({op}) {api_path}" if api_path else f"({op})"
-
-
-def _coerce(shape, value: Any) -> Any:
-    """Pulumi sends every number as a float; the API wants integers where it says so."""
-    if shape is None or value is None:
-        return value
-    kind = shape.type_name
-    if kind == "structure" and isinstance(value, dict):
-        return {
-            k: _coerce(shape.members.get(k), v) if k in shape.members else v
-            for k, v in value.items()
-        }
-    if kind == "list" and isinstance(value, list | tuple):
-        return [_coerce(shape.member, v) for v in value]
-    if kind == "map" and isinstance(value, dict):
-        return {k: _coerce(shape.value, v) for k, v in value.items()}
-    if kind in ("integer", "long") and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 

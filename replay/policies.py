@@ -100,6 +100,13 @@ def check_action(action: Any) -> str | None:
     return f"{action!r}: {prefix} has no action {name!r}"
 
 
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """A parsed policy document's statements as a list (one statement object is allowed
+    for the list); anything that is no object is left out."""
+    st = document.get("Statement") or []
+    return [st] if isinstance(st, dict) else [s for s in st if isinstance(s, dict)]
+
+
 def check(document: Any, kind: str = "identity") -> list[tuple[str, str]]:
     """kind: identity | resource (needs Principal) | trust (sts:AssumeRole*)."""
     if isinstance(document, str):

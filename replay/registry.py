@@ -1,9 +1,11 @@
 """The translator table: one entry per Pulumi resource type or invoke token.
 
-A translator turns one resource's wire inputs into AWS API requests through a
-`Ctx` (replay/engine.py), which validates each request against botocore's
-model, creates it in moto where moto models it, and records problems. Adding a
-resource type is one decorated function in the module of its AWS service.
+A translator (`def x(ctx: Ctx) -> dict`) turns one resource's wire inputs into AWS
+API requests through its `Ctx` (replay/context.py), which validates each request
+against botocore's model, creates it in moto where moto models it, and records
+problems. An invoke handler (`def x(ctx: InvokeCtx, args: dict) -> dict`) serves a
+data source from moto, or raises `InvokeError`. Adding a resource type is one
+decorated function in the module of its AWS service (replay/services/).
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-RESOURCES: dict[str, Callable[..., dict[str, Any]]] = {}
-INVOKES: dict[str, Callable[..., dict[str, Any]]] = {}
+from .context import Ctx, InvokeCtx
+
+Translator = Callable[[Ctx], dict[str, Any]]
+InvokeHandler = Callable[[InvokeCtx, dict[str, Any]], dict[str, Any]]
+
+RESOURCES: dict[str, Translator] = {}
+INVOKES: dict[str, InvokeHandler] = {}
 
 
-def resource(*tokens: str):
-    def register(fn):
+class InvokeError(Exception):
+    """An invoke the engine does not serve, or that failed (becomes the invoke's error)."""
+
+
+def resource(*tokens: str) -> Callable[[Translator], Translator]:
+    """Register a translator for Pulumi resource type tokens (`aws:s3/bucket:Bucket`)."""
+    def register(fn: Translator) -> Translator:
         for token in tokens:
             RESOURCES[token] = fn
         return fn
@@ -24,8 +36,9 @@ def resource(*tokens: str):
     return register
 
 
-def invoke(*tokens: str):
-    def register(fn):
+def invoke(*tokens: str) -> Callable[[InvokeHandler], InvokeHandler]:
+    """Register an invoke handler for data source tokens (`aws:index/getRegion:getRegion`)."""
+    def register(fn: InvokeHandler) -> InvokeHandler:
         for token in tokens:
             INVOKES[token] = fn
         return fn
@@ -39,6 +52,7 @@ def load_all() -> None:
         acm,
         autoscaling,
         cloudfront,
+        cloudfront_policies,
         cloudwatch,
         dynamodb,
         ec2,

@@ -18,7 +18,8 @@ from pulumi.runtime.settings import SETTINGS
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .engine import Engine, Mutator, Record, RecordingMonitor, ReplayMocks
+from .context import Record
+from .engine import Engine, Mutator, RecordingMonitor, ReplayMocks
 from .problems import Problem
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

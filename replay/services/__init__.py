@@ -1,12 +1,20 @@
-"""One module per AWS service (plus random/tls/providers): translators and invokes."""
+"""One module per AWS service (plus random/tls/providers): translators and invokes.
+
+A translator turns one resource's wire inputs into the AWS request and judges what the
+request alone tells (enums, ranges, combinations AWS rejects); what needs other
+resources of the stack is a cross-resource check in replay/checks/. The helpers below
+are the request-building steps several services share.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from typing import Any
 
+from ..context import Ctx
 
-def autoname(ctx, key: str = "name", max_len: int = 255, prefix_key: str = "namePrefix",
+
+def autoname(ctx: Ctx, key: str = "name", max_len: int = 255, prefix_key: str = "namePrefix",
              lower: bool = False, sep: str = "-") -> str:
     """The physical name: given, or Pulumi's auto-name (logical name + 7 random hex)."""
     given = ctx.inputs.get(key)
@@ -27,7 +35,7 @@ def quantity(items: list | None, **extra: Any) -> dict[str, Any]:
     return out
 
 
-def tf_bool(ctx, value: Any, path: str) -> bool | None:
+def tf_bool(ctx: Ctx, value: Any, path: str) -> bool | None:
     """Terraform string booleans ("true"/"false") as the API's booleans."""
     if value is None or isinstance(value, bool):
         return value
@@ -37,6 +45,6 @@ def tf_bool(ctx, value: Any, path: str) -> bool | None:
     return None
 
 
-def failed(ctx, **outputs: Any) -> dict[str, Any]:
+def failed(ctx: Ctx, **outputs: Any) -> dict[str, Any]:
     """Outputs for a resource moto could not create: realistic, marked as failed."""
     return {"__failed__": True, **outputs}

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import acm as checks
+from ..context import Ctx
 from ..registry import resource
 from . import failed
 
 
 @resource("aws:acm/certificate:Certificate")
-def certificate(ctx) -> dict:
+def certificate(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params: dict[str, Any] = ctx.pick(ctx.inputs, {
         "DomainName": "domainName", "ValidationMethod": "validationMethod",
@@ -36,16 +38,11 @@ def certificate(ctx) -> dict:
 
 
 @resource("aws:acm/certificateValidation:CertificateValidation")
-def certificate_validation(ctx) -> dict:
-    """No API call (Terraform waits for ISSUED): check the certificate and its records."""
+def certificate_validation(ctx: Ctx) -> dict:
+    """No API call (Terraform waits for ISSUED): the certificate and its validation records
+    are checked against the stack (replay/checks/acm.py)."""
     arn = ctx.inputs.get("certificateArn")
-    certs = {r.id: r for r in ctx.engine.find("aws:acm/certificate")}
-    if arn not in certs:
-        ctx.problem("certificateArn", f"{arn!r} is not a certificate of this stack")
+    if not checks.validates_a_stack_certificate(ctx, arn,
+                                                ctx.inputs.get("validationRecordFqdns")):
         return {"id": str(arn)}
-    wanted = {o.get("resourceRecordName", "").rstrip(".")
-              for o in certs[arn].outputs.get("domainValidationOptions") or []}
-    given = {f.rstrip(".") for f in ctx.inputs.get("validationRecordFqdns") or []}
-    if given and wanted - given:
-        ctx.problem("validationRecordFqdns", f"missing validation records {sorted(wanted - given)}")
     return {"id": arn, "certificateArn": arn}

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..checks import autoscaling as checks
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
 
 @resource("aws:autoscaling/group:Group")
-def group(ctx) -> dict:
+def group(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=255)
     where = {"AutoScalingGroupName": "name"}
     params: dict[str, Any] = {"AutoScalingGroupName": name}
@@ -68,7 +70,7 @@ def group(ctx) -> dict:
                            "instances"}
 
 
-def _sizes(ctx, params: dict) -> None:
+def _sizes(ctx: Ctx, params: dict) -> None:
     lo, hi, want = params.get("MinSize"), params.get("MaxSize"), params.get("DesiredCapacity")
     for key, value in (("minSize", lo), ("maxSize", hi), ("desiredCapacity", want)):
         if isinstance(value, int | float) and value < 0:
@@ -81,7 +83,7 @@ def _sizes(ctx, params: dict) -> None:
         ctx.problem("desiredCapacity", f"desiredCapacity {want:g} > maxSize {hi:g}")
 
 
-def _instance_refresh(ctx, name: str) -> None:
+def _instance_refresh(ctx: Ctx, name: str) -> None:
     """moto has no StartInstanceRefresh: validate the request shape only."""
     refresh = ctx.inputs.get("instanceRefresh")
     if not refresh:
@@ -111,7 +113,7 @@ def _instance_refresh(ctx, name: str) -> None:
 
 
 @resource("aws:autoscaling/policy:Policy")
-def policy(ctx) -> dict:
+def policy(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     name = autoname(ctx, max_len=255)
     params: dict[str, Any] = {"PolicyName": name}
@@ -173,33 +175,23 @@ def policy(ctx) -> dict:
 _LABEL = re.compile(r"app/([^/]+)/([0-9a-f]+)/targetgroup/([^/]+)/([0-9a-f]+)")
 
 
-def _resource_label(ctx, spec: dict, path: str) -> None:
+def _resource_label(ctx: Ctx, spec: dict, path: str) -> None:
     kind, label = spec.get("PredefinedMetricType"), spec.get("ResourceLabel")
     if kind == "ALBRequestCountPerTarget":
         if not label:
             ctx.problem(path, "ALBRequestCountPerTarget needs a resource label "
                               "app/<alb>/<id>/targetgroup/<tg>/<id>")
             return
-        m = _LABEL.fullmatch(label)
-        if not m:
+        if not _LABEL.fullmatch(label):
             ctx.problem(path, f"{label!r} is not app/<alb>/<id>/targetgroup/<tg>/<id>")
             return
-        lb_suffix, tg_suffix = label.split("/targetgroup/")[0], "targetgroup/" + \
-            label.split("/targetgroup/")[1]
-        lbs = {r.outputs.get("arnSuffix") for r in ctx.engine.find("aws:lb/loadBalancer")} | \
-            {r.outputs.get("arnSuffix") for r in ctx.engine.find("aws:alb/loadBalancer")}
-        tgs = {r.outputs.get("arnSuffix") for r in ctx.engine.find("aws:lb/targetGroup")} | \
-            {r.outputs.get("arnSuffix") for r in ctx.engine.find("aws:alb/targetGroup")}
-        if lb_suffix not in lbs:
-            ctx.problem(path, f"load balancer {lb_suffix!r} is not one of this stack's")
-        if tg_suffix not in tgs:
-            ctx.problem(path, f"target group {tg_suffix!r} is not one of this stack's")
+        checks.resource_label_names_the_stack(ctx, label, path)
     elif label:
         ctx.problem(path, f"a resource label is only for ALBRequestCountPerTarget, not {kind!r}")
 
 
 @resource("aws:autoscaling/attachment:Attachment")
-def attachment(ctx) -> dict:
+def attachment(ctx: Ctx) -> dict:
     params = {"AutoScalingGroupName": ctx.inputs.get("autoscalingGroupName"),
               "TargetGroupARNs": [ctx.inputs.get("lbTargetGroupArn")]}
     ctx.call("autoscaling", "AttachLoadBalancerTargetGroups", params,

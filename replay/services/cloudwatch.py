@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
@@ -12,7 +13,7 @@ TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
 
 
 @resource("aws:cloudwatch/metricAlarm:MetricAlarm")
-def metric_alarm(ctx) -> dict:
+def metric_alarm(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=255)
     where: dict[str, str] = {"AlarmName": "name"}
     params: dict[str, Any] = {"AlarmName": name, **ctx.pick(ctx.inputs, {
@@ -70,7 +71,7 @@ def metric_alarm(ctx) -> dict:
 
 
 @resource("aws:cloudwatch/dashboard:Dashboard")
-def dashboard(ctx) -> dict:
+def dashboard(ctx: Ctx) -> dict:
     body = ctx.inputs.get("dashboardBody")
     try:
         json.loads(body or "")
@@ -84,7 +85,7 @@ def dashboard(ctx) -> dict:
 
 
 @resource("aws:cloudwatch/logGroup:LogGroup")
-def log_group(ctx) -> dict:
+def log_group(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=512)
     where = {"logGroupName": "name", "kmsKeyId": "kmsKeyId"}
     params = {"logGroupName": name, **ctx.pick(ctx.inputs, {"kmsKeyId": "kmsKeyId"})}
@@ -98,7 +99,7 @@ def log_group(ctx) -> dict:
 
 
 @resource("aws:sns/topic:Topic")
-def sns_topic(ctx) -> dict:
+def sns_topic(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=256)
     resp = ctx.call("sns", "CreateTopic", {"Name": name}, {"Name": "name"})
     arn = (resp or {}).get("TopicArn") or ctx.arn("sns", name)
@@ -107,7 +108,7 @@ def sns_topic(ctx) -> dict:
 
 
 @resource("aws:sns/topicSubscription:TopicSubscription")
-def sns_subscription(ctx) -> dict:
+def sns_subscription(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"TopicArn": "topic", "Protocol": "protocol",
                                    "Endpoint": "endpoint"}, where)

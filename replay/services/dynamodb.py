@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
 
 @resource("aws:dynamodb/table:Table")
-def table(ctx) -> dict:
+def table(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=255)
     where: dict[str, str] = {"TableName": "name", "BillingMode": "billingMode"}
     params: dict[str, Any] = {"TableName": name,

@@ -6,18 +6,19 @@ import base64
 import binascii
 from typing import Any
 
+from ..context import Ctx
 from ..problems import join
 from ..registry import resource
 from . import autoname, failed, tf_bool
 
 
-def _tag_specs(ctx, resource_type: str) -> list[dict[str, Any]]:
+def _tag_specs(ctx: Ctx, resource_type: str) -> list[dict[str, Any]]:
     tags = ctx.inputs.get("tags") or {}
     return [{"ResourceType": resource_type, "Tags": ctx.tags(tags)}] if tags else []
 
 
 @resource("aws:ec2/vpc:Vpc")
-def vpc(ctx) -> dict:
+def vpc(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"CidrBlock": "cidrBlock", "InstanceTenancy": "instanceTenancy"},
                       where)
@@ -50,7 +51,7 @@ def vpc(ctx) -> dict:
 
 
 @resource("aws:ec2/subnet:Subnet")
-def subnet(ctx) -> dict:
+def subnet(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {
         "VpcId": "vpcId", "CidrBlock": "cidrBlock", "AvailabilityZone": "availabilityZone",
@@ -78,7 +79,7 @@ def subnet(ctx) -> dict:
 
 
 @resource("aws:ec2/internetGateway:InternetGateway")
-def internet_gateway(ctx) -> dict:
+def internet_gateway(ctx: Ctx) -> dict:
     params = {}
     if _tag_specs(ctx, "internet-gateway"):
         params["TagSpecifications"] = _tag_specs(ctx, "internet-gateway")
@@ -93,7 +94,7 @@ def internet_gateway(ctx) -> dict:
 
 
 @resource("aws:ec2/internetGatewayAttachment:InternetGatewayAttachment")
-def internet_gateway_attachment(ctx) -> dict:
+def internet_gateway_attachment(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"InternetGatewayId": "internetGatewayId", "VpcId": "vpcId"},
                       where)
@@ -102,7 +103,7 @@ def internet_gateway_attachment(ctx) -> dict:
 
 
 @resource("aws:ec2/eip:Eip")
-def eip(ctx) -> dict:
+def eip(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"Domain": "domain", "NetworkBorderGroup": "networkBorderGroup",
                                    "PublicIpv4Pool": "publicIpv4Pool"}, where)
@@ -117,7 +118,7 @@ def eip(ctx) -> dict:
 
 
 @resource("aws:ec2/natGateway:NatGateway")
-def nat_gateway(ctx) -> dict:
+def nat_gateway(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"SubnetId": "subnetId", "AllocationId": "allocationId",
                                    "ConnectivityType": "connectivityType",
@@ -143,7 +144,7 @@ _ROUTE_SPEC = {
 
 
 @resource("aws:ec2/routeTable:RouteTable")
-def route_table(ctx) -> dict:
+def route_table(ctx: Ctx) -> dict:
     params = ctx.pick(ctx.inputs, {"VpcId": "vpcId"})
     if _tag_specs(ctx, "route-table"):
         params["TagSpecifications"] = _tag_specs(ctx, "route-table")
@@ -160,7 +161,7 @@ def route_table(ctx) -> dict:
     return {"id": rtb, "arn": ctx.arn("ec2", f"route-table/{rtb}"), "ownerId": ctx.account}
 
 
-def _route_target(ctx, params: dict, path: str) -> None:
+def _route_target(ctx: Ctx, params: dict, path: str) -> None:
     targets = [k for k in params if k.endswith("Id") and k not in ("RouteTableId",
                                                                     "DestinationPrefixListId")]
     if len(targets) != 1:
@@ -171,7 +172,7 @@ def _route_target(ctx, params: dict, path: str) -> None:
 
 
 @resource("aws:ec2/route:Route")
-def route(ctx) -> dict:
+def route(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     spec = {**_ROUTE_SPEC, "RouteTableId": "routeTableId",
             "DestinationCidrBlock": "destinationCidrBlock",
@@ -186,7 +187,7 @@ def route(ctx) -> dict:
 
 
 @resource("aws:ec2/routeTableAssociation:RouteTableAssociation")
-def route_table_association(ctx) -> dict:
+def route_table_association(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"RouteTableId": "routeTableId", "SubnetId": "subnetId",
                                    "GatewayId": "gatewayId"}, where)
@@ -196,7 +197,7 @@ def route_table_association(ctx) -> dict:
     return {"id": resp["AssociationId"]}
 
 
-def _permission(ctx, rule: dict, path: str, where: dict, api_path: str) -> dict:
+def _permission(ctx: Ctx, rule: dict, path: str, where: dict, api_path: str) -> dict:
     perm = ctx.pick(rule, {"IpProtocol": "protocol", "FromPort": "fromPort", "ToPort": "toPort"},
                     where, api_path, path)
     desc = rule.get("description")
@@ -214,7 +215,7 @@ def _permission(ctx, rule: dict, path: str, where: dict, api_path: str) -> dict:
     return perm
 
 
-def _check_ports(ctx, perm: dict, path: str, proto_key: str = "protocol") -> None:
+def _check_ports(ctx: Ctx, perm: dict, path: str, proto_key: str = "protocol") -> None:
     proto = str(perm.get("IpProtocol", "")).lower()
     if proto not in ("-1", "all", "tcp", "udp", "icmp", "icmpv6", "6", "17", "1", "58") and \
             not proto.isdigit():
@@ -230,7 +231,7 @@ def _check_ports(ctx, perm: dict, path: str, proto_key: str = "protocol") -> Non
 
 
 @resource("aws:ec2/securityGroup:SecurityGroup")
-def security_group(ctx) -> dict:
+def security_group(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=255)
     params = {"GroupName": name,
               "Description": ctx.inputs.get("description") or "Managed by Pulumi"}
@@ -261,7 +262,7 @@ def security_group(ctx) -> dict:
 
 
 @resource("aws:ec2/securityGroupRule:SecurityGroupRule")
-def security_group_rule(ctx) -> dict:
+def security_group_rule(ctx: Ctx) -> dict:
     kind = ctx.inputs.get("type")
     if kind not in ("ingress", "egress"):
         ctx.problem("type", f"{kind!r} not one of ['ingress', 'egress']")
@@ -278,7 +279,7 @@ def security_group_rule(ctx) -> dict:
     return {"id": ctx.fake_id("sgrule-")}
 
 
-def _vpc_rule(ctx, op: str) -> dict:
+def _vpc_rule(ctx: Ctx, op: str) -> dict:
     where: dict[str, str] = {"GroupId": "securityGroupId"}
     rule = {"protocol": ctx.inputs.get("ipProtocol"), "fromPort": ctx.inputs.get("fromPort"),
             "toPort": ctx.inputs.get("toPort")}
@@ -309,17 +310,17 @@ def _vpc_rule(ctx, op: str) -> dict:
 
 
 @resource("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-def sg_ingress_rule(ctx) -> dict:
+def sg_ingress_rule(ctx: Ctx) -> dict:
     return _vpc_rule(ctx, "AuthorizeSecurityGroupIngress")
 
 
 @resource("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
-def sg_egress_rule(ctx) -> dict:
+def sg_egress_rule(ctx: Ctx) -> dict:
     return _vpc_rule(ctx, "AuthorizeSecurityGroupEgress")
 
 
 @resource("aws:ec2/vpcEndpoint:VpcEndpoint")
-def vpc_endpoint(ctx) -> dict:
+def vpc_endpoint(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {
         "VpcId": "vpcId", "ServiceName": "serviceName", "VpcEndpointType": "vpcEndpointType",
@@ -337,7 +338,7 @@ def vpc_endpoint(ctx) -> dict:
 
 
 @resource("aws:ec2/launchTemplate:LaunchTemplate")
-def launch_template(ctx) -> dict:
+def launch_template(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=128)
     where: dict[str, str] = {"LaunchTemplateName": "name"}
     base = "LaunchTemplateData"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..checks import elbv2 as checks
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
@@ -34,7 +36,7 @@ def _attr_value(value: Any) -> str:
     return str(value)
 
 
-def _lb_name_check(ctx, name: str, max_len: int, what: str) -> None:
+def _lb_name_check(ctx: Ctx, name: str, max_len: int, what: str) -> None:
     import re
 
     if len(name) > max_len:
@@ -45,7 +47,7 @@ def _lb_name_check(ctx, name: str, max_len: int, what: str) -> None:
 
 
 @resource("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-def load_balancer(ctx) -> dict:
+def load_balancer(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=32)
     _lb_name_check(ctx, name, 32, "load balancer")
     lb_type = ctx.inputs.get("loadBalancerType") or "application"
@@ -67,7 +69,7 @@ def load_balancer(ctx) -> dict:
     subnet_ids = list(params.get("Subnets") or []) + [m.get("SubnetId") for m in
                                                       params.get("SubnetMappings", [])]
     if lb_type == "application":
-        _check_azs(ctx, subnet_ids)
+        checks.subnets_in_two_azs(ctx, subnet_ids)
     resp = ctx.call("elbv2", "CreateLoadBalancer", params, where)
     attributes = []
     for wire, (key, ok, allowed) in _LB_ATTRIBUTES.items():
@@ -98,20 +100,6 @@ def load_balancer(ctx) -> dict:
             "vpcId": lb.get("VpcId"), "__summary__": f"{lb_type} {lb['DNSName']}"}
 
 
-def _check_azs(ctx, subnet_ids: list[str]) -> None:
-    if not subnet_ids:
-        ctx.problem("subnets", "an application load balancer needs subnets in at least 2 AZs")
-        return
-    try:
-        found = ctx.client("ec2").describe_subnets(SubnetIds=subnet_ids)["Subnets"]
-    except Exception:  # noqa: BLE001 - unknown subnets are reported by the create call
-        return
-    azs = sorted({s["AvailabilityZone"] for s in found})
-    if len(azs) < 2:
-        ctx.problem("subnets", f"an application load balancer needs subnets in at least 2 "
-                               f"Availability Zones; got {azs}")
-
-
 _HC_SPEC = {
     "HealthCheckEnabled": "enabled", "HealthCheckIntervalSeconds": "interval",
     "HealthCheckPath": "path", "HealthCheckPort": "port", "HealthCheckProtocol": "protocol",
@@ -121,7 +109,7 @@ _HC_SPEC = {
 
 
 @resource("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
-def target_group(ctx) -> dict:
+def target_group(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=32)
     _lb_name_check(ctx, name, 32, "target group")
     where = {"Name": "name"}
@@ -186,7 +174,7 @@ def target_group(ctx) -> dict:
                            f"health {params.get('HealthCheckPath', '/')}"}
 
 
-def _actions(ctx, actions: list[dict], wire_base: str, api_base: str,
+def _actions(ctx: Ctx, actions: list[dict], wire_base: str, api_base: str,
              where: dict) -> list[dict]:
     out = []
     for i, action in enumerate(actions or []):
@@ -222,7 +210,7 @@ def _actions(ctx, actions: list[dict], wire_base: str, api_base: str,
 
 
 @resource("aws:lb/listener:Listener", "aws:alb/listener:Listener")
-def listener(ctx) -> dict:
+def listener(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {
         "LoadBalancerArn": "loadBalancerArn", "Protocol": "protocol", "Port": "port",
@@ -249,7 +237,7 @@ def listener(ctx) -> dict:
                            f"{[a.get('Type') for a in params['DefaultActions']]}"}
 
 
-def _check_tls(ctx, params: dict[str, Any]) -> None:
+def _check_tls(ctx: Ctx, params: dict[str, Any]) -> None:
     """The SSL policy is one ELB has, on a TLS listener only; the certificate is an ACM
     certificate of the listener's own region (a us-east-1 one serves CloudFront only)."""
     policy = params.get("SslPolicy")
@@ -279,7 +267,7 @@ _CONDITIONS = {
 
 
 @resource("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
-def listener_rule(ctx) -> dict:
+def listener_rule(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"ListenerArn": "listenerArn", "Priority": "priority"}, where)
     if params.get("Priority") is None:
@@ -323,7 +311,7 @@ def listener_rule(ctx) -> dict:
 
 @resource("aws:lb/targetGroupAttachment:TargetGroupAttachment",
           "aws:alb/targetGroupAttachment:TargetGroupAttachment")
-def target_group_attachment(ctx) -> dict:
+def target_group_attachment(ctx: Ctx) -> dict:
     target = ctx.pick(ctx.inputs, {"Id": "targetId", "Port": "port",
                                    "AvailabilityZone": "availabilityZone"})
     ctx.call("elbv2", "RegisterTargets", {"TargetGroupArn": ctx.inputs.get("targetGroupArn"),

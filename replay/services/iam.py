@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
 
 @resource("aws:iam/role:Role")
-def role(ctx) -> dict:
+def role(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=64)
     where = {"RoleName": "name", "AssumeRolePolicyDocument": "assumeRolePolicy"}
     params: dict[str, Any] = {"RoleName": name, **ctx.pick(ctx.inputs, {
@@ -42,7 +43,7 @@ def _principals(doc: Any) -> str:
 
 
 @resource("aws:iam/rolePolicy:RolePolicy")
-def role_policy(ctx) -> dict:
+def role_policy(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=128)
     params = {"RoleName": ctx.inputs.get("role"), "PolicyName": name,
               "PolicyDocument": ctx.inputs.get("policy")}
@@ -53,7 +54,7 @@ def role_policy(ctx) -> dict:
 
 
 @resource("aws:iam/policy:Policy")
-def policy(ctx) -> dict:
+def policy(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=128)
     where = {"PolicyName": "name", "PolicyDocument": "policy"}
     params = {"PolicyName": name, **ctx.pick(ctx.inputs, {
@@ -68,14 +69,14 @@ def policy(ctx) -> dict:
 
 
 @resource("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
-def role_policy_attachment(ctx) -> dict:
+def role_policy_attachment(ctx: Ctx) -> dict:
     params = {"RoleName": ctx.inputs.get("role"), "PolicyArn": ctx.inputs.get("policyArn")}
     ctx.call("iam", "AttachRolePolicy", params, {"RoleName": "role", "PolicyArn": "policyArn"})
     return {"id": f"{params['RoleName']}-{ctx.fake_id('', 8)}"}
 
 
 @resource("aws:iam/instanceProfile:InstanceProfile")
-def instance_profile(ctx) -> dict:
+def instance_profile(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=128)
     where = {"InstanceProfileName": "name", "Path": "path"}
     params = {"InstanceProfileName": name, **ctx.pick(ctx.inputs, {"Path": "path"}, where)}

@@ -1,30 +1,34 @@
-"""Data sources (invokes), served from moto where moto has them."""
+"""Data sources (invokes), served from moto where moto has them.
+
+Each handler gets an `InvokeCtx` (the region it is served in, boto3 clients on moto)
+and the invoke's wire arguments, and returns its outputs or raises `InvokeError`.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from ..engine import ACCOUNT, InvokeError
-from ..registry import invoke
+from ..context import ACCOUNT, InvokeCtx
+from ..registry import InvokeError, invoke
 
 
 @invoke("aws:index/getAvailabilityZones:getAvailabilityZones")
-def availability_zones(engine, args: dict) -> dict:
+def availability_zones(ctx: InvokeCtx, args: dict) -> dict:
     filters = [{"Name": "state", "Values": [args.get("state") or "available"]}]
-    zones = engine.client("ec2").describe_availability_zones(Filters=filters)["AvailabilityZones"]
+    zones = ctx.client("ec2").describe_availability_zones(Filters=filters)["AvailabilityZones"]
     excluded = set(args.get("excludeNames") or []) | set(args.get("excludeZoneIds") or [])
     zones = [z for z in zones if z["ZoneName"] not in excluded and z["ZoneId"] not in excluded]
-    return {"id": engine.region, "names": [z["ZoneName"] for z in zones],
-            "zoneIds": [z["ZoneId"] for z in zones], "groupNames": [engine.region],
+    return {"id": ctx.region, "names": [z["ZoneName"] for z in zones],
+            "zoneIds": [z["ZoneId"] for z in zones], "groupNames": [ctx.region],
             "state": args.get("state"), "allAvailabilityZones": args.get("allAvailabilityZones")}
 
 
 @invoke("aws:ssm/getParameter:getParameter")
-def ssm_parameter(engine, args: dict) -> dict:
+def ssm_parameter(ctx: InvokeCtx, args: dict) -> dict:
     name = args.get("name")
     try:
-        p = engine.client("ssm").get_parameter(Name=name,
+        p = ctx.client("ssm").get_parameter(Name=name,
                                                WithDecryption=bool(args.get("withDecryption")))
     except Exception as exc:  # noqa: BLE001 - becomes the invoke's error
         raise InvokeError(f"ssm parameter {name!r}: {exc}") from exc
@@ -35,38 +39,38 @@ def ssm_parameter(engine, args: dict) -> dict:
 
 
 @invoke("aws:index/getCallerIdentity:getCallerIdentity")
-def caller_identity(engine, args: dict) -> dict:
-    ident = engine.client("sts").get_caller_identity()
+def caller_identity(ctx: InvokeCtx, args: dict) -> dict:
+    ident = ctx.client("sts").get_caller_identity()
     return {"id": ident["Account"], "accountId": ident["Account"], "arn": ident["Arn"],
             "userId": ident["UserId"]}
 
 
-@invoke("aws:index/getRegion:getRegion", "aws:index/getRegion:getRegion")
-def region(engine, args: dict) -> dict:
-    name = args.get("region") or args.get("name") or engine.region
+@invoke("aws:index/getRegion:getRegion")
+def region(ctx: InvokeCtx, args: dict) -> dict:
+    name = args.get("region") or args.get("name") or ctx.region
     return {"id": name, "name": name, "region": name, "description": name,
             "endpoint": f"ec2.{name}.amazonaws.com"}
 
 
 @invoke("aws:index/getPartition:getPartition")
-def partition(engine, args: dict) -> dict:
+def partition(ctx: InvokeCtx, args: dict) -> dict:
     return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com",
             "reverseDnsPrefix": "com.amazonaws"}
 
 
 @invoke("aws:ec2/getManagedPrefixList:getManagedPrefixList")
-def managed_prefix_list(engine, args: dict) -> dict:
+def managed_prefix_list(ctx: InvokeCtx, args: dict) -> dict:
     filters = [{"Name": f["name"], "Values": f["values"]} for f in args.get("filters") or []]
     if args.get("name"):
         filters.append({"Name": "prefix-list-name", "Values": [args["name"]]})
     kwargs: dict[str, Any] = {"Filters": filters} if filters else {}
     if args.get("id"):
         kwargs["PrefixListIds"] = [args["id"]]
-    lists = engine.client("ec2").describe_managed_prefix_lists(**kwargs)["PrefixLists"]
+    lists = ctx.client("ec2").describe_managed_prefix_lists(**kwargs)["PrefixLists"]
     if len(lists) != 1:
         raise InvokeError(f"getManagedPrefixList matched {len(lists)} prefix lists, want 1")
     pl = lists[0]
-    entries = engine.client("ec2").get_managed_prefix_list_entries(
+    entries = ctx.client("ec2").get_managed_prefix_list_entries(
         PrefixListId=pl["PrefixListId"]).get("Entries", [])
     return {"id": pl["PrefixListId"], "name": pl["PrefixListName"], "arn": pl.get("PrefixListArn"),
             "addressFamily": pl.get("AddressFamily"), "maxEntries": pl.get("MaxEntries"),
@@ -76,7 +80,7 @@ def managed_prefix_list(engine, args: dict) -> dict:
 
 
 @invoke("aws:iam/getPolicyDocument:getPolicyDocument")
-def policy_document(engine, args: dict) -> dict:
+def policy_document(ctx: InvokeCtx, args: dict) -> dict:
     statements = []
     for st in args.get("statements") or []:
         out: dict[str, Any] = {}
@@ -109,18 +113,18 @@ def policy_document(engine, args: dict) -> dict:
 
 
 @invoke("aws:elb/getServiceAccount:getServiceAccount")
-def elb_service_account(engine, args: dict) -> dict:
+def elb_service_account(ctx: InvokeCtx, args: dict) -> dict:
     accounts = {"us-east-1": "127311923021", "us-east-2": "033677994240",
                 "us-west-2": "797873946194", "eu-west-1": "156460612806",
                 "eu-central-1": "054676820928"}
-    region = args.get("region") or engine.region
+    region = args.get("region") or ctx.region
     acct = accounts.get(region, "127311923021")
     return {"id": acct, "arn": f"arn:aws:iam::{acct}:root", "region": region}
 
 
 @invoke("aws:ec2/getAmi:getAmi")
-def ami(engine, args: dict) -> dict:
-    images = engine.client("ec2").describe_images(Owners=args.get("owners") or ["amazon"])["Images"]
+def ami(ctx: InvokeCtx, args: dict) -> dict:
+    images = ctx.client("ec2").describe_images(Owners=args.get("owners") or ["amazon"])["Images"]
     if not images:
         raise InvokeError("getAmi: no image")
     img = images[0]

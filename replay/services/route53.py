@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..context import Ctx
 from ..registry import resource
 
 
 @resource("aws:route53/record:Record")
-def record(ctx) -> dict:
+def record(ctx: Ctx) -> dict:
     zone = ctx.inputs.get("zoneId") or ""
     if not re.fullmatch(r"Z[A-Z0-9]{1,31}", zone):
         ctx.problem("zoneId", f"{zone!r} is not a hosted zone id (Z...)")
@@ -39,8 +40,8 @@ def record(ctx) -> dict:
         {"Action": "UPSERT", "ResourceRecordSet": rrset}]}}
     # The zone exists outside the stack, so moto cannot know it: validate the shape only.
     ctx.check("route53", "ChangeResourceRecordSets", params, where)
-    ctx.engine.notes.append(f"{ctx.type} {ctx.name}: hosted zone {zone} is not part of the stack; "
-                            "record validated against the model only")
+    ctx.note(f"hosted zone {zone} is not part of the stack; record validated against the "
+             "model only")
     name = rrset.get("Name", "")
     return {"id": f"{zone}_{name}_{rrset.get('Type')}", "fqdn": name.rstrip("."),
             "__summary__": f"{rrset.get('Type')} {name}"}

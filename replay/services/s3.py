@@ -9,6 +9,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..checks import s3 as checks
+from ..context import Ctx
+from ..policies import statements
 from ..registry import resource
 from . import autoname, failed
 
@@ -36,7 +39,7 @@ def bucket_name_problems(name: str) -> list[str]:
 
 
 @resource("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
-def bucket(ctx) -> dict:
+def bucket(ctx: Ctx) -> dict:
     name = autoname(ctx, key="bucket", prefix_key="bucketPrefix", max_len=63, lower=True)
     for problem in bucket_name_problems(name):
         ctx.problem("bucket", f"invalid bucket name {name!r}: {problem}")
@@ -61,12 +64,12 @@ def bucket(ctx) -> dict:
     return outputs
 
 
-def _bucket(ctx) -> str:
+def _bucket(ctx: Ctx) -> str:
     return ctx.inputs.get("bucket") or ""
 
 
 @resource("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")
-def public_access_block(ctx) -> dict:
+def public_access_block(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     conf = ctx.pick(ctx.inputs, {
         "BlockPublicAcls": "blockPublicAcls", "BlockPublicPolicy": "blockPublicPolicy",
@@ -78,7 +81,7 @@ def public_access_block(ctx) -> dict:
 
 
 @resource("aws:s3/bucketOwnershipControls:BucketOwnershipControls")
-def ownership_controls(ctx) -> dict:
+def ownership_controls(ctx: Ctx) -> dict:
     rule = ctx.inputs.get("rule") or {}
     ctx.call("s3", "PutBucketOwnershipControls", {
         "Bucket": _bucket(ctx),
@@ -90,7 +93,7 @@ def ownership_controls(ctx) -> dict:
 @resource("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
           "aws:s3/bucketServerSideEncryptionConfigurationV2:"
           "BucketServerSideEncryptionConfigurationV2")
-def encryption(ctx) -> dict:
+def encryption(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     rules = []
     for i, rule in enumerate(ctx.inputs.get("rules") or []):
@@ -111,7 +114,7 @@ def encryption(ctx) -> dict:
 
 @resource("aws:s3/bucketVersioning:BucketVersioning",
           "aws:s3/bucketVersioningV2:BucketVersioningV2")
-def versioning(ctx) -> dict:
+def versioning(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     conf = ctx.pick(ctx.inputs.get("versioningConfiguration"), {
         "Status": "status", "MFADelete": "mfaDelete"}, where, "VersioningConfiguration",
@@ -125,7 +128,7 @@ def versioning(ctx) -> dict:
 
 @resource("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration",
           "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2")
-def cors(ctx) -> dict:
+def cors(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     rules = [ctx.pick(r, {"ID": "id", "AllowedHeaders": "allowedHeaders",
                           "AllowedMethods": "allowedMethods", "AllowedOrigins": "allowedOrigins",
@@ -144,7 +147,7 @@ def cors(ctx) -> dict:
 
 @resource("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
           "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
-def lifecycle(ctx) -> dict:
+def lifecycle(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     rules = []
     for i, r in enumerate(ctx.inputs.get("rules") or []):
@@ -167,14 +170,13 @@ def lifecycle(ctx) -> dict:
 
 
 @resource("aws:s3/bucketPolicy:BucketPolicy")
-def bucket_policy(ctx) -> dict:
+def bucket_policy(ctx: Ctx) -> dict:
     doc = ctx.inputs.get("policy")
-    before = len(ctx.engine.problems)
-    ctx.policy("policy", doc, "resource")
-    if isinstance(doc, str) and len(ctx.engine.problems) == before:
+    found = ctx.policy("policy", doc, "resource")
+    if isinstance(doc, str) and not found:
         parsed = json.loads(doc)
         _resources_in_bucket(ctx, parsed, _bucket(ctx))
-        ctx.engine.deferred.append(lambda: _source_arns_exist(ctx, parsed))
+        checks.bucket_policy_references(ctx, parsed)
         ctx.call("s3", "PutBucketPolicy", {"Bucket": _bucket(ctx), "Policy": doc},
                  {"Bucket": "bucket", "Policy": "policy"})
     else:
@@ -183,13 +185,8 @@ def bucket_policy(ctx) -> dict:
     return {"id": _bucket(ctx)}
 
 
-def _statements(doc: dict) -> list[dict]:
-    st = doc.get("Statement") or []
-    return [st] if isinstance(st, dict) else [s for s in st if isinstance(s, dict)]
-
-
-def _resources_in_bucket(ctx, doc: dict, bucket: str) -> None:
-    for i, st in enumerate(_statements(doc)):
+def _resources_in_bucket(ctx: Ctx, doc: dict, bucket: str) -> None:
+    for i, st in enumerate(statements(doc)):
         res = st.get("Resource", [])
         for arn in [res] if isinstance(res, str) else res:
             if arn != f"arn:aws:s3:::{bucket}" and not arn.startswith(f"arn:aws:s3:::{bucket}/"):
@@ -197,24 +194,8 @@ def _resources_in_bucket(ctx, doc: dict, bucket: str) -> None:
                             f"{arn!r} is not this bucket ({bucket})")
 
 
-def _source_arns_exist(ctx, doc: dict) -> None:
-    """A CloudFront SourceArn condition must name a distribution of this stack."""
-    dists = {r.outputs.get("arn") for r in ctx.engine.find("aws:cloudfront/distribution")}
-    for i, st in enumerate(_statements(doc)):
-        for op_values in (st.get("Condition") or {}).values():
-            if not isinstance(op_values, dict):
-                continue
-            for key, value in op_values.items():
-                if key.lower() != "aws:sourcearn":
-                    continue
-                for arn in [value] if isinstance(value, str) else value:
-                    if ":cloudfront::" in arn and arn not in dists:
-                        ctx.problem(f"policy.Statement[{i}].Condition",
-                                    f"SourceArn {arn!r} is not a distribution of this stack")
-
-
 @resource("aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2")
-def bucket_object(ctx) -> dict:
+def bucket_object(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {
         "Bucket": "bucket", "Key": "key", "ContentType": "contentType",
@@ -231,9 +212,8 @@ def bucket_object(ctx) -> dict:
             return failed(ctx, id=params.get("Key"))
         # moto applies a bucket policy's Deny without its conditions (aws:SecureTransport is
         # always "false" to it); the deployer writes over TLS, so store the object directly.
-        ctx.engine.notes.append(f"{ctx.type} {ctx.name}: moto denied PutObject by bucket policy "
-                                "(it ignores conditions such as aws:SecureTransport); stored "
-                                "directly in moto's backend")
+        ctx.note("moto denied PutObject by bucket policy (it ignores conditions such as "
+                 "aws:SecureTransport); stored directly in moto's backend")
         from moto.s3.models import s3_backends
 
         s3_backends[ctx.account]["aws"].put_object(params["Bucket"], params["Key"],
@@ -245,7 +225,7 @@ def bucket_object(ctx) -> dict:
 
 
 @resource("aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2")
-def logging(ctx) -> dict:
+def logging(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket"}
     enabled = ctx.pick(ctx.inputs, {"TargetBucket": "targetBucket", "TargetPrefix": "targetPrefix"},
                        where, "BucketLoggingStatus.LoggingEnabled")
@@ -259,7 +239,7 @@ def logging(ctx) -> dict:
 
 
 @resource("aws:s3/bucketReplicationConfig:BucketReplicationConfig")
-def replication(ctx) -> dict:
+def replication(ctx: Ctx) -> dict:
     where: dict[str, str] = {"Bucket": "bucket", "ReplicationConfiguration.Role": "role"}
     rules = []
     for i, r in enumerate(ctx.inputs.get("rules") or []):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
 
 @resource("aws:secretsmanager/secret:Secret")
-def secret(ctx) -> dict:
+def secret(ctx: Ctx) -> dict:
     name = autoname(ctx, max_len=512)
     where = {"Name": "name"}
     params = {"Name": name, **ctx.pick(ctx.inputs, {
@@ -26,7 +27,7 @@ def secret(ctx) -> dict:
 
 
 @resource("aws:secretsmanager/secretVersion:SecretVersion")
-def secret_version(ctx) -> dict:
+def secret_version(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"SecretId": "secretId", "SecretString": "secretString",
                                    "VersionStages": "versionStages"}, where)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from ..context import Ctx
 from ..registry import resource
 from . import failed
 
 
 @resource("aws:ssm/parameter:Parameter")
-def parameter(ctx) -> dict:
+def parameter(ctx: Ctx) -> dict:
     where: dict[str, str] = {}
     params = ctx.pick(ctx.inputs, {"Name": "name", "Type": "type", "Value": "value",
                                    "Description": "description", "Tier": "tier",

@@ -8,14 +8,15 @@ import random
 import string
 import uuid
 
+from ..context import Ctx
 from ..registry import resource
 
 
-def _rng(ctx) -> random.Random:
+def _rng(ctx: Ctx) -> random.Random:
     return random.Random(f"{ctx.type}/{ctx.name}")
 
 
-def _random_text(ctx) -> str:
+def _random_text(ctx: Ctx) -> str:
     length = ctx.inputs.get("length")
     if length is None or length < 1:
         ctx.problem("length", f"{length!r}: length must be at least 1")
@@ -45,20 +46,20 @@ def _random_text(ctx) -> str:
 
 
 @resource("random:index/randomPassword:RandomPassword")
-def random_password(ctx) -> dict:
+def random_password(ctx: Ctx) -> dict:
     result = _random_text(ctx)
     return {"id": "none", "result": result,
             "bcryptHash": "$2a$10$" + hashlib.sha256(result.encode()).hexdigest()[:53]}
 
 
 @resource("random:index/randomString:RandomString")
-def random_string(ctx) -> dict:
+def random_string(ctx: Ctx) -> dict:
     result = _random_text(ctx)
     return {"id": result, "result": result}
 
 
 @resource("random:index/randomId:RandomId")
-def random_id(ctx) -> dict:
+def random_id(ctx: Ctx) -> dict:
     n = ctx.inputs.get("byteLength")
     if n is None or n < 1:
         ctx.problem("byteLength", f"{n!r}: must be at least 1")
@@ -71,13 +72,13 @@ def random_id(ctx) -> dict:
 
 
 @resource("random:index/randomUuid:RandomUuid")
-def random_uuid(ctx) -> dict:
+def random_uuid(ctx: Ctx) -> dict:
     value = str(uuid.UUID(int=_rng(ctx).getrandbits(128), version=4))
     return {"id": value, "result": value}
 
 
 @resource("random:index/randomInteger:RandomInteger")
-def random_integer(ctx) -> dict:
+def random_integer(ctx: Ctx) -> dict:
     lo, hi = ctx.inputs.get("min"), ctx.inputs.get("max")
     if lo is None or hi is None or lo > hi:
         ctx.problem("min", f"min {lo!r} must be <= max {hi!r}")
@@ -87,7 +88,7 @@ def random_integer(ctx) -> dict:
 
 
 @resource("random:index/randomPet:RandomPet")
-def random_pet(ctx) -> dict:
+def random_pet(ctx: Ctx) -> dict:
     words = ["brave", "calm", "eager", "otter", "lynx", "heron"]
     rng = _rng(ctx)
     n = int(ctx.inputs.get("length") or 2)
@@ -99,7 +100,7 @@ def random_pet(ctx) -> dict:
 
 
 @resource("tls:index/privateKey:PrivateKey")
-def private_key(ctx) -> dict:
+def private_key(ctx: Ctx) -> dict:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import awsmodel
+from ..context import Ctx
 from ..problems import join
 from ..registry import resource
 from . import autoname, failed
@@ -71,7 +72,7 @@ def _walk(value: Any, path: str = "") -> Iterator[tuple[str, str, Any]]:
             yield from _walk(item, join(path, i))
 
 
-def _response_bodies(ctx, params: dict, where: dict[str, str]) -> set[str]:
+def _response_bodies(ctx: Ctx, params: dict, where: dict[str, str]) -> set[str]:
     """The web ACL's custom response bodies: a wire list, an API map keyed by `key`."""
     bodies = ctx.inputs.get("customResponseBodies") or []
     if not bodies:
@@ -88,7 +89,7 @@ def _response_bodies(ctx, params: dict, where: dict[str, str]) -> set[str]:
     return set(params["CustomResponseBodies"])
 
 
-def _rules(ctx, params: dict, where: dict[str, str], shape: Any) -> list[dict]:
+def _rules(ctx: Ctx, params: dict, where: dict[str, str], shape: Any) -> list[dict]:
     """The wire rules (from `rules`, or the API-shaped `ruleJson`) into params."""
     raw = ctx.inputs.get("ruleJson")
     if raw and not ctx.inputs.get("rules"):
@@ -104,7 +105,7 @@ def _rules(ctx, params: dict, where: dict[str, str], shape: Any) -> list[dict]:
     return rules
 
 
-def _check_rules(ctx, rules: list[dict], body_keys: set[str]) -> None:
+def _check_rules(ctx: Ctx, rules: list[dict], body_keys: set[str]) -> None:
     """What AWS rejects and the model does not say."""
     for attr in ("name", "priority"):
         seen: set = set()
@@ -135,7 +136,7 @@ def _check_rules(ctx, rules: list[dict], body_keys: set[str]) -> None:
 
 
 @resource("aws:wafv2/webAcl:WebAcl")
-def web_acl(ctx) -> dict:
+def web_acl(ctx: Ctx) -> dict:
     shape = awsmodel.service_model("wafv2").operation_model("CreateWebACL").input_shape
     name = autoname(ctx, max_len=128)
     where: dict[str, str] = {"Name": "name"}

@@ -1,0 +1,164 @@
+"""Checks of CloudFront's references: key groups to public keys; a distribution's
+behaviours, origin groups and origins to what they name; its origins on an ALB of the
+stack to a listener of their protocol; its web ACL to a CLOUDFRONT-scope one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import Ctx
+
+# Managed policies anyone may reference by id (AWS publishes these ids).
+MANAGED_CACHE = {"658327ea-f89d-4fab-a63d-7e88639e58f6", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                 "b2884449-e4de-46a7-ac36-70bc7f1ddd6d", "08627262-05a9-4f76-9ded-b50ca2e3a84f"}
+MANAGED_ORIGIN_REQUEST = {"88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+                          "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+                          "216adef6-5c7f-47e4-b989-5492eafa07d3",
+                          "59781a5b-3903-41f3-afcb-af62929ccde1",
+                          "acba4595-bd28-49b8-b9fe-13317c0390fa"}
+MANAGED_RESPONSE_HEADERS = {"67f7725c-6f97-4210-82d7-5512b31e9d03",
+                            "5cc3b908-e619-4b99-88e5-2cf7f45965bd",
+                            "60669652-455b-4ae9-85a4-c4c02393f86c",
+                            "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
+                            "e61eb60c-9c35-4d20-a928-2b84e02af89c"}
+
+
+def key_group_references(ctx: Ctx, items: list[str]) -> None:
+    """Every item of a key group is a public key of this stack."""
+    keys = {r.id for r in ctx.find("aws:cloudfront/publicKey")}
+    for i, item in enumerate(items):
+        if item not in keys:
+            ctx.problem(f"items[{i}]", f"{item!r} is not a public key of this stack")
+
+
+def distribution_references(ctx: Ctx, origins: list[dict], groups: list[dict],
+                            behaviours: list[tuple[str, dict]]) -> None:
+    """What a distribution's wire inputs name: origin group members are origins of the
+    distribution; each behaviour (`(wire path, behaviour)`, the default one first) targets
+    an origin or group of it and names policies, key groups and functions that are managed
+    or of this stack; origins name origin access controls of this stack. Deferred until the
+    graph is whole: a custom origin on an ALB of the stack meets a listener, and the web
+    ACL is a CLOUDFRONT-scope WAFv2 one."""
+    ids = [o.get("originId") for o in origins]
+    for i, g in enumerate(groups):
+        for j, m in enumerate(g.get("members") or []):
+            if m.get("originId") not in ids:
+                ctx.problem(f"originGroups[{i}].members[{j}].originId",
+                            f"{m.get('originId')!r} is not an origin of this distribution")
+    _behaviour_references(ctx, behaviours, set(ids) | {g.get("originId") for g in groups})
+    for i, o in enumerate(origins):
+        if o.get("customOriginConfig"):
+            # Listeners may register after the distribution: check once the graph is whole.
+            ctx.defer(lambda i=i, o=o: _origin_meets_a_listener(ctx, i, o))
+    if ctx.inputs.get("webAclId"):
+        ctx.defer(lambda: _web_acl_for_cloudfront(ctx, ctx.inputs["webAclId"]))
+    oac_ids = {r.id for r in ctx.find("aws:cloudfront/originAccessControl")}
+    for i, o in enumerate(origins):
+        oac = o.get("originAccessControlId")
+        if oac and oac not in oac_ids:
+            ctx.problem(f"origins[{i}].originAccessControlId",
+                        f"{oac!r} is not an origin access control of this stack")
+
+
+def _behaviour_references(ctx: Ctx, behaviours: list[tuple[str, dict]],
+                          origin_ids: set) -> None:
+    cache_ids = MANAGED_CACHE | {r.id for r in ctx.find("aws:cloudfront/cachePolicy")}
+    orp_ids = MANAGED_ORIGIN_REQUEST | {r.id for r in
+                                        ctx.find("aws:cloudfront/originRequestPolicy")}
+    rhp_ids = MANAGED_RESPONSE_HEADERS | {r.id for r in
+                                          ctx.find("aws:cloudfront/responseHeadersPolicy")}
+    key_groups = {r.id for r in ctx.find("aws:cloudfront/keyGroup")}
+    functions = {r.outputs.get("arn") for r in ctx.find("aws:cloudfront/function")}
+    for wp, b in behaviours:
+        target = b.get("targetOriginId")
+        if target not in origin_ids:
+            ctx.problem(f"{wp}.targetOriginId",
+                        f"{target!r} is not an origin of this distribution {sorted(origin_ids)}")
+        for key, known, what in (("cachePolicyId", cache_ids, "cache policy"),
+                                 ("originRequestPolicyId", orp_ids, "origin request policy"),
+                                 ("responseHeadersPolicyId", rhp_ids, "response headers policy")):
+            if b.get(key) and b[key] not in known:
+                ctx.problem(f"{wp}.{key}", f"{b[key]!r} is neither a managed {what} nor one of "
+                                           "this stack")
+        for i, kg in enumerate(b.get("trustedKeyGroups") or []):
+            if kg not in key_groups:
+                ctx.problem(f"{wp}.trustedKeyGroups[{i}]", f"{kg!r} is not a key group of this "
+                                                           "stack")
+        for i, f in enumerate(b.get("functionAssociations") or []):
+            if f.get("functionArn") not in functions:
+                ctx.problem(f"{wp}.functionAssociations[{i}].functionArn",
+                            f"{f.get('functionArn')!r} is not a CloudFront Function of this stack")
+
+
+def _origin_meets_a_listener(ctx: Ctx, i: int, origin: dict) -> None:
+    """A custom origin on an ALB of the stack (by its DNS name or a Route 53 alias of it)
+    needs a listener for the protocol CloudFront speaks to it, and over HTTPS a certificate
+    covering the name CloudFront connects to: else every request fails with a 502."""
+    custom = origin.get("customOriginConfig") or {}
+    domain = _dns(origin.get("domainName"))
+    albs = {_dns(r.outputs.get("dnsName")): r for r in ctx.find("aws:lb/loadBalancer")}
+    alb = albs.get(domain)
+    for record in ctx.find("aws:route53/record"):
+        if alb is None and _dns(record.inputs.get("name")) == domain:
+            alb = next((albs[_dns(a.get("name"))] for a in record.inputs.get("aliases") or []
+                        if _dns(a.get("name")) in albs), None)
+    if alb is None or not domain:
+        return
+    policy = custom.get("originProtocolPolicy")
+    wanted = [("HTTPS", custom.get("httpsPort", 443))] if policy in (
+        "https-only", "match-viewer") else []
+    if policy in ("http-only", "match-viewer"):
+        wanted.append(("HTTP", custom.get("httpPort", 80)))
+    where = f"origins[{i}].customOriginConfig.originProtocolPolicy"
+    listeners = [r for r in ctx.find("aws:lb/listener")
+                 if r.inputs.get("loadBalancerArn") == alb.id]
+    for protocol, port in wanted:
+        found = [r for r in listeners
+                 if r.inputs.get("protocol") == protocol and r.inputs.get("port") == port]
+        if not found:
+            ctx.problem(where, f"{policy}: the ALB behind {domain!r} has no {protocol} "
+                               f"listener on port {port:g}")
+        elif protocol == "HTTPS" and domain.endswith(".elb.amazonaws.com"):
+            ctx.problem(where, f"{policy} to the ALB's own DNS name {domain!r}: no certificate "
+                               "of ours can cover it; use a name of the stack (Route 53 alias) "
+                               "with a certificate, or http-only")
+        elif protocol == "HTTPS":
+            names = set()
+            for listener in found:
+                cert = ctx.by_id(str(listener.inputs.get("certificateArn")))
+                if cert is not None:
+                    names |= {_dns(n) for n in [cert.inputs.get("domainName"),
+                                                *(cert.inputs.get("subjectAlternativeNames")
+                                                  or [])]}
+            if names and not any(_covers(n, domain) for n in names):
+                ctx.problem(where, f"the ALB's HTTPS certificate names {sorted(names)}, not "
+                                   f"{domain!r}: CloudFront's TLS handshake would fail")
+
+
+def _web_acl_for_cloudfront(ctx: Ctx, ref: str) -> None:
+    """A WAFv2 web ACL is attached by its ARN (its id is WAF Classic's way) and must be
+    CLOUDFRONT-scope: CloudFront rejects anything else when the distribution is saved."""
+    acls = ctx.find("aws:wafv2/webAcl")
+    by_arn = {r.outputs.get("arn"): r for r in acls}
+    if ref in {r.id for r in acls} and ref not in by_arn:
+        ctx.problem("webAclId", f"{ref!r} is a WAFv2 web ACL's id; CloudFront takes a "
+                                "WAFv2 web ACL by its ARN")
+    elif ref.startswith("arn:aws:wafv2:"):
+        acl = by_arn.get(ref)
+        if acl is None:
+            ctx.problem("webAclId", f"{ref!r} is not a web ACL of this stack")
+        elif acl.inputs.get("scope") != "CLOUDFRONT":
+            ctx.problem("webAclId", f"web ACL {acl.name} is {acl.inputs.get('scope')}-scope; "
+                                    "a distribution takes a CLOUDFRONT-scope one (us-east-1)")
+
+
+def _dns(name: Any) -> str:
+    return str(name or "").rstrip(".").lower()
+
+
+def _covers(cert_name: str, host: str) -> bool:
+    """A certificate name covers a host exactly or by a one-label wildcard."""
+    if cert_name.startswith("*."):
+        return host.partition(".")[2] == cert_name[2:] and "." in host
+    return cert_name == host
