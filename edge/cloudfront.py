@@ -122,6 +122,29 @@ MANAGED_ORIGIN_REQUEST_FORWARDS = {
     "AllViewerExceptHostHeader": ("*",),
 }
 
+# Every managed policy AWS publishes, by kind and id: any distribution may reference these
+# without declaring them ("Use managed cache policies", "Use managed origin request
+# policies", "Use managed response headers policies"). edge-config may name only the
+# subsets above, whose behaviour the twin mimics; the replay accepts all of them.
+AWS_MANAGED_POLICY_IDS = {
+    "cache": frozenset({
+        *MANAGED_CACHE_POLICIES.values(),
+        "b2884449-e4de-46a7-ac36-70bc7f1ddd6d",  # CachingOptimizedForUncompressedObjects
+        "08627262-05a9-4f76-9ded-b50ca2e3a84f",  # Elemental-MediaPackage
+    }),
+    "origin-request": frozenset({
+        *MANAGED_ORIGIN_REQUEST_POLICIES.values(),
+        "acba4595-bd28-49b8-b9fe-13317c0390fa",  # UserAgentRefererHeaders
+    }),
+    "response-headers": frozenset({
+        "67f7725c-6f97-4210-82d7-5512b31e9d03",  # SecurityHeadersPolicy
+        "5cc3b908-e619-4b99-88e5-2cf7f45965bd",  # CORS-With-Preflight
+        "60669652-455b-4ae9-85a4-c4c02393f86c",  # SimpleCORS
+        "e61eb60c-9c35-4d20-a928-2b84e02af89c",  # CORS-and-SecurityHeadersPolicy
+        "eaab4381-ed33-4a86-88ca-d9558dc6cd63",  # CORS-with-preflight-and-SecurityHeadersPolicy
+    }),
+}
+
 # ---- Cache-Control and the TTL precedence ----------------------------------------------
 
 # A directive's argument as delta-seconds, token or quoted form, with the whitespace around

@@ -7,21 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import Ctx
+from edge.cloudfront import AWS_MANAGED_POLICY_IDS
 
-# Managed policies anyone may reference by id (AWS publishes these ids).
-MANAGED_CACHE = {"658327ea-f89d-4fab-a63d-7e88639e58f6", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-                 "b2884449-e4de-46a7-ac36-70bc7f1ddd6d", "08627262-05a9-4f76-9ded-b50ca2e3a84f"}
-MANAGED_ORIGIN_REQUEST = {"88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
-                          "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-                          "216adef6-5c7f-47e4-b989-5492eafa07d3",
-                          "59781a5b-3903-41f3-afcb-af62929ccde1",
-                          "acba4595-bd28-49b8-b9fe-13317c0390fa"}
-MANAGED_RESPONSE_HEADERS = {"67f7725c-6f97-4210-82d7-5512b31e9d03",
-                            "5cc3b908-e619-4b99-88e5-2cf7f45965bd",
-                            "60669652-455b-4ae9-85a4-c4c02393f86c",
-                            "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
-                            "e61eb60c-9c35-4d20-a928-2b84e02af89c"}
+from ..context import Ctx
 
 
 def key_group_references(ctx: Ctx, items: list[str]) -> None:
@@ -63,10 +51,11 @@ def distribution_references(ctx: Ctx, origins: list[dict], groups: list[dict],
 
 def _behaviour_references(ctx: Ctx, behaviours: list[tuple[str, dict]],
                           origin_ids: set) -> None:
-    cache_ids = MANAGED_CACHE | {r.id for r in ctx.find("aws:cloudfront/cachePolicy")}
-    orp_ids = MANAGED_ORIGIN_REQUEST | {r.id for r in
+    cache_ids = AWS_MANAGED_POLICY_IDS["cache"] | {
+        r.id for r in ctx.find("aws:cloudfront/cachePolicy")}
+    orp_ids = AWS_MANAGED_POLICY_IDS["origin-request"] | {r.id for r in
                                         ctx.find("aws:cloudfront/originRequestPolicy")}
-    rhp_ids = MANAGED_RESPONSE_HEADERS | {r.id for r in
+    rhp_ids = AWS_MANAGED_POLICY_IDS["response-headers"] | {r.id for r in
                                           ctx.find("aws:cloudfront/responseHeadersPolicy")}
     key_groups = {r.id for r in ctx.find("aws:cloudfront/keyGroup")}
     functions = {r.outputs.get("arn") for r in ctx.find("aws:cloudfront/function")}
