@@ -1,75 +1,7 @@
 """edgeflix playback API: catalog, signed HLS playback and recommendations.
 
-`create_app()` is the only place that reads settings and creates AWS clients.
+`app.factory.create_app()` builds the Flask app; this package itself imports
+nothing, so `app.settings` (the API's runtime contract) and `app.catalog` (the
+catalog format) can be imported by the Pulumi program, the twin and the media
+publisher without loading Flask.
 """
-
-from __future__ import annotations
-
-import logging
-from collections.abc import Mapping
-from typing import Any
-
-from flask import Flask
-
-from app.aws import AwsClients, create_aws_clients
-from app.catalog import CatalogStore
-from app.document_cache import CatalogDocumentCache
-from app.playback_limits import PlaybackRateLimiter
-from app.plays import PlayRecorder, PlayTable
-from app.recommendations import Recommender
-from app.request_ids import RequestIdMiddleware
-from app.services import Services
-from app.settings import Settings, settings_from_environment
-from app.signing import PlaybackCookieSigner, SigningKey
-
-log = logging.getLogger(__name__)
-
-
-def build_services(settings: Settings, clients: AwsClients) -> Services:
-    """Wire the long-lived objects; loads the catalog and key once, tolerating failure."""
-    catalog = CatalogStore(clients.s3, settings.bucket, settings.catalog_key)
-    signing_key = SigningKey(clients.secrets, settings.signing_secret_id)
-    table = PlayTable(clients.dynamodb, settings.table)
-    catalog.refresh()
-    signing_key.load()
-    return Services(
-        settings=settings,
-        catalog=catalog,
-        signing_key=signing_key,
-        signer=PlaybackCookieSigner(
-            signing_key, settings.key_pair_id, settings.cdn_base, settings.cookie_ttl
-        ),
-        table=table,
-        recorder=PlayRecorder(table, settings.play_flush_seconds),
-        recommender=Recommender(table, settings.recommendation_deadline_seconds),
-        limiter=PlaybackRateLimiter(settings.plays_per_minute),
-    )
-
-
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """The application factory; `config` overrides Settings fields read from the environment."""
-    from app.catalog_api import catalog_api
-    from app.health import health
-    from app.openapi import openapi_api
-    from app.playback_api import AnonymousPlaybackLane, playback_api
-    from app.problems import errors
-    from app.recommendations_api import recommendations_api
-
-    settings = settings_from_environment()
-    if config:
-        settings = settings.with_overrides(config)
-    app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    # A doubled slash is a 404 like any other unknown path, not a redirect.
-    app.url_map.merge_slashes = False
-    services = build_services(settings, create_aws_clients(settings))
-    app.extensions["edgeflix"] = services
-    for blueprint in (errors, health, catalog_api, playback_api, recommendations_api, openapi_api):
-        app.register_blueprint(blueprint)
-    # Outermost first: request id on everything; then the two lanes that answer
-    # repeatable requests without Flask (see their docstrings); then Flask.
-    app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        AnonymousPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
-    )
-    services.start()
-    return app

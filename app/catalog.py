@@ -1,229 +1,184 @@
-"""The title catalog: parsed from catalog.json in the media bucket, refreshed by ETag."""
+"""catalog.json: the title catalog the media publisher writes and the playback API reads.
+
+The one definition of the format: where it lives in the bucket (`CATALOG_KEY`),
+the title-id pattern, the key layout of a title's objects, and the models of the
+document. Two readers share it. The publisher's `load_catalog()` is strict: any
+deviation, unknown fields included, is a CatalogError naming the file and the
+field. The API's `read_titles()` is tolerant, so one bad entry cannot take the
+catalog down: a bad entry is skipped and logged, a bad document raises, and
+fields it does not know are ignored (a newer publisher may add some before the
+fleet is upgraded). Importing this module loads neither Flask nor boto3.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import re
-import threading
-from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 log = logging.getLogger(__name__)
 
+CATALOG_KEY = "catalog.json"
 TITLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+TitleId = Annotated[str, Field(pattern=TITLE_ID.pattern)]
+# Validation context of the API's tolerant reader (see the module docstring).
+_READER = {"unknown_fields": "ignore"}
+
+
+def title_prefix(title_id: str) -> str:
+    """The key prefix of everything a title plays from: `video/{id}/`."""
+    return f"video/{title_id}/"
+
+
+def master_key(title_id: str) -> str:
+    """The title's master playlist: `video/{id}/master.m3u8`."""
+    return f"{title_prefix(title_id)}master.m3u8"
+
+
+def variant_key(title_id: str, rendition: str) -> str:
+    """One rendition's playlist: `video/{id}/{rendition}/index.m3u8`."""
+    return f"{title_prefix(title_id)}{rendition}/index.m3u8"
+
+
+def poster_key(title_id: str) -> str:
+    """The title's poster: `posters/{id}.jpg`."""
+    return f"posters/{title_id}.jpg"
 
 
 class CatalogError(ValueError):
-    """catalog.json is not in the shape the media publisher promises."""
+    """catalog.json is missing or not in the promised shape."""
 
 
-@dataclass(frozen=True)
-class Rendition:
+class _Model(BaseModel):
+    # strict: JSON types as written (a year is a number, never "2001").
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_unknown_fields_when_reading(cls, data: Any, info: ValidationInfo) -> Any:
+        if info.context == _READER and isinstance(data, dict):
+            return {k: v for k, v in data.items() if k in cls.model_fields}
+        return data
+
+
+class Rendition(_Model):
     """One HLS variant of a title."""
 
-    name: str
-    width: int
-    height: int
-    bandwidth: int
+    name: str = Field(pattern=r"^[0-9]{3,4}p$")
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    bandwidth: int = Field(gt=0, description="peak bits per second, as in the master playlist")
     playlist: str
 
 
-@dataclass(frozen=True)
-class Title:
-    """One title of the catalog, as the media publisher wrote it."""
+class Title(_Model):
+    """One title; its poster and playlists follow the key layout above."""
 
-    id: str
-    title: str
+    id: TitleId
+    title: str = Field(min_length=1)
     synopsis: str
-    genres: tuple[str, ...]
-    tags: tuple[str, ...]
-    year: int
-    duration: float
-    popularity: float
+    genres: list[str]
+    tags: list[str]
+    year: int = Field(ge=1888, le=2100)
+    duration: float = Field(gt=0, description="seconds")
+    popularity: float = Field(ge=0, le=1, description="share of plays (Zipf); all titles sum to 1")
     poster: str
     master: str
-    renditions: tuple[Rendition, ...]
+    renditions: list[Rendition] = Field(min_length=1)
 
-    @property
-    def genre_keys(self) -> frozenset[str]:
-        """Genres lower-cased, for filtering."""
-        return frozenset(g.lower() for g in self.genres)
-
-
-@dataclass
-class Catalog:
-    """An immutable set of titles plus caches derived from it (built once per version)."""
-
-    titles: tuple[Title, ...]
-    etag: str = ""
-    by_id: dict[str, Title] = field(init=False)
-    derived: dict[str, Any] = field(default_factory=dict, repr=False)
-    _derive_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def __post_init__(self) -> None:
-        self.by_id = {t.id: t for t in self.titles}
-
-    def derive(self, name: str, build: Any) -> Any:
-        """Return `build(self)` computed once for this catalog version."""
-        try:
-            return self.derived[name]
-        except KeyError:
-            with self._derive_lock:
-                if name not in self.derived:
-                    self.derived[name] = build(self)
-                return self.derived[name]
+    @model_validator(mode="after")
+    def _keys_follow_layout(self) -> Title:
+        expected = {"poster": poster_key(self.id), "master": master_key(self.id)}
+        for field, key in expected.items():
+            if getattr(self, field) != key:
+                raise ValueError(f"{field} must be {key!r}")
+        for r in self.renditions:
+            if r.playlist != variant_key(self.id, r.name):
+                raise ValueError(f"rendition {r.name}: playlist must be "
+                                 f"{variant_key(self.id, r.name)!r}")
+        return self
 
 
-def _text(entry: dict[str, Any], key: str, default: str | None = None) -> str:
-    value = entry.get(key, default)
-    if not isinstance(value, str):
-        raise CatalogError(f"title {entry.get('id')!r}: {key} must be a string")
-    return value
+class Catalog(_Model):
+    """The document: format version 1 and the titles."""
+
+    version: Literal[1] = 1
+    titles: list[Title]
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Catalog:
+        ids = [t.id for t in self.titles]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate title ids: {duplicates}")
+        return self
+
+    def top(self, k: int) -> list[Title]:
+        """The k most popular titles, most popular first (ties by id)."""
+        return sorted(self.titles, key=lambda t: (-t.popularity, t.id))[:max(0, k)]
 
 
-def _number(entry: dict[str, Any], key: str, kind: type) -> Any:
-    value = entry.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CatalogError(f"title {entry.get('id')!r}: {key} must be a number")
-    return kind(value)
+def _problems(exc: ValidationError) -> list[str]:
+    return [f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
+            for err in exc.errors()]
 
 
-def _strings(entry: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = entry.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogError(f"title {entry.get('id')!r}: {key} must be a list of strings")
-    return tuple(value)
+def load_catalog(path: Path) -> Catalog:
+    """Read and validate catalog.json strictly; CatalogError names the file and the field."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
+    try:
+        return Catalog.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogError("\n  ".join([f"{path}: invalid catalog", *_problems(exc)])) from None
 
 
-def _rendition(title_id: str, entry: Any) -> Rendition:
-    if not isinstance(entry, dict):
-        raise CatalogError(f"title {title_id!r}: a rendition must be an object")
-    ctx = {"id": title_id, **entry}
-    return Rendition(
-        name=_text(ctx, "name"),
-        width=_number(ctx, "width", int),
-        height=_number(ctx, "height", int),
-        bandwidth=_number(ctx, "bandwidth", int),
-        playlist=_text(ctx, "playlist"),
-    )
+def dump_catalog(catalog: Catalog, path: Path) -> None:
+    """Write catalog.json deterministically (stable key order, trailing newline)."""
+    path.write_text(json.dumps(catalog.model_dump(), indent=2, ensure_ascii=False) + "\n")
 
 
-def parse_title(entry: Any) -> Title:
-    """One catalog entry to a Title; raises CatalogError naming the field."""
-    if not isinstance(entry, dict):
-        raise CatalogError("a title must be an object")
-    title_id = entry.get("id")
-    if not isinstance(title_id, str) or not TITLE_ID.match(title_id):
-        raise CatalogError(f"title id {title_id!r} does not match {TITLE_ID.pattern}")
-    renditions = entry.get("renditions", [])
-    if not isinstance(renditions, list):
-        raise CatalogError(f"title {title_id!r}: renditions must be a list")
-    popularity = _number(entry, "popularity", float) if "popularity" in entry else 0.0
-    return Title(
-        id=title_id,
-        title=_text(entry, "title"),
-        synopsis=_text(entry, "synopsis", ""),
-        genres=_strings(entry, "genres"),
-        tags=_strings(entry, "tags"),
-        year=_number(entry, "year", int),
-        duration=_number(entry, "duration", float),
-        popularity=min(1.0, max(0.0, popularity)),
-        poster=_text(entry, "poster", f"posters/{title_id}.jpg"),
-        master=_text(entry, "master", f"video/{title_id}/master.m3u8"),
-        renditions=tuple(_rendition(title_id, r) for r in renditions),
-    )
+def read_titles(document: bytes) -> tuple[Title, ...]:
+    """The titles of a catalog.json document, as the API reads it.
 
-
-def parse_catalog(document: bytes, etag: str = "") -> Catalog:
-    """Parse catalog.json; a bad entry is skipped and logged, a bad document raises."""
+    A bad entry (or a later one repeating an id) is skipped and logged as a
+    warning; fields the format does not define are ignored. Raises CatalogError
+    when the document itself is not JSON, not version 1 or has no list of titles.
+    """
     try:
         data = json.loads(document)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CatalogError(f"catalog.json is not JSON: {exc}") from None
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise CatalogError("catalog.json must be an object with version 1")
-    entries = data.get("titles")
+        raise CatalogError(f"{CATALOG_KEY} is not JSON: {exc}") from None
+    entries = data.get("titles") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise CatalogError("catalog.json: titles must be a list")
-    titles: list[Title] = []
-    seen: set[str] = set()
+        raise CatalogError(f"{CATALOG_KEY} must be an object with a list of titles")
+    try:  # the envelope alone: its version (the titles follow, one at a time)
+        Catalog.model_validate({**data, "titles": []}, context=_READER)
+    except ValidationError as exc:
+        raise CatalogError(f"{CATALOG_KEY}: {'; '.join(_problems(exc))}") from None
+    titles: dict[str, Title] = {}
     for entry in entries:
         try:
-            title = parse_title(entry)
-        except CatalogError as exc:
-            log.warning("skipping catalog entry: %s", exc)
+            title = Title.model_validate(entry, context=_READER)
+        except ValidationError as exc:
+            label = entry.get("id") if isinstance(entry, dict) else entry
+            log.warning("skipping catalog entry %r: %s", label, "; ".join(_problems(exc)))
             continue
-        if title.id in seen:
+        if title.id in titles:
             log.warning("skipping duplicate catalog entry %s", title.id)
             continue
-        seen.add(title.id)
-        titles.append(title)
-    return Catalog(titles=tuple(titles), etag=etag)
-
-
-class CatalogStore:
-    """Holds the current Catalog; refresh() re-reads S3 only when its ETag changed."""
-
-    def __init__(self, s3: Any, bucket: str, key: str) -> None:
-        self._s3 = s3
-        self._bucket = bucket
-        self._key = key
-        self._catalog: Catalog | None = None
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def catalog(self) -> Catalog | None:
-        """The catalog in force, or None until the first successful load."""
-        return self._catalog
-
-    def refresh(self) -> bool:
-        """Conditional GET of catalog.json; True when a new version was loaded.
-
-        Failures keep the catalog in force (stale beats empty) and are logged.
-        """
-        with self._lock:
-            current = self._catalog
-            request = {"Bucket": self._bucket, "Key": self._key}
-            if current is not None and current.etag:
-                request["IfNoneMatch"] = current.etag
-            try:
-                response = self._s3.get_object(**request)
-                body = response["Body"].read()
-            except ClientError as exc:
-                code = str(exc.response.get("Error", {}).get("Code", ""))
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                if code in {"304", "NotModified"} or status == 304:
-                    return False
-                log.error("catalog s3://%s/%s unavailable: %s", self._bucket, self._key, code)
-                return False
-            except BotoCoreError as exc:
-                log.error("catalog s3://%s/%s unavailable: %s", self._bucket, self._key, exc)
-                return False
-            try:
-                self._catalog = parse_catalog(body, etag=response.get("ETag", ""))
-            except CatalogError as exc:
-                log.error("catalog s3://%s/%s rejected: %s", self._bucket, self._key, exc)
-                return False
-            log.info("catalog loaded: %d titles", len(self._catalog.titles))
-            return True
-
-    def start(self, interval: float) -> None:
-        """Refresh in a daemon thread every `interval` seconds (faster until loaded)."""
-        if interval <= 0 or self._thread is not None:
-            return
-
-        def run() -> None:
-            while not self._stop.wait(interval if self._catalog is not None else 2.0):
-                self.refresh()
-
-        self._thread = threading.Thread(target=run, name="catalog-refresh", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the background refresher."""
-        self._stop.set()
+        titles[title.id] = title
+    return tuple(titles.values())

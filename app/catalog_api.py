@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.catalog import TITLE_ID, Catalog, Title
+from app.catalog import TITLE_ID, Title
+from app.catalog_store import CatalogVersion
 from app.http_caching import CATALOG, not_modified, strong_etag
 from app.problems import Problem
 from app.query_params import integer_param, pattern_param
@@ -60,7 +61,7 @@ def _serialise(document: dict[str, Any]) -> Document:
 class TitleDocuments:
     """Serialised JSON and ETags of one catalog version, built once and reused."""
 
-    def __init__(self, catalog: Catalog, cdn_base: str) -> None:
+    def __init__(self, catalog: CatalogVersion, cdn_base: str) -> None:
         self._catalog = catalog
         self._cdn_base = cdn_base
         self._details = {t.id: _serialise(title_detail(t, cdn_base)) for t in catalog.titles}
@@ -79,7 +80,7 @@ class TitleDocuments:
             return cached
         titles = self._catalog.titles
         if key[0] is not None:
-            titles = tuple(t for t in titles if key[0] in t.genre_keys)
+            titles = tuple(t for t in titles if any(g.lower() == key[0] for g in t.genres))
         chosen = titles[offset : offset + limit]
         following = offset + limit
         document = _serialise(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from app.catalog import Catalog, CatalogStore
+from app.catalog_store import CatalogStore, CatalogVersion
 
 CACHED_PREFIX = "/api/v1/titles"
 MAX_ENTRIES = 4096
@@ -30,7 +30,7 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 class CachedDocument:
     """A stored 200: its body, its headers, its ETag and the catalog it came from."""
 
-    catalog: Catalog
+    catalog: CatalogVersion
     body: bytes
     headers: list[tuple[str, str]]
     etag: str
@@ -112,7 +112,11 @@ class CatalogDocumentCache:
         )
 
     def _remember(
-        self, key: tuple[str, str], catalog: Catalog, body: bytes, headers: list[tuple[str, str]]
+        self,
+        key: tuple[str, str],
+        catalog: CatalogVersion,
+        body: bytes,
+        headers: list[tuple[str, str]],
     ) -> None:
         names = {name.lower(): value for name, value in headers}
         entry = CachedDocument(

@@ -13,7 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from app.catalog import TITLE_ID, Catalog, Title
+from app.catalog import TITLE_ID, Title, title_prefix
+from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
 from app.problems import Problem
 from app.request_ids import StartResponse, WsgiApp
@@ -34,7 +35,8 @@ SAME_SITE = "Strict"
 def set_cookie_headers(cookies: SignedCookies, title_id: str, secure: bool) -> list[str]:
     """Set-Cookie values scoped to the title's folder, expiring with the policy."""
     expires = formatdate(cookies.expires_at, usegmt=True)
-    attributes = f"Expires={expires}; Path=/video/{title_id}/; HttpOnly; SameSite={SAME_SITE}"
+    path = f"/{title_prefix(title_id)}"
+    attributes = f"Expires={expires}; Path={path}; HttpOnly; SameSite={SAME_SITE}"
     if secure:
         attributes += "; Secure"
     return [f"{name}={value}; {attributes}" for name, value in cookies.as_dict().items()]
@@ -44,7 +46,7 @@ def playback_document(title: Title, cookies: SignedCookies, cdn_base: str) -> di
     """The JSON answer: what to play, until when, and the cookies for cookie-less clients."""
     return {
         "title_id": title.id,
-        "manifest_url": f"{cdn_base}/video/{title.id}/master.m3u8",
+        "manifest_url": f"{cdn_base}/{title.master}",
         "renditions": [
             {
                 "name": r.name,
@@ -126,7 +128,9 @@ def requested_profile() -> str | None:
     return profile
 
 
-def authorise(svc: Services, catalog: Catalog, title: Title, profile: str | None) -> Grant | None:
+def authorise(
+    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None
+) -> Grant | None:
     """Grant a play: rate limit, cookies, response, play record. None without a signing key.
 
     Shared by the Flask view and the anonymous fast lane, so both answer alike.

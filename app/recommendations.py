@@ -17,7 +17,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from app.catalog import Catalog, Title
+from app.catalog import Title
+from app.catalog_store import CatalogVersion
 from app.plays import DYNAMODB_ERRORS, PlayTable, recent_days
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def _features(catalog: Catalog) -> dict[str, frozenset[str]]:
+def _features(catalog: CatalogVersion) -> dict[str, frozenset[str]]:
     return {t.id: title_features(t) for t in catalog.titles}
 
 
@@ -78,7 +79,7 @@ def _normalised(counts: Counter[str]) -> dict[str, float]:
     return {k: v / top for k, v in counts.items()} if top else {}
 
 
-def rank(catalog: Catalog, signals: Signals, limit: int) -> list[Recommendation]:
+def rank(catalog: CatalogVersion, signals: Signals, limit: int) -> list[Recommendation]:
     """Score every unwatched title; personal signals weigh most when there are any."""
     features = catalog.derive("features", _features)
     seeds = [catalog.by_id[t] for t in signals.history[:SEEDS] if t in catalog.by_id]
@@ -112,7 +113,7 @@ def rank(catalog: Catalog, signals: Signals, limit: int) -> list[Recommendation]
     return ranked[:limit]
 
 
-def by_popularity(catalog: Catalog, limit: int) -> list[Recommendation]:
+def by_popularity(catalog: CatalogVersion, limit: int) -> list[Recommendation]:
     """The fallback: catalog popularity alone, no DynamoDB involved."""
     titles = sorted(catalog.titles, key=lambda t: (-t.popularity, t.id))
     return [Recommendation(t, round(t.popularity, 4), "popular") for t in titles[:limit]]
@@ -129,7 +130,7 @@ class Recommender:
         self._trending: tuple[float, Counter[str]] = (0.0, Counter())
         self._lock = threading.Lock()
 
-    def _trending_counts(self, catalog: Catalog) -> Counter[str]:
+    def _trending_counts(self, catalog: CatalogVersion) -> Counter[str]:
         expires, counts = self._trending
         if time.monotonic() < expires:
             return counts
@@ -139,7 +140,7 @@ class Recommender:
         self._trending = (time.monotonic() + TRENDING_TTL_SECONDS, counts)
         return counts
 
-    def _signals(self, catalog: Catalog, profile: str | None) -> Signals:
+    def _signals(self, catalog: CatalogVersion, profile: str | None) -> Signals:
         signals = Signals(trending=self._trending_counts(catalog))
         if profile:
             signals.history = self._table.recent_titles(profile)
@@ -149,7 +150,9 @@ class Recommender:
                 signals.coplays.pop(watched, None)
         return signals
 
-    def recommend(self, catalog: Catalog, profile: str | None, limit: int) -> Recommendations:
+    def recommend(
+        self, catalog: CatalogVersion, profile: str | None, limit: int
+    ) -> Recommendations:
         """Ranked titles for a profile (or for everyone), degraded rather than failed."""
         if time.monotonic() < self._circuit_open_until:
             return Recommendations(by_popularity(catalog, limit), "popularity", "circuit-open")
@@ -169,7 +172,7 @@ class Recommender:
         source = "personalized" if signals.history else "trending"
         return Recommendations(rank(catalog, signals, limit), source)
 
-    def _degrade(self, catalog: Catalog, limit: int, reason: str) -> Recommendations:
+    def _degrade(self, catalog: CatalogVersion, limit: int, reason: str) -> Recommendations:
         with self._lock:
             self._circuit_open_until = time.monotonic() + CIRCUIT_OPEN_SECONDS
         return Recommendations(by_popularity(catalog, limit), "popularity", reason)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from app.catalog import Catalog, CatalogStore
+from app.catalog_store import CatalogStore, CatalogVersion
 from app.playback_limits import PlaybackRateLimiter
 from app.plays import PlayRecorder, PlayTable
 from app.problems import Problem
@@ -49,7 +49,7 @@ def services() -> Services:
     return current_app.extensions["edgeflix"]
 
 
-def current_catalog() -> Catalog:
+def current_catalog() -> CatalogVersion:
     """The catalog in force; 503 until the first load succeeded."""
     catalog = services().catalog.catalog
     if catalog is None:

@@ -19,6 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from app.catalog import title_prefix
+
 log = logging.getLogger(__name__)
 
 _CLOUDFRONT_B64 = bytes.maketrans(b"+=/", b"-_~")
@@ -134,7 +136,7 @@ class PlaybackCookieSigner:
 
     def resource_for(self, title_id: str) -> str:
         """The wildcard the policy grants: every object under the title's folder."""
-        return f"{self._cdn_base}/video/{title_id}/*"
+        return f"{self._cdn_base}/{title_prefix(title_id)}*"
 
     def expiry_now(self) -> int:
         """The epoch expiry a cookie signed now carries."""

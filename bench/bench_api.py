@@ -12,7 +12,6 @@ last line, the ratios to the bare app.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
+from app.catalog import CATALOG_KEY, Catalog, Rendition, Title, master_key, poster_key, variant_key
 from twin.seed import create_plays_table, new_signing_pem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,41 +49,41 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def sample_catalog(count: int) -> dict:
-    """A catalog.json in the publisher's format with `count` synthetic titles."""
+def sample_catalog(count: int) -> Catalog:
+    """A catalog in the publisher's format with `count` synthetic titles."""
     genres = ["Drama", "Comedy", "Documentary", "Action", "Animation"]
     titles = []
     for i in range(count):
         title_id = f"t{i:02d}-bench-title"
         titles.append(
-            {
-                "id": title_id,
-                "title": f"Bench Title {i}",
-                "synopsis": "A title made up for the benchmark.",
-                "genres": [genres[i % 5], genres[(i + 2) % 5]],
-                "tags": [f"tag{i % 7}"],
-                "year": 2000 + i % 25,
-                "duration": 600.0,
-                "popularity": round((i % 10) / 10, 2),
-                "poster": f"posters/{title_id}.jpg",
-                "master": f"video/{title_id}/master.m3u8",
-                "renditions": [
-                    {
-                        "name": f"{h}p",
-                        "width": w,
-                        "height": h,
-                        "bandwidth": b,
-                        "playlist": f"video/{title_id}/{h}p/index.m3u8",
-                    }
+            Title(
+                id=title_id,
+                title=f"Bench Title {i}",
+                synopsis="A title made up for the benchmark.",
+                genres=[genres[i % 5], genres[(i + 2) % 5]],
+                tags=[f"tag{i % 7}"],
+                year=2000 + i % 25,
+                duration=600.0,
+                popularity=round((i % 10) / 10, 2),
+                poster=poster_key(title_id),
+                master=master_key(title_id),
+                renditions=[
+                    Rendition(
+                        name=f"{h}p",
+                        width=w,
+                        height=h,
+                        bandwidth=b,
+                        playlist=variant_key(title_id, f"{h}p"),
+                    )
                     for w, h, b in (
                         (426, 240, 400_000),
                         (854, 480, 1_200_000),
                         (1280, 720, 2_800_000),
                     )
                 ],
-            }
+            )
         )
-    return {"version": 1, "titles": titles}
+    return Catalog(titles=titles)
 
 
 def seed_moto(endpoint: str) -> None:
@@ -91,7 +91,7 @@ def seed_moto(endpoint: str) -> None:
     kwargs = {"region_name": REGION, "endpoint_url": endpoint}
     s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=json.dumps(sample_catalog(TITLES)))
+    s3.put_object(Bucket=BUCKET, Key=CATALOG_KEY, Body=sample_catalog(TITLES).model_dump_json())
     pem = new_signing_pem()
     boto3.client("secretsmanager", **kwargs).create_secret(Name=SECRET_ID, SecretString=pem)
     create_plays_table(boto3.client("dynamodb", **kwargs), TABLE)

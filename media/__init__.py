@@ -5,7 +5,7 @@ invalidation and edge warming.
     report = publish(generate_library(), "my-media-bucket", cdn_url="http://127.0.0.1:8080")
 """
 
-from media.catalog import Catalog, Title, load_catalog
+from app.catalog import Catalog, Title, load_catalog
 from media.ffmpeg import FfmpegNotFound
 from media.generate import LibrarySpec, generate_library
 from media.library import Library

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.catalog import CatalogError
 from edge.config import EdgeConfigError
 from infra import outputs
-from media.catalog import CatalogError
 from media.ffmpeg import FfmpegFailed, FfmpegNotFound
 from media.generate import LibrarySpec, generate_library
 from media.library import Library

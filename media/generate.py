@@ -22,7 +22,7 @@ from pathlib import Path
 
 import m3u8
 
-from media.catalog import (
+from app.catalog import (
     CATALOG_KEY,
     Catalog,
     Rendition,
@@ -30,6 +30,7 @@ from media.catalog import (
     dump_catalog,
     master_key,
     poster_key,
+    title_prefix,
     variant_key,
 )
 from media.ffmpeg import Ffmpeg, find_ffmpeg, find_font
@@ -141,7 +142,7 @@ def generate_library(
 
 
 def _encode_title(ff: Ffmpeg, t: PlannedTitle, root: Path, font: Path | None) -> Title:
-    video_dir = root / "video" / t.id
+    video_dir = root / title_prefix(t.id)
     video_dir.mkdir(parents=True)
     for name, _, _ in LADDER:
         (video_dir / name).mkdir()

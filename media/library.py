@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from media.catalog import CATALOG_KEY, Catalog, load_catalog
+from app.catalog import CATALOG_KEY, Catalog, load_catalog
 
 
 @dataclass(frozen=True)

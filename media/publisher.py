@@ -29,8 +29,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 from tqdm import tqdm
 
+from app.catalog import CATALOG_KEY
 from edge.config import EdgeConfig, load_edge_config
-from media.catalog import CATALOG_KEY
 from media.ffmpeg import find_ffmpeg
 from media.library import Library
 from media.validate import check_library

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import m3u8
 
-from media.catalog import Title
+from app.catalog import Title
 from media.ffmpeg import Ffmpeg, FfmpegFailed
 from media.library import Library
 

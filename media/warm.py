@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import m3u8
 import requests
 
-from media.catalog import Catalog
+from app.catalog import Catalog, master_key
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _warm_title(http: requests.Session, base: str, title_id: str, budget: _Budge
     grant = answer.json()
     cookies = grant.get("cookies") or {}
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())} if cookies else {}
-    master_url = urljoin(base, grant.get("manifest_url") or f"video/{title_id}/master.m3u8")
+    master_url = urljoin(base, grant.get("manifest_url") or master_key(title_id))
 
     def fetch(url: str) -> requests.Response | None:
         response = request("GET", url, headers=headers)

@@ -21,46 +21,12 @@ from tests_app_support import (
     REGION,
     SECRET_ID,
     create_plays_table,
+    make_title,
     private_key_pem,
 )
 
-from app import create_app
-
-
-def make_title(
-    index: int, slug: str, genres: list[str], tags: list[str], popularity: float
-) -> dict[str, Any]:
-    """A catalog entry in the media publisher's format."""
-    title_id = f"t{index:02d}-{slug}"
-    return {
-        "id": title_id,
-        "title": slug.replace("-", " ").title(),
-        "synopsis": f"The story of {slug}.",
-        "genres": genres,
-        "tags": tags,
-        "year": 2000 + index,
-        "duration": 120.0 + index,
-        "popularity": popularity,
-        "poster": f"posters/{title_id}.jpg",
-        "master": f"video/{title_id}/master.m3u8",
-        "renditions": [
-            {
-                "name": "240p",
-                "width": 426,
-                "height": 240,
-                "bandwidth": 400_000,
-                "playlist": f"video/{title_id}/240p/index.m3u8",
-            },
-            {
-                "name": "720p",
-                "width": 1280,
-                "height": 720,
-                "bandwidth": 2_800_000,
-                "playlist": f"video/{title_id}/720p/index.m3u8",
-            },
-        ],
-    }
-
+from app.catalog import CATALOG_KEY
+from app.factory import create_app
 
 FIXTURE_TITLES = [
     make_title(1, "ocean-deep", ["Documentary", "Nature"], ["ocean", "wildlife"], 0.9),
@@ -145,7 +111,7 @@ def publish_catalog(s3: Any) -> Callable[[dict[str, Any]], None]:
     """Write a catalog.json document to the bucket."""
 
     def publish(document: dict[str, Any]) -> None:
-        s3.put_object(Bucket=BUCKET, Key="catalog.json", Body=json.dumps(document).encode())
+        s3.put_object(Bucket=BUCKET, Key=CATALOG_KEY, Body=json.dumps(document).encode())
 
     return publish
 

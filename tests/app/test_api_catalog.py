@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from app.catalog import CATALOG_KEY
+
 CATALOG_CACHE = "public, max-age=60, s-maxage=300"
 
 
@@ -125,7 +127,7 @@ def test_refresh_picks_up_a_new_catalog_version_and_new_etags(
 
 
 def test_a_broken_catalog_keeps_the_one_in_force(app: Any, client: Any, s3: Any) -> None:
-    s3.put_object(Bucket="edgeflix-media", Key="catalog.json", Body=b"{not json")
+    s3.put_object(Bucket="edgeflix-media", Key=CATALOG_KEY, Body=b"{not json")
     assert app.extensions["edgeflix"].catalog.refresh() is False
     assert client.get("/api/v1/titles").get_json()["total"] == 5
 

@@ -134,5 +134,5 @@ def test_app_log_lines_are_json_with_the_access_logs_request_id(gunicorn: Any) -
     mine = [r for r in records if r.get("request_id") == "ready-7"]
     assert {r.get("logger") for r in mine} == {None, "app.plays"}, "access line + table warning"
     assert any("unreachable" in r["message"] for r in mine if r.get("logger"))
-    startup = [r for r in app_lines if r["logger"] == "app.catalog"]
+    startup = [r for r in app_lines if r["logger"] == "app.catalog_store"]
     assert startup and {r["request_id"] for r in startup} == {"-"}

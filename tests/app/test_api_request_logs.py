@@ -13,6 +13,7 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 from tests_app_support import BUCKET
 
+from app.catalog import CATALOG_KEY
 from app.json_log import json_log_handler
 from app.plays import PlayTable
 
@@ -91,7 +92,7 @@ def test_a_line_outside_a_request_has_the_placeholder(
 ) -> None:
     response = client.get("/api/v1/titles", headers={"X-Request-Id": "before-refresh"})
     response.close()  # as every WSGI server does once the body is sent
-    s3.delete_object(Bucket=BUCKET, Key="catalog.json")
+    s3.delete_object(Bucket=BUCKET, Key=CATALOG_KEY)
     app.extensions["edgeflix"].catalog.refresh()
     [error] = [line for line in app_log() if line["level"] == "error"]
     assert "catalog" in error["message"] and "unavailable" in error["message"]

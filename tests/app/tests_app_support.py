@@ -46,3 +46,38 @@ def cookie_attributes(header: str) -> dict[str, str]:
         name, _, value = part.strip().partition("=")
         attributes[name.lower()] = value
     return attributes
+
+
+def make_title(
+    index: int, slug: str, genres: list[str], tags: list[str], popularity: float
+) -> dict[str, Any]:
+    """A catalog entry in the media publisher's format."""
+    title_id = f"t{index:02d}-{slug}"
+    return {
+        "id": title_id,
+        "title": slug.replace("-", " ").title(),
+        "synopsis": f"The story of {slug}.",
+        "genres": genres,
+        "tags": tags,
+        "year": 2000 + index,
+        "duration": 120.0 + index,
+        "popularity": popularity,
+        "poster": f"posters/{title_id}.jpg",
+        "master": f"video/{title_id}/master.m3u8",
+        "renditions": [
+            {
+                "name": "240p",
+                "width": 426,
+                "height": 240,
+                "bandwidth": 400_000,
+                "playlist": f"video/{title_id}/240p/index.m3u8",
+            },
+            {
+                "name": "720p",
+                "width": 1280,
+                "height": 720,
+                "bandwidth": 2_800_000,
+                "playlist": f"video/{title_id}/720p/index.m3u8",
+            },
+        ],
+    }

@@ -17,6 +17,15 @@ from pathlib import Path
 
 import requests
 
+from app.catalog import (
+    CATALOG_KEY,
+    Catalog,
+    Rendition,
+    Title,
+    master_key,
+    poster_key,
+    variant_key,
+)
 from twin.seed import create_plays_table, new_signing_pem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +63,7 @@ def fake_segment(title_id: str, rendition: str, index: int) -> bytes:
 def seed_library(s3) -> None:
     """Catalog, master and variant playlists and segments, with the publisher's headers."""
     s3.create_bucket(Bucket=BUCKET)
-    catalog = {"version": 1, "titles": []}
+    titles = []
     for title_id, popularity, segments in TITLES:
         master = ["#EXTM3U", "#EXT-X-VERSION:3"]
         for name, width, height, bandwidth in RENDITIONS:
@@ -95,20 +104,20 @@ def seed_library(s3) -> None:
             ContentType="application/vnd.apple.mpegurl",
             ACL=READABLE,
         )
-        catalog["titles"].append({
-            "id": title_id, "title": title_id.title(), "synopsis": "", "genres": ["drama"],
-            "tags": [], "year": 2024, "duration": segments * SEGMENT_SECONDS,
-            "popularity": popularity,
-            "renditions": [
-                {"name": n, "width": w, "height": h, "bandwidth": b,
-                 "playlist": f"video/{title_id}/{n}/index.m3u8"}
+        titles.append(Title(
+            id=title_id, title=title_id.title(), synopsis="", genres=["drama"],
+            tags=[], year=2024, duration=segments * SEGMENT_SECONDS,
+            popularity=popularity, poster=poster_key(title_id), master=master_key(title_id),
+            renditions=[
+                Rendition(name=n, width=w, height=h, bandwidth=b,
+                          playlist=variant_key(title_id, n))
                 for n, w, h, b in RENDITIONS
             ],
-        })  # fmt: skip
+        ))  # fmt: skip
     s3.put_object(
         Bucket=BUCKET,
-        Key="catalog.json",
-        Body=json.dumps(catalog).encode(),
+        Key=CATALOG_KEY,
+        Body=Catalog(titles=titles).model_dump_json().encode(),
         ContentType="application/json",
     )
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import subprocess
 import time
 
 import m3u8
 import pytest
 
-from media.catalog import TITLE_ID_PATTERN
+from app.catalog import TITLE_ID
 from media.ffmpeg import FfmpegNotFound, find_ffmpeg
 from media.generate import STAMP, LibrarySpec, default_cache_dir, generate_library
 from media.sample import LADDER, plan_titles
@@ -25,7 +24,7 @@ def test_catalog_follows_the_contract(small_library):
     assert data["version"] == 1
     assert len(data["titles"]) == 3
     for title in data["titles"]:
-        assert re.match(TITLE_ID_PATTERN, title["id"]) and title["id"].startswith("t0")
+        assert TITLE_ID.match(title["id"]) and title["id"].startswith("t0")
         assert title["poster"] == f"posters/{title['id']}.jpg"
         assert title["master"] == f"video/{title['id']}/master.m3u8"
         assert title["duration"] == pytest.approx(8.0, abs=0.1)
@@ -95,7 +94,7 @@ def test_default_plan_is_within_the_contract():
     plan = plan_titles()
     assert len(plan) == 12
     assert all(20 <= t.seconds <= 60 and t.seconds % 4 == 0 for t in plan)
-    assert all(re.match(TITLE_ID_PATTERN, t.id) for t in plan)
+    assert all(TITLE_ID.match(t.id) for t in plan)
 
 
 def test_popularity_is_zipf_and_not_in_catalogue_order():

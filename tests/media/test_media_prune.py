@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from media.catalog import CATALOG_KEY, dump_catalog
+from app.catalog import CATALOG_KEY, dump_catalog
 from media.cli import main
 from media.library import Library
 from media.publisher import PublishError, delete_keys, prune_paths, publish

@@ -11,7 +11,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ConnectionClosedError
 
-from media.catalog import CATALOG_KEY
+from app.catalog import CATALOG_KEY
 from media.publisher import PublishError, publish, upload_phase
 
 BUCKET = "edgeflix-media-test"
