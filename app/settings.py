@@ -1,40 +1,84 @@
-"""Runtime settings of the playback API, read from the environment in one place."""
+"""The playback API's runtime contract: every setting, its environment variable and default.
+
+`Settings` is the one table. Each field declares its default and, through
+`env_setting(...)`, the variable(s) it is read from and its lower bound;
+`settings_from_environment()` reads them and `environment_from_settings()`
+renders them, so the Pulumi program (user data), the local twin and the tests
+build the API's environment from the same names. Importing this module loads
+neither Flask nor boto3.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import Field, dataclass, field, fields, replace
+from typing import Any, get_type_hints
 
+from app.catalog import CATALOG_KEY
+
+# Every variable the API owns starts with this; the twin drops inherited ones.
+ENV_PREFIX = "EDGEFLIX_"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+_VARIABLE = "edgeflix.environment"
+
+
+@dataclass(frozen=True)
+class EnvironmentVariable:
+    """Where one setting comes from: its variable names, in order, and its lower bound.
+
+    `blank_is_unset` follows the AWS SDKs' convention for their standard variables
+    (`AWS_REGION=""` counts as unset); the API's own variables take a blank value as given.
+    """
+
+    names: tuple[str, ...]
+    minimum: float | None = None
+    blank_is_unset: bool = False
+
+    @property
+    def name(self) -> str:
+        """The variable a rendered environment sets."""
+        return self.names[0]
+
+
+def env_setting(default: Any, *names: str, minimum: float | None = None,
+                     blank_is_unset: bool = False) -> Any:
+    """A Settings field read from the first of `names` that is set (a dataclass field)."""
+    variable = EnvironmentVariable(names, minimum, blank_is_unset)
+    return field(default=default, metadata={_VARIABLE: variable})
 
 
 @dataclass(frozen=True)
 class Settings:
     """Every knob of the API; defaults suit the local twin on loopback."""
 
-    bucket: str = "edgeflix-media"
-    catalog_key: str = "catalog.json"
-    signing_secret_id: str = "edgeflix/cloudfront-signing-key"
-    table: str = "edgeflix-plays"
-    key_pair_id: str = "K2JCJMDEHXQW5F"
-    cdn_url: str = "http://127.0.0.1:8080"
-    cookie_ttl: int = 600
-    cookie_secure: bool = True
-    region: str = "us-east-1"
-    endpoint_url: str | None = None
+    bucket: str = env_setting("edgeflix-media", "EDGEFLIX_BUCKET")
+    catalog_key: str = env_setting(CATALOG_KEY, "EDGEFLIX_CATALOG_KEY")
+    signing_secret_id: str = env_setting(
+        "edgeflix/cloudfront-signing-key", "EDGEFLIX_SIGNING_SECRET_ID")
+    table: str = env_setting("edgeflix-plays", "EDGEFLIX_TABLE")
+    key_pair_id: str = env_setting("K2JCJMDEHXQW5F", "EDGEFLIX_KEY_PAIR_ID")
+    cdn_url: str = env_setting("http://127.0.0.1:8080", "EDGEFLIX_CDN_URL")
+    # Seconds a playback grant's signed cookies stay valid.
+    cookie_ttl: int = env_setting(600, "EDGEFLIX_COOKIE_TTL", minimum=60)
+    cookie_secure: bool = env_setting(True, "EDGEFLIX_COOKIE_SECURE")
+    region: str = env_setting("us-east-1", "AWS_REGION", "AWS_DEFAULT_REGION",
+                                   blank_is_unset=True)
+    endpoint_url: str | None = env_setting(None, "AWS_ENDPOINT_URL", blank_is_unset=True)
     # How often the catalog is re-fetched with a conditional GET; 0 disables the
     # background refresher (tests call CatalogStore.refresh() themselves).
-    catalog_refresh_seconds: float = 30.0
+    catalog_refresh_seconds: float = env_setting(
+        30.0, "EDGEFLIX_CATALOG_REFRESH_SECONDS", minimum=0)
     # Plays are batched and written by a background writer this often; 0 writes
     # them synchronously on the request path (used by tests that read them back).
-    play_flush_seconds: float = 1.0
+    play_flush_seconds: float = env_setting(1.0, "EDGEFLIX_PLAY_FLUSH_SECONDS", minimum=0)
     # Budget for the DynamoDB part of a recommendation before falling back.
-    recommendation_deadline_seconds: float = 0.25
+    recommendation_deadline_seconds: float = env_setting(
+        0.25, "EDGEFLIX_RECOMMENDATION_DEADLINE_SECONDS", minimum=0.01)
     # Per-profile playback authorisations per minute in one worker; 0 disables.
-    plays_per_minute: int = 60
+    plays_per_minute: int = env_setting(60, "EDGEFLIX_PLAYS_PER_MINUTE", minimum=0)
+    # Not from the environment: a property of the API's own request bodies.
     max_body_bytes: int = 4096
 
     @property
@@ -51,58 +95,102 @@ class Settings:
         return replace(self, **dict(overrides))
 
 
-def _flag(name: str, value: str) -> bool:
-    lowered = value.strip().lower()
+def _flag(text: str) -> bool:
+    lowered = text.strip().lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{name}={value!r}: expected true or false")
+    raise ValueError("expected true or false")
 
 
-def _number(name: str, value: str, kind: type, minimum: float) -> Any:
-    try:
-        parsed = kind(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r}: expected a {kind.__name__}") from None
-    if parsed < minimum:
-        raise ValueError(f"{name}={value!r}: must be >= {minimum}")
-    return parsed
+def _number(kind: type) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return kind(text)
+        except ValueError:
+            raise ValueError(f"expected a {kind.__name__}") from None
+
+    return parse
+
+
+_PARSERS: dict[Any, Callable[[str], Any]] = {
+    str: str, str | None: str, bool: _flag, int: _number(int), float: _number(float),
+}
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class _Setting:
+    field: Field
+    variable: EnvironmentVariable
+    parse: Callable[[str], Any]
+
+    def read(self, name: str, text: str) -> Any:
+        """`text` parsed and bounds-checked; ValueError names the variable."""
+        try:
+            value = self.parse(text)
+        except ValueError as exc:
+            raise ValueError(f"{name}={text!r}: {exc}") from None
+        minimum = self.variable.minimum
+        if minimum is not None and value < minimum:
+            raise ValueError(f"{name}={text!r}: must be >= {minimum}")
+        return value
+
+
+def _table() -> dict[str, _Setting]:
+    hints = get_type_hints(Settings)
+    return {
+        f.name: _Setting(f, f.metadata[_VARIABLE], _PARSERS[hints[f.name]])
+        for f in fields(Settings)
+        if _VARIABLE in f.metadata
+    }
+
+
+_SETTINGS = _table()
 
 
 def settings_from_environment(env: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from EDGEFLIX_* and the standard AWS variables."""
+    """Settings from `env` (default `os.environ`); unset variables leave the default.
+
+    Raises ValueError naming the variable, its value and what was expected.
+    """
     env = os.environ if env is None else env
-    defaults = Settings()
-    get = env.get
-    ttl = _number("EDGEFLIX_COOKIE_TTL", get("EDGEFLIX_COOKIE_TTL", "600"), int, 60)
-    return Settings(
-        bucket=get("EDGEFLIX_BUCKET", defaults.bucket),
-        catalog_key=get("EDGEFLIX_CATALOG_KEY", defaults.catalog_key),
-        signing_secret_id=get("EDGEFLIX_SIGNING_SECRET_ID", defaults.signing_secret_id),
-        table=get("EDGEFLIX_TABLE", defaults.table),
-        key_pair_id=get("EDGEFLIX_KEY_PAIR_ID", defaults.key_pair_id),
-        cdn_url=get("EDGEFLIX_CDN_URL", defaults.cdn_url),
-        cookie_ttl=ttl,
-        cookie_secure=_flag("EDGEFLIX_COOKIE_SECURE", get("EDGEFLIX_COOKIE_SECURE", "true")),
-        region=get("AWS_REGION") or get("AWS_DEFAULT_REGION") or defaults.region,
-        endpoint_url=get("AWS_ENDPOINT_URL") or None,
-        catalog_refresh_seconds=_number(
-            "EDGEFLIX_CATALOG_REFRESH_SECONDS",
-            get("EDGEFLIX_CATALOG_REFRESH_SECONDS", "30"),
-            float,
-            0,
-        ),
-        play_flush_seconds=_number(
-            "EDGEFLIX_PLAY_FLUSH_SECONDS", get("EDGEFLIX_PLAY_FLUSH_SECONDS", "1"), float, 0
-        ),
-        recommendation_deadline_seconds=_number(
-            "EDGEFLIX_RECOMMENDATION_DEADLINE_SECONDS",
-            get("EDGEFLIX_RECOMMENDATION_DEADLINE_SECONDS", "0.25"),
-            float,
-            0.01,
-        ),
-        plays_per_minute=_number(
-            "EDGEFLIX_PLAYS_PER_MINUTE", get("EDGEFLIX_PLAYS_PER_MINUTE", "60"), int, 0
-        ),
-    )
+    values: dict[str, Any] = {}
+    for name, setting in _SETTINGS.items():
+        for variable in setting.variable.names:
+            text = env.get(variable)
+            if text is None or (text == "" and setting.variable.blank_is_unset):
+                continue
+            values[name] = setting.read(variable, text)
+            break
+    return Settings(**values)
+
+
+def environment_from_settings(values: Settings | Mapping[str, Any]) -> dict[str, str]:
+    """The environment variables that give these settings, as {name: text}.
+
+    A Settings renders every field read from the environment (None left out); a
+    mapping of field names renders only those fields, so a caller may leave the
+    rest to the API's defaults. Each value is checked as the API will read it:
+    ValueError names the variable for a value out of bounds, and names the field
+    when it is unknown or not read from the environment.
+    """
+    if isinstance(values, Settings):
+        values = {name: getattr(values, name) for name in _SETTINGS}
+    env: dict[str, str] = {}
+    for name, value in values.items():
+        setting = _SETTINGS.get(name)
+        if setting is None:
+            raise ValueError(f"{name!r} is not a setting read from the environment")
+        if value is None:
+            continue
+        text = _render(value)
+        setting.read(setting.variable.name, text)
+        env[setting.variable.name] = text
+    return env

@@ -30,6 +30,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from app.catalog import CATALOG_KEY, Catalog, Rendition, Title, master_key, poster_key, variant_key
+from app.settings import environment_from_settings
 from twin.seed import create_plays_table, new_signing_pem
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_REGION": REGION,
-            "EDGEFLIX_COOKIE_SECURE": "false",
+            **environment_from_settings({"cookie_secure": False}),
         }
         if args.workers:
             env["GUNICORN_WORKERS"] = str(args.workers)

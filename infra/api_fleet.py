@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from app.catalog import CATALOG_KEY
+from app.settings import environment_from_settings
 from infra import app_bundle
 from infra.config import API_GRACEFUL_TIMEOUT_SECONDS, StackConfig
 
-CATALOG_KEY = "catalog.json"
 INSTALL_DIR = "/opt/edgeflix"
 
 
@@ -171,17 +172,13 @@ class ApiFleet(pulumi.ComponentResource):
 
         ami = aws.ssm.get_parameter(name=cfg.ami_parameter, opts=pulumi.InvokeOptions(parent=self))
         env = pulumi.Output.all(
-            args.media_bucket, args.signing_secret_arn, args.table_name, args.key_pair_id,
-            args.cdn_url,
-        ).apply(lambda a: {
-            "EDGEFLIX_BUCKET": a[0],
-            "EDGEFLIX_CATALOG_KEY": CATALOG_KEY,
-            "EDGEFLIX_SIGNING_SECRET_ID": a[1],
-            "EDGEFLIX_TABLE": a[2],
-            "EDGEFLIX_KEY_PAIR_ID": a[3],
-            "EDGEFLIX_CDN_URL": a[4],
-            "EDGEFLIX_COOKIE_TTL": str(cfg.signed_cookie_ttl),
-            "AWS_REGION": cfg.region,
+            bucket=args.media_bucket, signing_secret_id=args.signing_secret_arn,
+            table=args.table_name, key_pair_id=args.key_pair_id, cdn_url=args.cdn_url,
+        ).apply(lambda settings: {
+            **environment_from_settings({
+                **settings, "catalog_key": CATALOG_KEY, "cookie_ttl": cfg.signed_cookie_ttl,
+                "region": cfg.region,
+            }),
             "GUNICORN_BIND": f"0.0.0.0:{cfg.api_port}",
             # Only the ALB (in the public subnets) may set X-Forwarded-*.
             "FORWARDED_ALLOW_IPS": ",".join(str(c) for c in cfg.public_subnet_cidrs),

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import requests
 
+from app.catalog import CATALOG_KEY
+from app.settings import ENV_PREFIX, environment_from_settings
 from edge.config import EdgeConfig, load_edge_config
 from infra.config import load_stack
 from twin import processes
@@ -88,7 +90,7 @@ class Twin:
             table=self.stack.name("plays"),
             secret_id=f"edgeflix/{self.stack.environment}/cloudfront-signing-key",
             key_pair_id="",
-            catalog_key="catalog.json",
+            catalog_key=CATALOG_KEY,
             stack=stack,
             run_dir=str(self.run_dir),
             ports=self.ports.all(),
@@ -234,21 +236,23 @@ class Twin:
         self.state.save(self.run_dir)
 
     def _api_env(self, port: int) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EDGEFLIX_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", ENV_PREFIX))}
         env.update(aws_environment(self.state.moto_url))
         env.update({
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": os.environ.get("TWIN_GUNICORN_WORKERS", "2"),
             "GUNICORN_THREADS": os.environ.get("TWIN_GUNICORN_THREADS", "8"),
-            "EDGEFLIX_BUCKET": self.state.bucket,
-            "EDGEFLIX_CATALOG_KEY": self.state.catalog_key,
-            "EDGEFLIX_SIGNING_SECRET_ID": self.state.secret_id,
-            "EDGEFLIX_TABLE": self.state.table,
-            "EDGEFLIX_KEY_PAIR_ID": self.state.key_pair_id,
-            "EDGEFLIX_CDN_URL": self.state.cdn_url,
-            "EDGEFLIX_COOKIE_TTL": str(self.stack.signed_cookie_ttl),
-            "EDGEFLIX_COOKIE_SECURE": "false",  # plain http on loopback
         })
+        env.update(environment_from_settings({
+            "bucket": self.state.bucket,
+            "catalog_key": self.state.catalog_key,
+            "signing_secret_id": self.state.secret_id,
+            "table": self.state.table,
+            "key_pair_id": self.state.key_pair_id,
+            "cdn_url": self.state.cdn_url,
+            "cookie_ttl": self.stack.signed_cookie_ttl,
+            "cookie_secure": False,  # plain http on loopback
+        }))
         return env
 
     def instance_concurrency(self) -> int:

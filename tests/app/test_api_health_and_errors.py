@@ -1,12 +1,10 @@
-"""Probes, request ids, problem details for errors, and settings from the environment."""
+"""Probes, request ids and problem details for errors."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from app.settings import settings_from_environment
 
 
 def test_healthz_touches_no_dependency(make_app: Any, aws: None) -> None:
@@ -94,40 +92,3 @@ def test_openapi_document_is_served_as_3_1(client: Any) -> None:
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"] == "3.1.0"
     assert "/api/v1/titles/{title_id}/playback" in spec["paths"]
-
-
-def test_settings_come_from_the_environment_with_twin_defaults() -> None:
-    defaults = settings_from_environment({})
-    assert (defaults.bucket, defaults.table, defaults.cdn_url) == (
-        "edgeflix-media",
-        "edgeflix-plays",
-        "http://127.0.0.1:8080",
-    )
-    assert defaults.cookie_secure is True and defaults.region == "us-east-1"
-    custom = settings_from_environment(
-        {
-            "EDGEFLIX_BUCKET": "b",
-            "EDGEFLIX_COOKIE_SECURE": "false",
-            "EDGEFLIX_COOKIE_TTL": "300",
-            "AWS_DEFAULT_REGION": "eu-west-1",
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
-            "EDGEFLIX_KEY_PAIR_ID": "KX",
-            "EDGEFLIX_CDN_URL": "https://d1.cloudfront.net/",
-        }
-    )
-    assert custom.bucket == "b" and custom.cookie_secure is False and custom.cookie_ttl == 300
-    assert custom.region == "eu-west-1" and custom.endpoint_url == "http://127.0.0.1:5000"
-    assert custom.key_pair_id == "KX" and custom.cdn_base == "https://d1.cloudfront.net"
-
-
-@pytest.mark.parametrize(
-    ("name", "value"),
-    [
-        ("EDGEFLIX_COOKIE_SECURE", "maybe"),
-        ("EDGEFLIX_COOKIE_TTL", "10"),
-        ("EDGEFLIX_COOKIE_TTL", "ten"),
-    ],
-)
-def test_bad_settings_fail_early_naming_the_variable(name: str, value: str) -> None:
-    with pytest.raises(ValueError, match=name):
-        settings_from_environment({name: value})

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 
 import pytest
 from infra_harness import AMI_ID
 
+from app.catalog import CATALOG_KEY
+from app.settings import environment_from_settings, settings_from_environment
 from infra import app_bundle
 from infra.api_fleet import render_user_data
 
@@ -146,22 +149,27 @@ def test_user_data_installs_the_bundle_and_runs_gunicorn_under_systemd(dev_stack
     assert "GUNICORN_BIND=0.0.0.0:8080" in script
 
 
+def _api_env_file(script: str) -> dict[str, str]:
+    """The NAME=value lines user data writes to /etc/edgeflix/api.env, unquoted."""
+    body = script.split("cat > /etc/edgeflix/api.env <<'ENV'\n", 1)[1].split("\nENV\n", 1)[0]
+    return dict(shlex.split(line)[0].split("=", 1) for line in body.splitlines())
+
+
 def test_user_data_carries_the_api_contract_env(dev_stack):
-    script = _user_data(dev_stack)
+    env = _api_env_file(_user_data(dev_stack))
     exports = dev_stack.exports
     secret = dev_stack.one("aws:secretsmanager/secret:Secret").outputs["arn"]
-    for line in (
-        f"EDGEFLIX_BUCKET={exports['media_bucket']}",
-        "EDGEFLIX_CATALOG_KEY=catalog.json",
-        f"EDGEFLIX_SIGNING_SECRET_ID={secret}",
-        f"EDGEFLIX_TABLE={exports['table_name']}",
-        f"EDGEFLIX_KEY_PAIR_ID={exports['key_pair_id']}",
-        f"EDGEFLIX_CDN_URL={exports['cdn_url']}",
-        "EDGEFLIX_COOKIE_TTL=600",
-        "AWS_REGION=us-east-1",
-        "FORWARDED_ALLOW_IPS=10.20.0.0/24,10.20.1.0/24",
-    ):
-        assert line in script.splitlines(), line
+    settings = settings_from_environment(env)
+    assert (settings.bucket, settings.catalog_key, settings.signing_secret_id, settings.table,
+            settings.key_pair_id, settings.cdn_url, settings.cookie_ttl, settings.region) == (
+        exports["media_bucket"], CATALOG_KEY, secret, exports["table_name"],
+        exports["key_pair_id"], exports["cdn_url"], 600, "us-east-1")
+    # Set explicitly, not left to the API's defaults (some of which are the same values).
+    decided = ("bucket", "catalog_key", "signing_secret_id", "table", "key_pair_id", "cdn_url",
+               "cookie_ttl", "region")
+    rendered = environment_from_settings({name: getattr(settings, name) for name in decided})
+    assert rendered.items() <= env.items()
+    assert env["FORWARDED_ALLOW_IPS"] == "10.20.0.0/24,10.20.1.0/24"
 
 
 def test_user_data_holds_no_secrets(dev_stack):
@@ -175,7 +183,7 @@ def test_user_data_holds_no_secrets(dev_stack):
 
 
 def test_a_new_bundle_gives_new_user_data():
-    env = {"EDGEFLIX_BUCKET": "media"}
+    env = environment_from_settings({"bucket": "media"})
     one = render_user_data(env, "artifacts", "bundles/api-1111.zip", "us-east-1", False)
     two = render_user_data(env, "artifacts", "bundles/api-2222.zip", "us-east-1", False)
     assert one != two

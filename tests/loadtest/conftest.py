@@ -28,6 +28,8 @@ from loadtest_stack import (
     wait_until_ready,
 )
 
+from app.settings import ENV_PREFIX, environment_from_settings
+
 
 @pytest.fixture(scope="session")
 def api_stack(tmp_path_factory) -> Iterator[ApiStack]:
@@ -55,14 +57,12 @@ def api_stack(tmp_path_factory) -> Iterator[ApiStack]:
     api_port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EDGEFLIX_"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", ENV_PREFIX))},
         **aws_env,
-        "EDGEFLIX_BUCKET": BUCKET,
-        "EDGEFLIX_SIGNING_SECRET_ID": SECRET_ID,
-        "EDGEFLIX_TABLE": TABLE,
-        "EDGEFLIX_CDN_URL": video_base,
-        "EDGEFLIX_COOKIE_SECURE": "false",
-        "EDGEFLIX_PLAYS_PER_MINUTE": "0",
+        **environment_from_settings({
+            "bucket": BUCKET, "signing_secret_id": SECRET_ID, "table": TABLE,
+            "cdn_url": video_base, "cookie_secure": False, "plays_per_minute": 0,
+        }),
         "GUNICORN_BIND": f"127.0.0.1:{api_port}",
         "GUNICORN_WORKERS": "2",
         "GUNICORN_ACCESSLOG": "",
