@@ -82,8 +82,8 @@ class LibrarySpec:
 
 
 def default_cache_dir() -> Path:
-    """Where generated libraries are cached: $EDGEFLIX_MEDIA_CACHE or .cache/media."""
-    return Path(os.environ.get("EDGEFLIX_MEDIA_CACHE", REPO_ROOT / ".cache" / "media"))
+    """Where generated libraries are cached: .cache/media (`out` chooses another place)."""
+    return REPO_ROOT / ".cache" / "media"
 
 
 def generate_library(
