@@ -4,6 +4,10 @@ Each rule takes a resource type token and the resource's properties (Pulumi wire
 names, camelCase, exactly as the policy engine and the test mocks see them) and
 returns violation messages; an empty list means compliant. Unknown values (a
 preview before the value exists) are skipped by the policy SDK's proxy.
+
+One module, though long: it is the pack's single list of guarantees (`RULES`), each a
+short independent function, read top to bottom by reviewers; splitting it by service
+would scatter that list without separating concerns.
 """
 
 from __future__ import annotations
