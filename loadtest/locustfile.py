@@ -24,14 +24,23 @@ from locust import FastHttpUser, between, events, task
 
 from loadtest.metrics import StreamStats
 from loadtest.target import is_loopback_url
-from loadtest.viewer import PlayerBuffer, ZipfPicker, pick_rendition, watch_length
+from loadtest.viewer import (
+    BROWSE_SHARE,
+    BUFFER_SEGMENTS_DEFAULT,
+    MAX_PAGES,
+    MAX_SEGMENTS_DEFAULT,
+    PAGE_LIMIT,
+    RECOMMENDATIONS_SHARE,
+    THINK_TIME_S,
+    PlayerBuffer,
+    ZipfPicker,
+    pick_rendition,
+    watch_length,
+)
 
 log = logging.getLogger("loadtest")
 
 TITLES_PATH = "/api/v1/titles"
-PAGE_LIMIT = 100
-MAX_PAGES = 5
-RECOMMENDATIONS_SHARE = 0.25
 COOKIE_NAMES = ("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id")
 
 STATS = StreamStats()
@@ -43,12 +52,15 @@ def _add_arguments(parser) -> None:
     group = parser.add_argument_group("edgeflix viewer model")
     group.add_argument("--speedup", type=float, default=1.0, help="play clock speed-up factor")
     group.add_argument(
-        "--max-segments", type=int, default=10, help="at most this many segments per play"
+        "--max-segments",
+        type=int,
+        default=MAX_SEGMENTS_DEFAULT,
+        help="at most this many segments per play",
     )
     group.add_argument(
         "--buffer-segments",
         type=float,
-        default=1.0,
+        default=BUFFER_SEGMENTS_DEFAULT,
         help="player buffer target, in segments: the next segment is requested when the "
         "buffer holds no more than this",
     )
@@ -119,7 +131,7 @@ class PlaybackError(Exception):
 class Viewer(FastHttpUser):
     """One viewer: browse the catalog, pick a title, watch a random prefix of it, repeat."""
 
-    wait_time = between(0.5, 2.0)
+    wait_time = between(*THINK_TIME_S)
     network_timeout = 20.0
     connection_timeout = 5.0
     insecure = False  # a deployed CloudFront URL has a real certificate: check it
@@ -129,8 +141,8 @@ class Viewer(FastHttpUser):
         self.rng = random.Random()
         opts = self.environment.parsed_options
         self.speedup = max(float(getattr(opts, "speedup", 1.0)), 1e-6)
-        self.max_segments = int(getattr(opts, "max_segments", 10))
-        self.buffer_segments = float(getattr(opts, "buffer_segments", 1.0))
+        self.max_segments = int(getattr(opts, "max_segments", MAX_SEGMENTS_DEFAULT))
+        self.buffer_segments = float(getattr(opts, "buffer_segments", BUFFER_SEGMENTS_DEFAULT))
         self.zipf_s = float(getattr(opts, "zipf_s", 1.0))
         self.loopback_only = is_loopback_url(self.host)
         self.picker: ZipfPicker | None = None
@@ -139,7 +151,7 @@ class Viewer(FastHttpUser):
     @task
     def watch(self) -> None:
         try:
-            if self.picker is None or self.rng.random() < 0.2:
+            if self.picker is None or self.rng.random() < BROWSE_SHARE:
                 self.browse()
             if self.picker is None:
                 return

@@ -9,6 +9,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# The viewer model's parameters: the locustfile acts on them and `capacity/` derives each
+# kind's requests per viewer-minute from them, so a change here changes both.
+THINK_TIME_S = (0.5, 2.0)  # seconds between plays, uniform (Locust's between())
+BROWSE_SHARE = 0.2  # chance that a play starts with browsing the catalog again
+PAGE_LIMIT = 100  # titles per GET /api/v1/titles page
+MAX_PAGES = 5  # pages a browse reads at most
+RECOMMENDATIONS_SHARE = 0.25  # chance that a browse also asks for recommendations
+PLAYLISTS_PER_PLAY = 2  # master playlist, then the chosen rendition's media playlist
+MAX_SEGMENTS_DEFAULT = 10  # --max-segments: at most this many segments per play
+BUFFER_SEGMENTS_DEFAULT = 1.0  # --buffer-segments: player buffer target, in segments
+
 
 class ZipfPicker:
     """Picks catalog items with probability proportional to 1 / rank**s, rank 1 = most popular.
@@ -67,6 +78,13 @@ def watch_length(total_segments: int, max_segments: int, rng: random.Random) -> 
         return 0
     upper = max(1, min(total_segments, max_segments))
     return rng.randint(1, upper)
+
+
+def mean_watch_length(total_segments: int, max_segments: int) -> float:
+    """The expected value of `watch_length` in segments: the mean of a uniform 1..upper."""
+    if total_segments < 1:
+        return 0.0
+    return (1 + max(1, min(total_segments, max_segments))) / 2
 
 
 @dataclass
