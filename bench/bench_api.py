@@ -4,14 +4,17 @@ Starts a moto server (seeded with a catalog, a signing key and the plays table),
 gunicorn serving `app.wsgi:app` and gunicorn serving `bench/bare_app.py`, then
 drives each target with keep-alive connections from a few client processes for a
 bounded time and request count. Prints req/s, p50 and p99 per target and, as the
-last line, the ratios to the bare app.
+last line, the ratios to the bare app. The measured figures are also written as JSON
+(default reports/bench-api.json), which `python -m capacity` reads for the per-instance
+API throughput.
 
-    python bench/bench_api.py [--seconds 8] [--connections 8] [--clients 2]
+    python bench/bench_api.py [--seconds 8] [--connections 8] [--clients 2] [--result PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import multiprocessing
 import os
@@ -24,6 +27,7 @@ import time
 import urllib.request
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -41,6 +45,7 @@ SECRET_ID = "edgeflix/cloudfront-signing-key"
 TABLE = "edgeflix-plays"
 TITLES = 40
 MAX_PER_CONNECTION = 100_000
+RESULT_PATH = ROOT / "reports" / "bench-api.json"
 
 
 def free_port() -> int:
@@ -261,6 +266,29 @@ def drive(target: Target, clients: int, connections: int, seconds: float, tally:
     tally.seconds += seconds
 
 
+def write_result(path: Path, tallies: dict[str, Tally], clients: int, connections: int) -> None:
+    """The measured figures as JSON: when, on how many CPUs, and per target its req/s,
+    p50/p99 in ms, request and non-200 counts (`endpoints` maps target name to those)."""
+    document = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "clients": clients,
+        "connections_per_client": connections,
+        "endpoints": {
+            t.name: {
+                "rps": round(t.rps, 1),
+                "p50_ms": round(t.percentile_ms(0.5), 3),
+                "p99_ms": round(t.percentile_ms(0.99), 3),
+                "requests": len(t.latencies),
+                "errors": t.errors,
+            }
+            for t in tallies.values()
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the figures; the ratios are the last line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -269,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connections", type=int, default=4, help="connections per client")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: conf)")
+    parser.add_argument("--result", type=Path, default=RESULT_PATH,
+                        help="write the measured figures as JSON here")
     args = parser.parse_args(argv)
     seconds = min(args.seconds, 60.0)
     # moto accepts any credentials; never let the bench pick up real ones.
@@ -334,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"({len(tally.latencies)} requests, {tally.errors} non-200)"
             )
         results = tallies
+        write_result(args.result, tallies, args.clients, args.connections)
         bare_rps = results["bare"].rps
         failed = sum(r.errors for r in results.values())
         print(
