@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 APT_PACKAGES := varnish gcc haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
 .PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
-        library publish loadtest verify bench-api
+        library publish loadtest verify bench-api capacity
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -83,3 +83,8 @@ verify: venv ## post-deploy smoke checks [URL=...] (default: the local twin)
 
 bench-api: venv ## API throughput vs a bare WSGI app; ratios on the last line
 	$(PY) bench/bench_api.py $(ARGS)
+
+capacity: venv ## capacity and monthly cost on paper: VIEWERS=... [BITRATE=Mbps] [HIT_RATIO=0..1]
+	@test -n "$(VIEWERS)" || { echo "make capacity: VIEWERS=<concurrent viewers> is required" >&2; exit 2; }
+	$(PY) -m capacity --viewers $(VIEWERS) --stack $(STACK) $(if $(BITRATE),--bitrate $(BITRATE)) \
+	  $(if $(HIT_RATIO),--hit-ratio $(HIT_RATIO)) $(ARGS)

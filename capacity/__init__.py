@@ -1,0 +1,1 @@
+"""Capacity and cost on paper (`make capacity`): the model, its dated price table, the CLI."""

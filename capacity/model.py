@@ -1,0 +1,326 @@
+"""Capacity on paper: from concurrent viewers to request rates, bytes, fleet size and cost.
+
+Pure arithmetic, no I/O. Units: rates are per second unless the name says otherwise, sizes
+in bytes, bitrates in bits per second, money in USD per month of `hours_per_month` hours.
+
+What each viewer asks for comes from the Locust viewer model (`loadtest/viewer.py`: think
+time, browse share, pages, recommendations share, playlists per play, watch length), read
+at call time so a change there changes the figures here. What the API does with a play in
+DynamoDB comes from the app's own constants (`app/plays.py`, `app/recommendations.py`,
+`app/settings.py`); the fleet rules from the stack config (`infra/config.py`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from app.plays import PlayRecorder
+from app.recommendations import COPLAY_SEEDS, TRENDING_DAYS, TRENDING_TTL_SECONDS
+from app.settings import Settings
+from capacity.prices import GIB, PriceTable, tiered_cost
+from infra.config import StackConfig
+from loadtest import viewer
+from media.sample import SEGMENT_SECONDS
+
+# Request kinds: (origin behind CloudFront, whether the edge may cache the response).
+# Catalog documents carry `s-maxage` (app/http_caching.py CATALOG); playback grants and
+# recommendations are `no-store`; playlists and segments are S3 objects (edge-config/).
+KINDS: dict[str, tuple[str, bool]] = {
+    "titles": ("api", True),  # GET /api/v1/titles (one page)
+    "title": ("api", True),  # GET /api/v1/titles/{id}
+    "recommendations": ("api", False),  # GET /api/v1/recommendations
+    "playback": ("api", False),  # POST /api/v1/titles/{id}/playback
+    "playlist": ("media", True),  # master and media playlists
+    "segment": ("media", True),  # HLS segments
+}
+
+# DynamoDB item sizes, estimated from the key layout in app/plays.py: a history item
+# (PROFILE#<profile>, PLAY#<iso>#<title>, title_id) and a co-play item (TITLE#, COPLAY#,
+# plays) are each ~100 bytes. A Query is charged on the summed size rounded up to 4 KB.
+HISTORY_ITEM_BYTES = 100
+COPLAY_ITEM_BYTES = 100
+COPLAY_QUERY_LIMIT = 50  # PlayTable.coplays() default
+HISTORY_QUERY_LIMIT = 20  # PlayTable.recent_titles() default, read with Limit = 3 x this
+READ_UNIT_BYTES = 4096  # one read request unit covers 4 KB (DynamoDB developer guide)
+EVENTUAL_READ_UNITS = 0.5  # an eventually consistent read costs half a unit (boto3 default)
+
+
+@dataclass(frozen=True)
+class ViewerModel:
+    """The Locust viewer's requests per viewer-minute by kind, and what they rest on.
+
+    A play cycle is think time, an optional browse, the play's API calls and playlists, then
+    `segments_per_play` segments watched at real-time pace (the player fetches each segment
+    as the previous one plays out, PlayerBuffer).
+    """
+
+    per_minute: dict[str, float]
+    segments_per_play: float
+    cycle_seconds: float
+    plays_per_minute: float
+    watching_share: float  # share of a viewer's time spent streaming segments
+
+
+def viewer_model(
+    *,
+    catalog_titles: int,
+    grant_ttl_seconds: float,
+    segment_seconds: float = SEGMENT_SECONDS,
+    max_segments: int | None = None,
+) -> ViewerModel:
+    """Requests per viewer-minute by kind, from loadtest/viewer.py's parameters.
+
+    `catalog_titles` sets the pages a browse reads (PAGE_LIMIT per page, at most
+    MAX_PAGES); titles are assumed at least `max_segments` long (a real catalog's are).
+    A play renews its grant once per `grant_ttl_seconds` of watching (signed cookies
+    expire, DESIGN.md "A play"), at least one grant per play. ValueError on a bad input.
+    """
+    if catalog_titles < 1:
+        raise ValueError(f"catalog_titles must be >= 1, got {catalog_titles}")
+    if grant_ttl_seconds <= 0 or segment_seconds <= 0:
+        raise ValueError("grant_ttl_seconds and segment_seconds must be > 0")
+    max_segments = viewer.MAX_SEGMENTS_DEFAULT if max_segments is None else max_segments
+    if max_segments < 1:
+        raise ValueError(f"max_segments must be >= 1, got {max_segments}")
+    segments = viewer.mean_watch_length(max_segments, max_segments)
+    watch_seconds = segments * segment_seconds
+    think_seconds = sum(viewer.THINK_TIME_S) / 2  # mean of a uniform draw
+    cycle = think_seconds + watch_seconds
+    pages = max(1, min(viewer.MAX_PAGES, math.ceil(catalog_titles / viewer.PAGE_LIMIT)))
+    per_play = {
+        "titles": viewer.BROWSE_SHARE * pages,
+        "title": 1.0,
+        "recommendations": viewer.BROWSE_SHARE * viewer.RECOMMENDATIONS_SHARE,
+        "playback": float(max(1, math.ceil(watch_seconds / grant_ttl_seconds))),
+        "playlist": float(viewer.PLAYLISTS_PER_PLAY),
+        "segment": segments,
+    }
+    plays_per_minute = 60.0 / cycle
+    return ViewerModel(
+        per_minute={kind: n * plays_per_minute for kind, n in per_play.items()},
+        segments_per_play=segments,
+        cycle_seconds=cycle,
+        plays_per_minute=plays_per_minute,
+        watching_share=watch_seconds / cycle,
+    )
+
+
+def ladder_bitrate(bandwidths: list[int]) -> float:
+    """Mean delivered bitrate (bit/s) of a rendition ladder under the viewer model's
+    RENDITION_SHARES (highest bandwidth first); the catalog's peak BANDWIDTH values."""
+    if not bandwidths or min(bandwidths) <= 0:
+        raise ValueError("a ladder needs at least one bandwidth > 0")
+    ordered = sorted(bandwidths, reverse=True)
+    shares = list(viewer.RENDITION_SHARES[: len(ordered)])
+    shares += [0.0] * (len(ordered) - len(shares))
+    return sum(b * s for b, s in zip(ordered, shares, strict=True)) / sum(shares)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Edge and origin load for a number of concurrent viewers."""
+
+    rps_by_kind: dict[str, float]
+    edge_rps: float
+    edge_bytes_per_s: float
+    api_origin_rps: float
+    media_origin_rps: float
+    media_origin_bytes_per_s: float
+    plays_per_s: float
+
+    @property
+    def origin_rps(self) -> float:
+        """Every request CloudFront forwards to an origin (ALB and S3)."""
+        return self.api_origin_rps + self.media_origin_rps
+
+    @property
+    def edge_gbps(self) -> float:
+        """Edge egress in Gbit/s (10^9 bits)."""
+        return self.edge_bytes_per_s * 8 / 1e9
+
+
+def traffic(
+    viewers: int,
+    model: ViewerModel,
+    bitrate_bps: float,
+    hit_ratio: float,
+    segment_seconds: float = SEGMENT_SECONDS,
+) -> Traffic:
+    """Request rates by kind, edge bytes and what misses reach the origins.
+
+    Edge bytes count segments only (playlists and API documents are a few KB per play);
+    a segment is `bitrate_bps * segment_seconds / 8` bytes. `hit_ratio` (0..1) applies to
+    every edge-cacheable kind. ValueError on a negative count or a ratio outside 0..1.
+    """
+    if viewers < 0:
+        raise ValueError(f"viewers must be >= 0, got {viewers}")
+    if not 0.0 <= hit_ratio <= 1.0:
+        raise ValueError(f"hit ratio must be within 0..1, got {hit_ratio}")
+    if bitrate_bps <= 0:
+        raise ValueError(f"bitrate must be > 0 bit/s, got {bitrate_bps}")
+    rps = {kind: viewers * per_min / 60 for kind, per_min in model.per_minute.items()}
+    miss = 1.0 - hit_ratio
+    reaching = {k: r * (miss if KINDS[k][1] else 1.0) for k, r in rps.items()}
+    segment_bytes = bitrate_bps * segment_seconds / 8
+    return Traffic(
+        rps_by_kind=rps,
+        edge_rps=sum(rps.values()),
+        edge_bytes_per_s=rps["segment"] * segment_bytes,
+        api_origin_rps=sum(r for k, r in reaching.items() if KINDS[k][0] == "api"),
+        media_origin_rps=sum(r for k, r in reaching.items() if KINDS[k][0] == "media"),
+        media_origin_bytes_per_s=reaching["segment"] * segment_bytes,
+        plays_per_s=viewers * model.plays_per_minute / 60,
+    )
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """API instances the ASG's two target-tracking policies would run."""
+
+    by_requests: int  # ALBRequestCountPerTarget at targetRequestsPerTarget per minute
+    by_cpu: int  # ASGAverageCPUUtilization at targetCpuPercent
+    needed: int
+    min_size: int
+    max_size: int
+
+    @property
+    def covered(self) -> bool:
+        """Whether maxSize lets the ASG reach the fleet it needs."""
+        return self.needed <= self.max_size
+
+
+def fleet(api_rps: float, rps_per_instance: float, cfg: StackConfig) -> Fleet:
+    """Instances each policy holds its metric at target with, and the larger of the two.
+
+    With several target-tracking policies the ASG scales out when any policy asks and in
+    only when all agree (EC2 Auto Scaling user guide, "Target tracking scaling policies"),
+    so it runs the larger count, never below minSize. CPU is taken as linear in requests,
+    `rps_per_instance` being the throughput at 100% CPU.
+    """
+    if rps_per_instance <= 0:
+        raise ValueError(f"per-instance throughput must be > 0 req/s, got {rps_per_instance}")
+    by_requests = math.ceil(api_rps * 60 / cfg.target_requests_per_target)
+    by_cpu = math.ceil(api_rps / (rps_per_instance * cfg.target_cpu_percent / 100))
+    return Fleet(
+        by_requests=by_requests,
+        by_cpu=by_cpu,
+        needed=max(cfg.min_size, by_requests, by_cpu),
+        min_size=cfg.min_size,
+        max_size=cfg.max_size,
+    )
+
+
+def gunicorn_workers(vcpus: int) -> int:
+    """Worker processes per instance: app/gunicorn.conf.py's max(2, CPU count)."""
+    return max(2, vcpus)
+
+
+def _query_units(items: int, item_bytes: int) -> float:
+    return math.ceil(items * item_bytes / READ_UNIT_BYTES) * EVENTUAL_READ_UNITS
+
+
+@dataclass(frozen=True)
+class DynamoDbLoad:
+    """Request units per second on the plays table, and on the hottest title's partition."""
+
+    write_units: float
+    read_units: float
+    hot_title_write_units: float
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+def dynamodb_load(
+    plays_per_s: float,
+    recommendations_per_s: float,
+    workers: int,
+    catalog_titles: int,
+    hot_share: float,
+) -> DynamoDbLoad:
+    """The plays table's load from the API's own code paths (app/plays.py and
+    app/recommendations.py), every profile having enough history to fill its queries.
+
+    Per play: one history item (BatchWriteItem), 2 x PlayRecorder.COPLAY_SEEDS co-play ADDs
+    and one history Query; per flush and worker: a STATS and a DAY counter ADD for each
+    title played. Per recommendation: a history Query and COPLAY_SEEDS co-play Queries; per
+    worker every TRENDING_TTL_SECONDS, a BatchGetItem of every title's last TRENDING_DAYS
+    counters. Items are under 1 KB (1 WRU a write). `hot_share` is the share of plays on
+    the most-watched title: its partition key TITLE#<id> takes its counters and the
+    COPLAY_SEEDS co-play ADDs of each of its plays.
+    """
+    flush = Settings().play_flush_seconds
+    seeds = PlayRecorder.COPLAY_SEEDS
+    titles_per_flush = min(catalog_titles, plays_per_s * flush / max(workers, 1))
+    counter_writes = 2 * workers * titles_per_flush / flush if plays_per_s else 0.0
+    detail = {
+        "history writes": plays_per_s,
+        "co-play writes": 2 * seeds * plays_per_s,
+        "counter writes": counter_writes,
+        "history reads (plays)": plays_per_s
+        * _query_units(3 * (seeds + 1), HISTORY_ITEM_BYTES),
+        "history reads (recommendations)": recommendations_per_s
+        * _query_units(3 * HISTORY_QUERY_LIMIT, HISTORY_ITEM_BYTES),
+        "co-play reads": recommendations_per_s
+        * COPLAY_SEEDS
+        * _query_units(COPLAY_QUERY_LIMIT, COPLAY_ITEM_BYTES),
+        "trending reads": workers
+        * catalog_titles
+        * TRENDING_DAYS
+        * EVENTUAL_READ_UNITS
+        / TRENDING_TTL_SECONDS,
+    }
+    hot_counters = 2 * workers / flush if plays_per_s else 0.0
+    return DynamoDbLoad(
+        write_units=sum(v for k, v in detail.items() if k.endswith("writes")),
+        read_units=sum(v for k, v in detail.items() if "reads" in k),
+        hot_title_write_units=hot_share * plays_per_s * seeds + hot_counters,
+        detail=detail,
+    )
+
+
+def monthly_cost(
+    prices: PriceTable,
+    flow: Traffic,
+    instances: int,
+    instance_type: str,
+    db: DynamoDbLoad,
+    waf_rules: int | None,
+    api_bytes_per_request: float,
+    hours: float | None = None,
+) -> dict[str, float]:
+    """USD per month by service for load held for `hours` (default: the table's month).
+
+    CloudFront: tiered data transfer out plus HTTPS requests; S3: GETs on edge misses
+    (transfer to CloudFront is free); EC2: on-demand instance-hours; ALB: hours plus LCUs
+    from processed bytes (`api_bytes_per_request` each way together); DynamoDB: on-demand
+    request units; WAF (when `waf_rules` is not None): web ACL, rules, inspected requests.
+    """
+    hours = prices.hours_per_month if hours is None else hours
+    if hours <= 0:
+        raise ValueError(f"hours must be > 0, got {hours}")
+    seconds = hours * 3600
+    usd_per_hour, _ = prices.instance(instance_type)
+    alb_gb_per_hour = flow.api_origin_rps * api_bytes_per_request * 3600 / GIB
+    cost = {
+        "CloudFront": tiered_cost(
+            flow.edge_bytes_per_s * seconds / GIB, prices.cloudfront_data_transfer_out.tiers
+        )
+        + flow.edge_rps * seconds / 10_000 * prices.cloudfront_https_requests.usd,
+        "S3": flow.media_origin_rps * seconds / 1000 * prices.s3_get_requests.usd,
+        "EC2": instances * usd_per_hour * hours,
+        "ALB": hours * (prices.alb_hour.usd + alb_gb_per_hour * prices.alb_lcu_hour.usd),
+        "DynamoDB": seconds
+        / 1e6
+        * (
+            db.write_units * prices.dynamodb_write_request_units.usd
+            + db.read_units * prices.dynamodb_read_request_units.usd
+        ),
+    }
+    if waf_rules is not None:
+        month_share = hours / prices.hours_per_month  # monthly fees are prorated hourly
+        cost["WAF"] = (
+            month_share
+            * (prices.waf_web_acl_month.usd + waf_rules * prices.waf_rule_month.usd)
+            + flow.edge_rps * seconds / 1e6 * prices.waf_requests.usd
+        )
+    return cost

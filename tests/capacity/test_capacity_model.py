@@ -1,0 +1,148 @@
+"""The capacity model's arithmetic on inputs small enough to check by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from capacity.model import (
+    dynamodb_load,
+    fleet,
+    ladder_bitrate,
+    monthly_cost,
+    traffic,
+    viewer_model,
+)
+from capacity.prices import PriceError, load_prices, tiered_cost
+from loadtest import viewer
+
+
+def test_requests_per_viewer_minute_follow_the_play_cycle(round_viewer):
+    model = viewer_model(catalog_titles=12, grant_ttl_seconds=600, segment_seconds=4)
+    assert model.cycle_seconds == pytest.approx(20.0)
+    assert model.plays_per_minute == pytest.approx(3.0)
+    assert model.segments_per_play == pytest.approx(4.0)
+    assert model.watching_share == pytest.approx(16 / 20)
+    assert model.per_minute == pytest.approx({
+        "titles": 0.6, "title": 3.0, "recommendations": 0.15, "playback": 3.0,
+        "playlist": 6.0, "segment": 12.0,
+    })
+
+
+def test_requests_per_viewer_minute_come_from_the_viewer_model(round_viewer, monkeypatch):
+    before = viewer_model(catalog_titles=12, grant_ttl_seconds=600).per_minute
+    monkeypatch.setattr(viewer, "BROWSE_SHARE", 0.5)
+    monkeypatch.setattr(viewer, "PLAYLISTS_PER_PLAY", 3)
+    after = viewer_model(catalog_titles=12, grant_ttl_seconds=600).per_minute
+    assert after["titles"] == pytest.approx(before["titles"] * 2.5)
+    assert after["playlist"] == pytest.approx(before["playlist"] * 1.5)
+    assert after["segment"] == pytest.approx(before["segment"])
+
+
+def test_a_browse_reads_as_many_pages_as_the_catalog_needs_up_to_the_cap(round_viewer):
+    def titles_per_minute(count: int) -> float:
+        return viewer_model(catalog_titles=count, grant_ttl_seconds=600).per_minute["titles"]
+
+    assert titles_per_minute(250) == pytest.approx(0.6 * 3)
+    assert titles_per_minute(100_000) == pytest.approx(0.6 * viewer.MAX_PAGES)
+
+
+def test_a_play_longer_than_the_cookie_ttl_renews_its_grant(round_viewer):
+    model = viewer_model(catalog_titles=12, grant_ttl_seconds=10, segment_seconds=4)
+    assert model.per_minute["playback"] == pytest.approx(2 * 3.0)  # 16 s of watching
+
+
+def test_edge_and_origin_load_for_sixty_viewers(round_viewer):
+    model = viewer_model(catalog_titles=12, grant_ttl_seconds=600, segment_seconds=4)
+    flow = traffic(60, model, bitrate_bps=1e6, hit_ratio=0.9, segment_seconds=4)
+    assert flow.rps_by_kind["segment"] == pytest.approx(12.0)
+    assert flow.edge_bytes_per_s == pytest.approx(12 * 500_000)  # 1 Mbit/s x 4 s / 8
+    assert flow.edge_gbps == pytest.approx(0.048)
+    # catalog GETs miss 10%; playback and recommendations always reach the ALB
+    assert flow.api_origin_rps == pytest.approx(0.06 + 0.3 + 0.15 + 3.0)
+    assert flow.media_origin_rps == pytest.approx((6 + 12) * 0.1)
+    assert flow.media_origin_bytes_per_s == pytest.approx(1.2 * 500_000)
+    assert flow.origin_rps == pytest.approx(3.51 + 1.8)
+    assert flow.plays_per_s == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("viewers, hit_ratio", [(-1, 0.9), (10, -0.1), (10, 1.5)])
+def test_bad_traffic_inputs_are_refused(viewers, hit_ratio):
+    model = viewer_model(catalog_titles=12, grant_ttl_seconds=600)
+    with pytest.raises(ValueError, match="viewers|hit ratio"):
+        traffic(viewers, model, bitrate_bps=1e6, hit_ratio=hit_ratio)
+
+
+def test_fleet_runs_the_larger_of_the_two_policies(stack):
+    api_fleet = fleet(api_rps=100, rps_per_instance=40, cfg=stack)
+    assert api_fleet.by_requests == 10  # 6,000 requests a minute / 600 per target
+    assert api_fleet.by_cpu == 5  # 100 req/s / (40 req/s x 50%)
+    assert api_fleet.needed == 10
+    assert not api_fleet.covered
+
+
+def test_a_quiet_fleet_stays_at_min_size(stack):
+    api_fleet = fleet(api_rps=1, rps_per_instance=1000, cfg=stack)
+    assert api_fleet.needed == stack.min_size and api_fleet.covered
+
+
+def test_dynamodb_units_follow_the_apps_code_paths():
+    db = dynamodb_load(plays_per_s=10, recommendations_per_s=1, workers=4, catalog_titles=12,
+                       hot_share=0.5)
+    # history 10 + co-play 2 x 5 x 10 + counters 2 x 4 workers x 2.5 titles a flush
+    assert db.write_units == pytest.approx(10 + 100 + 20)
+    # plays' history queries 10 x 0.5 + recommendations 1 + co-play 3 + trending 1.6
+    assert db.read_units == pytest.approx(5 + 1 + 3 + 1.6)
+    assert db.hot_title_write_units == pytest.approx(0.5 * 10 * 5 + 2 * 4)
+
+
+def test_ladder_bitrate_weights_renditions_by_the_viewer_models_shares():
+    assert ladder_bitrate([100_000, 400_000, 200_000]) == pytest.approx(355_000)
+
+
+def test_data_transfer_is_priced_by_monthly_tier():
+    tiers = load_prices().cloudfront_data_transfer_out.tiers
+    assert tiered_cost(20 * 1024, tiers) == pytest.approx(10_240 * 0.085 + 10_240 * 0.080)
+    assert tiered_cost(0, tiers) == 0
+
+
+def test_monthly_cost_by_service(round_viewer):
+    prices = load_prices()
+    model = viewer_model(catalog_titles=12, grant_ttl_seconds=600, segment_seconds=4)
+    flow = traffic(60, model, bitrate_bps=1e6, hit_ratio=0.9, segment_seconds=4)
+    db = dynamodb_load(flow.plays_per_s, 0.15, 4, 12, 0.5)
+    cost = monthly_cost(prices, flow, 2, "t3.small", db, waf_rules=3, api_bytes_per_request=0,
+                        hours=730)
+    usd_per_hour, _ = prices.instance("t3.small")
+    assert cost["EC2"] == pytest.approx(2 * usd_per_hour * 730)
+    assert cost["ALB"] == pytest.approx(730 * prices.alb_hour.usd)
+    assert cost["WAF"] == pytest.approx(
+        prices.waf_web_acl_month.usd + 3 * prices.waf_rule_month.usd
+        + flow.edge_rps * 730 * 3600 / 1e6 * prices.waf_requests.usd)
+    assert "WAF" not in monthly_cost(prices, flow, 2, "t3.small", db, None, 0, 730)
+
+
+def test_every_price_names_its_source_and_how_sure_it_is():
+    prices = load_prices()
+    for name in type(prices).model_fields:
+        entry = getattr(prices, name)
+        if hasattr(entry, "source"):
+            assert entry.source.startswith("https://")
+            assert entry.status in {"read", "secondary", "unconfirmed"}
+
+
+def test_a_price_without_its_source_is_refused(tmp_path):
+    import yaml
+
+    from capacity.prices import PRICES_PATH
+
+    document = yaml.safe_load(PRICES_PATH.read_text())
+    del document["s3_get_requests"]["source"]
+    bad = tmp_path / "prices.yaml"
+    bad.write_text(yaml.safe_dump(document))
+    with pytest.raises(PriceError, match="s3_get_requests.source"):
+        load_prices(bad)
+
+
+def test_an_instance_type_without_a_price_is_named():
+    with pytest.raises(PriceError, match="x9.huge"):
+        load_prices().instance("x9.huge")
