@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of plays on the most-watched title (default: Zipf rank 1)")
     p.add_argument("--max-segments", type=int, help="the viewer model's --max-segments")
     p.add_argument("--hours", type=float, help="hours a month the load is held (default 730)")
+    p.add_argument("--api-bytes", type=float, default=2048.0,
+                   help="bytes an API request and response take at the ALB (LCU pricing)")
     p.add_argument("--stack", default="dev", help="stack whose Pulumi.<stack>.yaml to read")
     p.add_argument("--json", action="store_true", help="print the plan as JSON before the line")
     return p
@@ -100,12 +102,13 @@ def resolve_inputs(args: argparse.Namespace) -> Inputs:
         viewers=args.viewers, bitrate_bps=bitrate, bitrate_source=bitrate_source,
         hit_ratio=hit, hit_ratio_source=hit_source, api_rps_per_instance=api_rps,
         api_rps_source=api_source, catalog_titles=titles, hot_share=args.hot_share,
-        max_segments=args.max_segments, hours=args.hours,
+        max_segments=args.max_segments, hours=args.hours, api_bytes_per_request=args.api_bytes,
     )
 
 
 def _n(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    whole = abs(value) >= 100 or float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
 
 
 def render(plan: CapacityPlan) -> str:
@@ -139,9 +142,22 @@ def render(plan: CapacityPlan) -> str:
         f"title {_n(db.hot_title_write_units)} WRU/s ({plan.hot_share:.0%} of plays)",
     ]
     lines += [f"  {name:32s} {_n(units):>12s} /s" for name, units in db.detail.items()]
-    lines += ["", f"monthly cost (USD, {plan.inputs.hours or 730:g} h, on-demand list prices)"]
+    per_target = plan.stack.target_requests_per_target / 60
+    lines.append(
+        f"  the requests policy holds {per_target:,.1f} req/s per instance "
+        f"(targetRequestsPerTarget {plan.stack.target_requests_per_target}/min), "
+        f"{per_target / i.api_rps_per_instance:.1%} of what one serves"
+        if f.by_requests >= f.by_cpu else
+        f"  the CPU policy ({plan.stack.target_cpu_percent}%) sizes the fleet")
+    lines.append(f"  vCPUs           {plan.vcpus:,} on {plan.stack.instance_type}: check the "
+                 "account's Running On-Demand Standard instances quota (Service Quotas "
+                 "L-1216C47A)")
+    lines += ["", f"monthly cost (USD, load held {plan.hours:g} h, on-demand list prices, "
+              f"prices read {plan.prices_read_on})"]
     lines += [f"  {service:12s} {usd:>16,.0f}" for service, usd in plan.cost.items()]
     lines += [f"  {'total':12s} {plan.monthly_usd:>16,.0f}",
+              f"  ALB LCUs from processed bytes at {i.api_bytes_per_request:,.0f} bytes a request"
+              " (assumed, --api-bytes); the connection dimensions are not modelled",
               "  not priced: NAT gateway, CloudWatch, Secrets Manager, S3 storage, Cognito, "
               "the free tier and committed-use discounts",
               "", "what breaks first (default quotas, most used first)"]

@@ -226,7 +226,8 @@ class DynamoDbLoad:
 
     write_units: float
     read_units: float
-    hot_title_write_units: float
+    hot_title_write_units: float  # on the partition key TITLE#<most-watched id>
+    hot_counter_item_writes: float  # on its one item TITLE#<id>/STATS
     detail: dict[str, float] = field(default_factory=dict)
 
 
@@ -246,7 +247,8 @@ def dynamodb_load(
     worker every TRENDING_TTL_SECONDS, a BatchGetItem of every title's last TRENDING_DAYS
     counters. Items are under 1 KB (1 WRU a write). `hot_share` is the share of plays on
     the most-watched title: its partition key TITLE#<id> takes its counters and the
-    COPLAY_SEEDS co-play ADDs of each of its plays.
+    COPLAY_SEEDS co-play ADDs of each of its plays; its STATS item takes one ADD per worker
+    and flush that saw a play of it.
     """
     flush = Settings().play_flush_seconds
     seeds = PlayRecorder.COPLAY_SEEDS
@@ -269,11 +271,13 @@ def dynamodb_load(
         * EVENTUAL_READ_UNITS
         / TRENDING_TTL_SECONDS,
     }
-    hot_counters = 2 * workers / flush if plays_per_s else 0.0
+    hot_plays = hot_share * plays_per_s
+    hot_item = min(hot_plays, workers / flush)
     return DynamoDbLoad(
         write_units=sum(v for k, v in detail.items() if k.endswith("writes")),
         read_units=sum(v for k, v in detail.items() if "reads" in k),
-        hot_title_write_units=hot_share * plays_per_s * seeds + hot_counters,
+        hot_title_write_units=hot_plays * seeds + 2 * hot_item,
+        hot_counter_item_writes=hot_item,
         detail=detail,
     )
 

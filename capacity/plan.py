@@ -61,6 +61,8 @@ class Inputs:
             raise ValueError(f"HIT_RATIO must be within 0..1, got {self.hit_ratio}")
         if self.bitrate_bps <= 0:
             raise ValueError(f"BITRATE must be > 0, got {self.bitrate_bps / 1e6:g} Mbps")
+        if self.api_bytes_per_request < 0:
+            raise ValueError(f"API bytes must be >= 0, got {self.api_bytes_per_request}")
         if self.hot_share is not None and not 0.0 <= self.hot_share <= 1.0:
             raise ValueError(f"hot title share must be within 0..1, got {self.hot_share}")
 
@@ -91,12 +93,15 @@ class CapacityPlan:
     model: ViewerModel
     traffic: Traffic
     fleet: Fleet
-    workers: int
+    workers: int  # gunicorn worker processes over the whole fleet
+    vcpus: int  # over the whole fleet
     dynamodb: DynamoDbLoad
     hot_share: float
+    hours: float
     cost: dict[str, float]
     limits: list[Limit]
     waf_viewers_per_ip: float | None
+    prices_read_on: str
 
     @property
     def monthly_usd(self) -> float:
@@ -152,11 +157,14 @@ def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> Capaci
         traffic=flow,
         fleet=api_fleet,
         workers=workers,
+        vcpus=api_fleet.needed * vcpus,
         dynamodb=db,
         hot_share=hot,
+        hours=inputs.hours if inputs.hours is not None else prices.hours_per_month,
         cost=cost,
         limits=limits(flow, api_fleet, db, hot, stack),
         waf_viewers_per_ip=viewers_per_ip,
+        prices_read_on=prices.read_on.isoformat(),
     )
 
 
@@ -174,8 +182,12 @@ def limits(
               CLOUDFRONT_GBPS_PER_DISTRIBUTION, "Gbit/s", CLOUDFRONT_QUOTAS, "adjustable"),
         Limit("DynamoDB writes on the hottest title's partition (TITLE#<id>)",
               db.hot_title_write_units, DYNAMODB_PARTITION_WCU, "WCU/s", DYNAMODB_PARTITIONS,
-              f"{hot_share:.0%} of plays on one title; no partition, and so no single "
-              "counter item, takes more, whatever the table's capacity"),
+              f"{hot_share:.0%} of plays on one title; no partition takes more, whatever "
+              "the table's capacity (split-for-heat may spread its COPLAY# items)"),
+        Limit("DynamoDB writes on one item (TITLE#<id>/STATS, the play counter)",
+              db.hot_counter_item_writes, DYNAMODB_PARTITION_WCU, "WCU/s", DYNAMODB_PARTITIONS,
+              "each gunicorn worker ADDs its coalesced count once a flush; one item lives "
+              "in one partition"),
         Limit("DynamoDB table writes (on-demand, per table)", db.write_units,
               DYNAMODB_TABLE_ON_DEMAND_UNITS, "WRU/s", DYNAMODB_QUOTAS, "adjustable"),
         Limit("DynamoDB table reads (on-demand, per table)", db.read_units,

@@ -92,6 +92,8 @@ def test_dynamodb_units_follow_the_apps_code_paths():
     assert db.write_units == pytest.approx(10 + 100 + 20)
     # plays' history queries 10 x 0.5 + recommendations 1 + co-play 3 + trending 1.6
     assert db.read_units == pytest.approx(5 + 1 + 3 + 1.6)
+    # 5 plays/s of the hot title, but its counter items are written once per worker a flush
+    assert db.hot_counter_item_writes == pytest.approx(4)
     assert db.hot_title_write_units == pytest.approx(0.5 * 10 * 5 + 2 * 4)
 
 
