@@ -20,7 +20,7 @@ from capacity.model import (
 from capacity.prices import PriceTable
 from infra.config import StackConfig
 from infra.waf import MANAGED_RULE_GROUPS
-from loadtest.viewer import ZipfPicker
+from loadtest import viewer
 
 # Default quotas, each with the AWS page that states it (read 2026-12-01).
 CLOUDFRONT_QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
@@ -118,10 +118,12 @@ class CapacityPlan:
         )
 
 
-def zipf_top_share(titles: int, s: float = 1.0) -> float:
-    """The most popular title's share of plays under the viewer model's Zipf picker."""
+def zipf_top_share(titles: int, s: float | None = None) -> float:
+    """The most popular title's share of plays under the viewer model's Zipf picker
+    (exponent `s`, default the viewer model's --zipf-s default)."""
     ranked = [{"id": str(i), "popularity": titles - i} for i in range(titles)]
-    return ZipfPicker(ranked, s).probability(1)
+    exponent = viewer.ZIPF_S_DEFAULT if s is None else s
+    return viewer.ZipfPicker(ranked, exponent).probability(1)
 
 
 def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> CapacityPlan:

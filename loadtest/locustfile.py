@@ -32,6 +32,7 @@ from loadtest.viewer import (
     PAGE_LIMIT,
     RECOMMENDATIONS_SHARE,
     THINK_TIME_S,
+    ZIPF_S_DEFAULT,
     PlayerBuffer,
     ZipfPicker,
     pick_rendition,
@@ -64,7 +65,9 @@ def _add_arguments(parser) -> None:
         help="player buffer target, in segments: the next segment is requested when the "
         "buffer holds no more than this",
     )
-    group.add_argument("--zipf-s", type=float, default=1.0, help="Zipf exponent of title choice")
+    group.add_argument(
+        "--zipf-s", type=float, default=ZIPF_S_DEFAULT, help="Zipf exponent of title choice"
+    )
     group.add_argument(
         "--warmup",
         type=float,
@@ -143,7 +146,7 @@ class Viewer(FastHttpUser):
         self.speedup = max(float(getattr(opts, "speedup", 1.0)), 1e-6)
         self.max_segments = int(getattr(opts, "max_segments", MAX_SEGMENTS_DEFAULT))
         self.buffer_segments = float(getattr(opts, "buffer_segments", BUFFER_SEGMENTS_DEFAULT))
-        self.zipf_s = float(getattr(opts, "zipf_s", 1.0))
+        self.zipf_s = float(getattr(opts, "zipf_s", ZIPF_S_DEFAULT))
         self.loopback_only = is_loopback_url(self.host)
         self.picker: ZipfPicker | None = None
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"

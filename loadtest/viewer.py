@@ -19,6 +19,7 @@ RECOMMENDATIONS_SHARE = 0.25  # chance that a browse also asks for recommendatio
 PLAYLISTS_PER_PLAY = 2  # master playlist, then the chosen rendition's media playlist
 MAX_SEGMENTS_DEFAULT = 10  # --max-segments: at most this many segments per play
 BUFFER_SEGMENTS_DEFAULT = 1.0  # --buffer-segments: player buffer target, in segments
+ZIPF_S_DEFAULT = 1.0  # --zipf-s: Zipf exponent of title choice
 
 
 class ZipfPicker:

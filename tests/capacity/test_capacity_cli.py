@@ -114,3 +114,14 @@ def test_without_bitrate_or_sample_library_it_says_what_to_do(capsys, monkeypatc
     code, _, err = run(capsys, "--viewers", "10", "--api-rps-per-instance", "2000")
     assert code == 2
     assert "make library" in err and "BITRATE" in err
+
+
+def test_json_comes_before_the_last_line(capsys):
+    code, out, _ = run(capsys, "--viewers", "1000", "--bitrate", "5",
+                       "--api-rps-per-instance", "2000", "--json")
+    assert code == 0
+    body = out[out.index("\n{") + 1: out.rindex("\ncapacity: ")]
+    document = json.loads(body)
+    assert document["api_instances"] == int(last_line(out).group(3))
+    assert set(document["per_viewer_minute"]) == {
+        "titles", "title", "recommendations", "playback", "playlist", "segment"}

@@ -148,3 +148,10 @@ def test_a_price_without_its_source_is_refused(tmp_path):
 def test_an_instance_type_without_a_price_is_named():
     with pytest.raises(PriceError, match="x9.huge"):
         load_prices().instance("x9.huge")
+
+
+def test_the_hot_title_share_is_the_viewer_models_zipf_rank_one():
+    from capacity.plan import zipf_top_share
+
+    assert zipf_top_share(3, s=1.0) == pytest.approx(1 / (1 + 1 / 2 + 1 / 3))
+    assert zipf_top_share(4, s=0.0) == pytest.approx(0.25)
