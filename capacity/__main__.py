@@ -36,7 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--bench-result", type=Path, default=BENCH_RESULT,
                    help="the JSON `make bench-api` writes")
     p.add_argument("--catalog", type=Path, help="catalog.json (default: newest sample library)")
-    p.add_argument("--titles", type=int, help="titles in the catalog (default: the catalog's)")
+    p.add_argument("--titles", type=int,
+                   help="titles in the catalog (default: --catalog's, else the sample plan's)")
     p.add_argument("--hot-share", type=float,
                    help="share of plays on the most-watched title (default: Zipf rank 1)")
     p.add_argument("--max-segments", type=int, help="the viewer model's --max-segments")
@@ -74,7 +75,8 @@ def bench_throughput(path: Path) -> tuple[float, str] | None:
 
 def resolve_inputs(args: argparse.Namespace) -> Inputs:
     """Fill every input from the flags, else the repo's measurements, else labelled defaults."""
-    catalog = find_catalog(args.catalog) if args.bitrate is None or args.titles is None else None
+    wanted = args.bitrate is None or (args.catalog is not None and args.titles is None)
+    catalog = find_catalog(args.catalog) if wanted else None
     if args.bitrate is not None:
         bitrate, bitrate_source = args.bitrate * 1e6, "given (BITRATE)"
     elif catalog is not None:
@@ -84,10 +86,13 @@ def resolve_inputs(args: argparse.Namespace) -> Inputs:
     else:
         raise ValueError("no BITRATE given and no sample library found: run `make library` "
                          "or pass BITRATE=<Mbps>")
+    # A cached library may be a test's small one: only an explicit catalog sets the count.
     if args.titles is not None:
         titles = args.titles
+    elif args.catalog is not None and catalog is not None:
+        titles = len(catalog.titles)
     else:
-        titles = len(catalog.titles) if catalog is not None else len(plan_titles())
+        titles = len(plan_titles())
     if args.api_rps_per_instance is not None:
         api_rps, api_source = args.api_rps_per_instance, "given (--api-rps-per-instance)"
     else:

@@ -10,6 +10,7 @@ import pytest
 import capacity.__main__ as capacity_cli
 from capacity.__main__ import main
 from loadtest import viewer
+from media.sample import plan_titles
 
 LAST_LINE = re.compile(
     r"^capacity: edge_gbps=(\d+\.\d\d) origin_rps=(\d+) api_instances=(\d+) monthly_usd=(\d+)$"
@@ -77,7 +78,8 @@ def test_without_a_measurement_the_default_throughput_is_labelled(capsys, tmp_pa
     assert "2,600 req/s  (default:" in out
 
 
-def test_the_bitrate_defaults_to_the_catalogs_ladder(capsys, tmp_path):
+def one_title_catalog(folder) -> str:
+    """A catalog.json with one title on a 100/200/400 kbit/s ladder; its path."""
     renditions = [
         {"name": f"{h}p", "width": h * 16 // 9, "height": h, "bandwidth": b,
          "playlist": f"video/t1/{h}p/index.m3u8"}
@@ -87,12 +89,25 @@ def test_the_bitrate_defaults_to_the_catalogs_ladder(capsys, tmp_path):
         "id": "t1", "title": "T", "synopsis": "", "genres": [], "tags": [], "year": 2020,
         "duration": 40.0, "popularity": 1.0, "poster": "posters/t1.jpg",
         "master": "video/t1/master.m3u8", "renditions": renditions}]}
-    path = tmp_path / "catalog.json"
+    path = folder / "catalog.json"
     path.write_text(json.dumps(catalog))
-    code, out, _ = run(capsys, "--viewers", "1000", "--catalog", str(path),
+    return str(path)
+
+
+def test_the_bitrate_defaults_to_the_catalogs_ladder(capsys, tmp_path):
+    code, out, _ = run(capsys, "--viewers", "1000", "--catalog", one_title_catalog(tmp_path),
                        "--api-rps-per-instance", "2000")
     assert code == 0
     assert "0.355 Mbps" in out and "1 titles" in out
+
+
+def test_a_cached_library_sets_the_bitrate_but_not_the_title_count(capsys, monkeypatch,
+                                                                   tmp_path):
+    (tmp_path / "lib").mkdir()
+    one_title_catalog(tmp_path / "lib")
+    monkeypatch.setattr(capacity_cli, "default_cache_dir", lambda: tmp_path)
+    _, out, _ = run(capsys, "--viewers", "1000", "--api-rps-per-instance", "2000")
+    assert "0.355 Mbps" in out and f"; {len(plan_titles())} titles" in out
 
 
 @pytest.mark.parametrize("args, message", [
