@@ -22,6 +22,7 @@ import gevent
 import m3u8
 from locust import FastHttpUser, between, events, task
 
+from loadtest import cluster
 from loadtest.metrics import StreamStats
 from loadtest.target import is_loopback_url
 from loadtest.viewer import (
@@ -77,6 +78,17 @@ def _add_arguments(parser) -> None:
     group.add_argument(
         "--stream-metrics", default="", help="write the viewers' figures to this JSON file"
     )
+    group.add_argument(
+        "--worker-figures",
+        default="",
+        help="distributed runs: each worker writes what it recorded to DIR/worker-<pid>.json",
+    )
+
+
+@events.init.add_listener
+def _on_init(environment, **_kwargs) -> None:
+    # Master and workers: ship each worker's figures to the master, merged there exactly.
+    cluster.install(environment, lambda: STATS)
 
 
 @events.test_start.add_listener
@@ -92,8 +104,9 @@ def _on_test_start(environment, **_kwargs) -> None:
 @events.quitting.add_listener
 def _on_quitting(environment, **_kwargs) -> None:
     path = getattr(environment.parsed_options, "stream_metrics", "")
-    if path:
+    if path and not cluster.is_worker(environment):  # a master writes the merged figures
         figures = STATS.as_dict()
+        figures["workers"] = cluster.LEDGER.as_dict() if cluster.is_master(environment) else None
         # Locust's own per-request stats at the same instant (its CSV lags by up to 2 s).
         figures["locust_entries"] = [
             {

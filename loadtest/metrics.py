@@ -1,11 +1,26 @@
-"""What the viewers measure, aggregated in the Locust process and handed to the report as JSON."""
+"""What the viewers measure, aggregated in the Locust process and handed to the report as JSON.
+
+The figures are raw samples and counters, never summaries, so that the figures of several
+Locust workers merge exactly: `Mergeable.merge` adds numbers and counters, concatenates sample
+lists and unites sets, field by field, which is associative and commutative; every percentile
+is computed once, from the merged samples. A worker ships what it recorded since its last
+report (`Mergeable.drain`, sent as `to_wire`'s plain dicts) and the master merges the deltas.
+A new figure of type int, float, Counter, list, set, dict of those or a nested `Mergeable`
+merges, drains and travels without further code.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import typing
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+# Field roles, as dataclass field metadata; a field without a role is a figure.
+SETTING = {"role": "setting"}  # how figures were taken: shipped, kept on drain, equal to merge
+STATE = {"role": "state"}  # the recorder's own bookkeeping: never shipped, drained or merged
 
 
 def cache_outcome(x_cache: str | None) -> str:
@@ -30,14 +45,17 @@ def percentile(values: Sequence[float], pct: float) -> float | None:
 
 
 def distribution(values: Sequence[float], digits: int = 1) -> dict:
-    """count, mean, p50, p95, p99 and max of `values`, rounded."""
+    """count, mean, p50, p95, p99 and max of `values`, rounded.
+
+    The mean uses math.fsum, so it does not depend on the order in which samples were merged.
+    """
 
     def r(x: float | None) -> float | None:
         return None if x is None else round(x, digits)
 
     return {
         "count": len(values),
-        "mean": r(sum(values) / len(values)) if values else None,
+        "mean": r(math.fsum(values) / len(values)) if values else None,
         "p50": r(percentile(values, 50)),
         "p95": r(percentile(values, 95)),
         "p99": r(percentile(values, 99)),
@@ -45,8 +63,163 @@ def distribution(values: Sequence[float], digits: int = 1) -> dict:
     }
 
 
+class Mergeable:
+    """Mixin for a dataclass of figures that merge exactly, field by field.
+
+    Figure fields are int, float, Counter, list, set, dict of those, or a nested Mergeable.
+    Fields with SETTING metadata must be equal to merge; fields with STATE metadata stay with
+    the recorder (they decide how a sample is classified, they are not figures).
+    """
+
+    def merge(self, other: typing.Self) -> typing.Self:
+        """Add `other`'s figures to these, in place; returns self.
+
+        Raises TypeError for another class and ValueError when the two were taken with
+        different settings (e.g. another warm-up window).
+        """
+        if type(other) is not type(self):
+            raise TypeError(f"cannot merge {type(other).__name__} into {type(self).__name__}")
+        for f in fields(self):  # type: ignore[arg-type]
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            role = f.metadata.get("role")
+            if role == "setting" and mine != theirs:
+                raise ValueError(
+                    f"cannot merge {type(self).__name__} figures taken with {f.name}={theirs!r} "
+                    f"into ones taken with {f.name}={mine!r}"
+                )
+            if role is None:
+                setattr(self, f.name, _merged(mine, theirs))
+        return self
+
+    def drain(self) -> typing.Self:
+        """The figures recorded so far, handed over; these start again from zero.
+
+        Settings are copied; state (e.g. which objects were fetched already) stays here.
+        """
+        delta = object.__new__(type(self))
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            role = f.metadata.get("role")
+            if role == "state":
+                object.__setattr__(delta, f.name, _fresh(f))
+            elif role == "setting":
+                object.__setattr__(delta, f.name, value)
+            elif isinstance(value, Mergeable):
+                object.__setattr__(delta, f.name, value.drain())
+            else:
+                object.__setattr__(delta, f.name, value)
+                setattr(self, f.name, _fresh(f))
+        return delta
+
+    def is_empty(self) -> bool:
+        """True when no figure holds anything (settings and state do not count)."""
+        for f in fields(self):  # type: ignore[arg-type]
+            if f.metadata.get("role") is not None:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Mergeable) and not value.is_empty():
+                return False
+            if not isinstance(value, Mergeable) and value:
+                return False
+        return True
+
+    def to_wire(self) -> dict:
+        """Settings and figures as plain dicts, lists and numbers (msgpack- and JSON-safe)."""
+        return {
+            f.name: _to_wire(getattr(self, f.name))
+            for f in fields(self)  # type: ignore[arg-type]
+            if f.metadata.get("role") != "state"
+        }
+
+    @classmethod
+    def from_wire(cls, data: dict) -> typing.Self:
+        """The inverse of `to_wire`; field types come from the class's annotations.
+
+        Raises KeyError for a missing setting and TypeError for a field the class lacks.
+        """
+        known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+        shipped = {n for n, f in known.items() if f.metadata.get("role") != "state"}
+        if set(data) - shipped:
+            raise TypeError(f"{cls.__name__} has no field(s) {sorted(set(data) - shipped)}")
+        hints = typing.get_type_hints(cls)
+        settings = {
+            n: data[n] for n, f in known.items() if f.metadata.get("role") == "setting" and f.init
+        }
+        obj = cls(**settings)
+        for name, value in data.items():
+            if known[name].metadata.get("role") is None:
+                setattr(obj, name, _from_wire(hints[name], value))
+        return obj
+
+
+def _fresh(f: dataclasses.Field):
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    raise TypeError(f"figure {f.name} has no default to start again from")
+
+
+def _merged(mine, theirs):
+    if isinstance(mine, Mergeable):
+        return mine.merge(theirs)
+    if isinstance(mine, Counter):
+        mine.update(theirs)  # Counter.update adds counts
+        return mine
+    if isinstance(mine, dict):
+        for key, value in theirs.items():
+            mine[key] = _merged(mine[key], value) if key in mine else _copied(value)
+        return mine
+    if isinstance(mine, list):
+        mine.extend(theirs)
+        return mine
+    if isinstance(mine, set):
+        mine |= theirs
+        return mine
+    if isinstance(mine, int | float):
+        return mine + theirs
+    raise TypeError(f"no exact merge for {type(mine).__name__}")
+
+
+def _copied(value):
+    if isinstance(value, Mergeable):
+        return type(value).from_wire(value.to_wire())
+    if isinstance(value, Counter | dict | list | set):
+        return _merged(type(value)(), value)
+    return value
+
+
+def _to_wire(value):
+    if isinstance(value, Mergeable):
+        return value.to_wire()
+    if isinstance(value, dict):
+        return {key: _to_wire(v) for key, v in value.items()}
+    if isinstance(value, set):
+        return sorted(value)
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+def _from_wire(hint, value):
+    origin = typing.get_origin(hint) or hint
+    args = typing.get_args(hint)
+    if isinstance(origin, type) and issubclass(origin, Mergeable):
+        return origin.from_wire(value)
+    if origin is Counter:
+        return Counter(value)
+    if origin is dict:
+        inner = args[1] if args else typing.Any
+        return {key: _from_wire(inner, v) for key, v in value.items()}
+    if origin is set:
+        return set(value)
+    if origin is list:
+        return list(value)
+    return value
+
+
 @dataclass
-class HitCounter:
+class HitCounter(Mergeable):
     hits: int = 0
     misses: int = 0
     unknown: int = 0
@@ -75,18 +248,21 @@ def _attr(outcome: str) -> str:
 
 
 @dataclass
-class CacheAccounting:
+class CacheAccounting(Mergeable):
     """X-Cache outcomes per object class, overall and after warm-up.
 
     A fetch counts as warm when it starts `warmup_s` or later after the test start *and* after
     some earlier fetch of the same object has completed: a first (or concurrent first) fetch
     of an object is a compulsory miss at any cache, so it says nothing about the edge.
+    With several Locust workers each classifies its own fetches (its clock, its first fetch of
+    an object), so each worker's first fetch of an object is left out: a stricter warm set.
     """
 
-    warmup_s: float = 0.0
+    warmup_s: float = field(default=0.0, metadata=SETTING)
     overall: dict[str, HitCounter] = field(default_factory=dict)
     warm: dict[str, HitCounter] = field(default_factory=dict)
-    _first_done: dict[str, float] = field(default_factory=dict)
+    objects: set[str] = field(default_factory=set)
+    _first_done: dict[str, float] = field(default_factory=dict, metadata=STATE)
 
     def record(
         self, kind: str, path: str, x_cache: str | None, started: float, finished: float
@@ -98,6 +274,7 @@ class CacheAccounting:
         is_warm = started >= self.warmup_s and first_done is not None and started >= first_done
         if first_done is None:
             self._first_done[path] = finished
+            self.objects.add(path)
         if is_warm:
             self.warm.setdefault(kind, HitCounter()).add(outcome)
         return is_warm
@@ -106,14 +283,12 @@ class CacheAccounting:
         def merged(counters: Iterable[HitCounter]) -> HitCounter:
             total = HitCounter()
             for c in counters:
-                total.hits += c.hits
-                total.misses += c.misses
-                total.unknown += c.unknown
+                total.merge(c)
             return total
 
         return {
             "warmup_s": self.warmup_s,
-            "objects": len(self._first_done),
+            "objects": len(self.objects),
             "overall": {"all": merged(self.overall.values()).as_dict()}
             | {k: v.as_dict() for k, v in sorted(self.overall.items())},
             "after_warmup": {"all": merged(self.warm.values()).as_dict()}
@@ -122,11 +297,11 @@ class CacheAccounting:
 
 
 @dataclass
-class StreamStats:
-    """Everything the viewers report, in one process."""
+class StreamStats(Mergeable):
+    """Everything the viewers report: one process's, one worker's delta, or a merge of those."""
 
-    warmup_s: float = 0.0
-    speedup: float = 1.0
+    warmup_s: float = field(default=0.0, metadata=SETTING)
+    speedup: float = field(default=1.0, metadata=SETTING)
     requests: Counter = field(default_factory=Counter)
     failures: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
@@ -193,7 +368,7 @@ class StreamStats:
             "segment_download_over_duration": distribution(self.segment_ratio, digits=4),
             "stalls": {
                 "count": len(self.stalls_s),
-                "total_s": round(sum(self.stalls_s), 3),
+                "total_s": round(math.fsum(self.stalls_s), 3),
                 "max_s": round(max(self.stalls_s), 3) if self.stalls_s else 0.0,
             },
             "cache": self.cache.as_dict(),

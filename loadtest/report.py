@@ -167,6 +167,26 @@ def render_summary(summary: dict) -> str:
         f"overall {_fmt(seg_all.get('ratio'), digits=4)}, all objects after warm-up "
         f"{_fmt(cache['after_warmup']['all']['ratio'], digits=4)}",
     ]
+    processes = run.get("locust_processes") or []
+    if processes:
+        lines.append(
+            "  Locust CPU      "
+            + ", ".join(
+                f"{p['role']} {p['cpu_s']:.1f} s ({_fmt(p['cpu_pct_of_core'], '%', digits=0)} "
+                "of a core)"
+                for p in processes
+            )
+        )
+    workers = run.get("workers")
+    if workers:
+        lines.append(
+            f"  workers         {workers['count']} merged"
+            + (
+                f"; no final figures from {', '.join(workers['missing_final'])}: INCOMPLETE"
+                if workers["missing_final"]
+                else ", each sent its final figures"
+            )
+        )
     if v["errors"]:
         lines.append(
             "  errors by type  " + ", ".join(f"{k} x{n}" for k, n in list(v["errors"].items())[:8])

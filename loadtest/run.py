@@ -6,11 +6,18 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from loadtest.launch import (
+    WORKERS_CONNECT_S,
+    LaunchTimeout,
+    free_port,
+    master_args,
+    run_processes,
+    worker_command,
+)
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
 
@@ -29,6 +36,13 @@ def parse_duration(text: str) -> int:
     if total <= 0:
         raise argparse.ArgumentTypeError(f"duration must be positive, got {text!r}")
     return total
+
+
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
 
 
 def _positive(kind: type):
@@ -69,6 +83,15 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         help="seconds excluded from the after-warm-up hit ratio (default: 10%% of the run, <= 30)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_not_negative,
+        nargs="?",
+        const=os.cpu_count() or 1,
+        default=0,
+        help="run a Locust master and this many worker processes on this machine (no number: "
+        "one per core; 0 or absent: one Locust process); figures merge exactly",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
     p.add_argument(
@@ -116,25 +139,40 @@ def main(argv: list[str] | None = None) -> int:
     metrics_file = out / "viewers.json"
     metrics_file.unlink(missing_ok=True)
     command = locust_command(args, target.cdn_url, out, warmup)
+    commands = [("locust", command)]
+    if args.workers:
+        port = free_port()
+        figures_dir = out / "workers"
+        for old in figures_dir.glob("worker-*.json"):
+            old.unlink()
+        # Workers take the viewer-model options, this one included, from the master.
+        command += master_args(port, args.workers) + ["--worker-figures", str(figures_dir)]
+        commands = [("master", command)] + [
+            (f"worker {i + 1}", worker_command(LOCUSTFILE, port, figures_dir))
+            for i in range(args.workers)
+        ]
     print(
         f"loadtest: {args.users} viewers for {args.duration}s against {target.cdn_url} "
-        f"({target.source}); reports in {out}",
+        f"({target.source})"
+        + (f", Locust master and {args.workers} workers" if args.workers else "")
+        + f"; reports in {out}",
         flush=True,
     )
     started = time.monotonic()
     load_before = os.getloadavg()[0]
     try:
-        proc = subprocess.run(command, cwd=REPO_ROOT, timeout=args.duration + 120)
-    except subprocess.TimeoutExpired:
-        print("loadtest: Locust did not stop in time", file=sys.stderr)
+        timeout = args.duration + 120 + (WORKERS_CONNECT_S if args.workers else 0)
+        processes = run_processes(commands, REPO_ROOT, timeout=timeout)
+    except LaunchTimeout as exc:
+        print(f"loadtest: Locust did not stop in time ({exc})", file=sys.stderr)
         return 2
+    main_exit = processes[0].exit_code
     if not metrics_file.exists():
-        print(
-            f"loadtest: Locust exited with {proc.returncode} and wrote no figures", file=sys.stderr
-        )
+        print(f"loadtest: Locust exited with {main_exit} and wrote no figures", file=sys.stderr)
         return 2
     stream = json.loads(metrics_file.read_text())
     entries = stream.pop("locust_entries", None)
+    workers = stream.pop("workers", None)
     run = {
         "url": target.cdn_url,
         "users": args.users,
@@ -142,10 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(time.monotonic() - started, 1),
         "speedup": args.speedup,
         "warmup_s": warmup,
-        "locust_exit_code": proc.returncode,
+        "locust_exit_code": main_exit,
         # The load generator shares the machine with what it measures: say how busy it was.
         "cpus": os.cpu_count(),
         "loadavg_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
+        "locust_processes": [p.as_dict() for p in processes],
+        "workers": workers,
         "command": command,
     }
     summary = build_summary(stream, gates, run, locust_totals(entries))
