@@ -101,12 +101,9 @@ def _install_master(environment, runner: MasterRunner, stats: Callable[[], Strea
         ledger.final = ledger.final or final
         if not wire:
             return
-        delta = StreamStats.from_wire(wire)
-        stats().merge(delta)
+        stats().merge(StreamStats.from_wire(wire))
+        ledger.figures = _added(ledger.figures, StreamStats.from_wire(wire))
         ledger.reports += 1
-        ledger.figures = (
-            StreamStats.from_wire(wire) if ledger.figures is None else (ledger.figures.merge(delta))
-        )
 
     def on_worker_report(client_id: str, data: dict, **_kw) -> None:
         receive(client_id, data.get(WIRE_KEY), final=False)
@@ -136,16 +133,15 @@ def _install_master(environment, runner: MasterRunner, stats: Callable[[], Strea
 
 
 def _install_worker(environment, runner: WorkerRunner, stats: Callable[[], StreamStats]) -> None:
-    sent = {"figures": StreamStats()}
+    sent: dict[str, StreamStats | None] = {"figures": None}  # everything shipped so far
 
     def ship() -> dict | None:
         delta = stats().drain()
         if delta.is_empty():
             return None
-        if sent["figures"].is_empty():
-            sent["figures"] = StreamStats(warmup_s=delta.warmup_s, speedup=delta.speedup)
-        sent["figures"].merge(delta)
-        return delta.to_wire()
+        wire = delta.to_wire()
+        sent["figures"] = _added(sent["figures"], delta)
+        return wire
 
     def on_report_to_master(data: dict, **_kw) -> None:
         wire = ship()
@@ -157,16 +153,14 @@ def _install_worker(environment, runner: WorkerRunner, stats: Callable[[], Strea
         runner.send_message(FINAL, {WIRE_KEY: ship()})
 
     def on_test_start(**_kw) -> None:
-        sent["figures"] = StreamStats()
+        sent["figures"] = None
 
     def on_quitting(environment, **_kw) -> None:
         folder = getattr(environment.parsed_options, "worker_figures", "")
         if not folder:
             return
-        recorded = StreamStats.from_wire(sent["figures"].to_wire())
-        leftover = stats().drain()  # recorded but never sent: the merge would lack it
-        if not leftover.is_empty():
-            recorded = leftover if recorded.is_empty() else recorded.merge(leftover)
+        # Everything recorded, sent or not: what the master merged should equal it.
+        recorded = _added(sent["figures"], stats().drain()) or StreamStats()
         path = Path(folder) / f"worker-{os.getpid()}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         record = {"client_id": runner.client_id, "pid": os.getpid(), "recorded": recorded.to_wire()}
@@ -176,3 +170,8 @@ def _install_worker(environment, runner: WorkerRunner, stats: Callable[[], Strea
     environment.events.test_start.add_listener(on_test_start)
     environment.events.quitting.add_listener(on_quitting)
     runner.register_message(FLUSH, on_flush)
+
+
+def _added(total: StreamStats | None, delta: StreamStats) -> StreamStats:
+    """`delta` added to `total` (None: nothing yet, so `delta` itself)."""
+    return delta if total is None else total.merge(delta)
