@@ -177,6 +177,15 @@ def render_summary(summary: dict) -> str:
                 for p in processes
             )
         )
+    target = [p for p in run.get("target_processes") or [] if p["cpu_s"] is not None]
+    if target:
+        lines.append(
+            "  target CPU      "
+            + ", ".join(
+                f"{p['role']} {p['cpu_s']:.1f} s ({_fmt(p['cpu_pct_of_core'], '%', digits=0)})"
+                for p in sorted(target, key=lambda p: -p["cpu_s"])
+            )
+        )
     workers = run.get("workers")
     if workers:
         lines.append(

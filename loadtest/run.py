@@ -20,6 +20,7 @@ from loadtest.launch import (
 )
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
+from loadtest.target_cpu import TargetCpu
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 DEFAULT_OUT = REPO_ROOT / "reports" / "loadtest"
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     load_before = os.getloadavg()[0]
+    target_cpu = TargetCpu(target.pids)
     try:
         timeout = args.duration + 120 + (WORKERS_CONNECT_S if args.workers else 0)
         processes = run_processes(commands, REPO_ROOT, timeout=timeout)
@@ -167,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loadtest: Locust did not stop in time ({exc})", file=sys.stderr)
         return 2
     main_exit = processes[0].exit_code
+    target_processes = target_cpu.finish(time.monotonic() - started)
     if not metrics_file.exists():
         print(f"loadtest: Locust exited with {main_exit} and wrote no figures", file=sys.stderr)
         return 2
@@ -185,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "cpus": os.cpu_count(),
         "loadavg_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         "locust_processes": [p.as_dict() for p in processes],
+        "target_processes": target_processes,
         "workers": workers,
         "command": command,
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +24,8 @@ class Target:
     cdn_url: str
     origin_url: str | None = None
     source: str = "--url"
+    # The target's processes on this machine, by role (the local twin's), for CPU figures.
+    pids: dict[str, int] = field(default_factory=dict)
 
 
 def twin_target(run_dir: Path | None = None) -> Target:
@@ -38,7 +40,9 @@ def twin_target(run_dir: Path | None = None) -> Target:
             f"no --url given and the local twin is not running ({run_dir / STATE_FILE} is "
             "missing); start it with `make demo` (or `python -m twin up`), or pass --url"
         )
-    return Target(state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin")
+    return Target(
+        state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin", dict(state.pids)
+    )
 
 
 def is_loopback_url(url: str) -> bool:

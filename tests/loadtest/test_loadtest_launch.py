@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from loadtest import launch
 from loadtest.run import parser
+from loadtest.target_cpu import TargetCpu
 
 BURN = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.3: pass\n"
 
@@ -66,3 +70,32 @@ def test_workers_connect_to_the_masters_loopback_port():
     assert master[master.index("--expect-workers") + 1] == "2"
     assert worker[worker.index("--master-port") + 1] == str(port)
     assert worker[worker.index("--master-host") + 1] == "127.0.0.1"
+
+
+def test_target_cpu_counts_a_process_and_its_children_during_the_run(tmp_path):
+    # A parent whose child burns CPU, as gunicorn's workers do for its master.
+    go = tmp_path / "go"
+    child = (
+        f"import pathlib, time\nwhile not pathlib.Path({str(go)!r}).exists(): time.sleep(0.02)\n"
+    )
+    child += BURN + "time.sleep(30)\n"
+    parent = (
+        "import subprocess, sys\n"
+        f"p = subprocess.Popen([sys.executable, '-c', {child!r}])\n"
+        "p.wait()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", parent])
+    try:
+        time.sleep(0.5)  # the child exists before sampling starts
+        sampler = TargetCpu({"api-1": proc.pid, "gone": 2**22 + 12345})
+        go.touch()
+        time.sleep(1.0)
+        figures = {p["role"]: p for p in sampler.finish(wall_s=1.0)}
+    finally:
+        for p in psutil.Process(proc.pid).children(recursive=True):
+            p.kill()
+        proc.kill()
+        proc.wait()
+    assert 0.25 <= figures["api-1"]["cpu_s"] < 1.0
+    assert figures["api-1"]["cpu_pct_of_core"] == round(100 * figures["api-1"]["cpu_s"], 1)
+    assert figures["gone"]["cpu_s"] is None
