@@ -1,5 +1,9 @@
 """The API's deployable bundle: app/ plus pinned requirements (and wheels, when built).
 
+The same bundler serves other fleets: `collect(files=..., packages=..., name=...)` bundles
+any set of project files with the pyproject pins of the packages they import (the
+load-generator stack bundles loadtest/ this way, see loadgen/bundle.py).
+
 The program uploads it to the artifacts bucket under a key carrying its content
 digest; user data names that key, so a changed bundle gives a new launch template
 version and an instance refresh. `python -m infra.app_bundle wheels` fills
@@ -27,14 +31,21 @@ BUNDLE_PREFIX = "bundles/"
 WHEEL_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 
-def requirements() -> str:
-    """requirements.txt for the fleet: the pins pyproject.toml already holds."""
-    pins = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+def requirements(packages: tuple[str, ...] = RUNTIME_PACKAGES) -> str:
+    """requirements.txt for a fleet: the pins pyproject.toml already holds for `packages`.
+
+    Pins are looked up in the dependencies and every optional-dependency group. Raises
+    ValueError naming the packages pyproject.toml has no pin for.
+    """
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    pins = [*project["dependencies"],
+            *(pin for group in project.get("optional-dependencies", {}).values()
+              for pin in group)]
     by_name = {re.split(r"[=<>~! \[]", pin, maxsplit=1)[0].lower(): pin for pin in pins}
-    missing = [name for name in RUNTIME_PACKAGES if name not in by_name]
+    missing = [name for name in packages if name not in by_name]
     if missing:
-        raise ValueError(f"pyproject.toml: no pin for the API's runtime packages {missing}")
-    return "".join(f"{by_name[name]}\n" for name in RUNTIME_PACKAGES)
+        raise ValueError(f"pyproject.toml: no pin for the runtime packages {missing}")
+    return "".join(f"{by_name[name]}\n" for name in packages)
 
 
 @dataclass(frozen=True)
@@ -45,29 +56,36 @@ class Bundle:
     requirements: str
     digest: str
     has_wheels: bool
+    name: str = "api"
 
     @property
     def key(self) -> str:
-        return f"{BUNDLE_PREFIX}api-{self.digest[:16]}.zip"
+        return f"{BUNDLE_PREFIX}{self.name}-{self.digest[:16]}.zip"
 
 
-def collect(architecture: str = "x86_64") -> Bundle:
-    """Gather app/ (no caches) and the wheelhouse for `architecture`; digest them."""
-    files: dict[str, Path] = {}
-    for path in sorted(APP_DIR.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-            files[path.relative_to(REPO_ROOT).as_posix()] = path
+def app_files() -> dict[str, Path]:
+    """app/ (no caches), by archive path (relative to the repository root)."""
+    return {path.relative_to(REPO_ROOT).as_posix(): path for path in sorted(APP_DIR.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"}
+
+
+def collect(architecture: str = "x86_64", *, files: dict[str, Path] | None = None,
+            packages: tuple[str, ...] = RUNTIME_PACKAGES, name: str = "api",
+            with_wheels: bool = True) -> Bundle:
+    """Gather `files` (default: app/) and, `with_wheels`, the wheelhouse for `architecture`;
+    pin `packages` from pyproject.toml; digest them. The key is bundles/<name>-<digest>.zip."""
+    files = dict(app_files() if files is None else files)
     wheels = WHEEL_DIR / architecture
-    if wheels.is_dir():
+    if with_wheels and wheels.is_dir():
         for path in sorted(wheels.glob("*.whl")):
             files[f"wheels/{path.name}"] = path
-    reqs = requirements()
+    reqs = requirements(packages)
     digest = hashlib.sha256()
-    for name, path in sorted(files.items()):
-        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for archive_path, path in sorted(files.items()):
+        digest.update(archive_path.encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(b"requirements.txt\0" + reqs.encode())
     return Bundle(files, reqs, digest.hexdigest(),
-                  has_wheels=any(n.startswith("wheels/") for n in files))
+                  has_wheels=any(n.startswith("wheels/") for n in files), name=name)
 
 
 def archive(bundle: Bundle):

@@ -56,6 +56,7 @@ def load_all() -> None:
         cloudwatch,
         dynamodb,
         ec2,
+        ec2_instances,
         elbv2,
         iam,
         invokes,

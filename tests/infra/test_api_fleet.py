@@ -200,7 +200,7 @@ def test_bundle_key_follows_the_content(tmp_path, monkeypatch):
     monkeypatch.setattr(app_bundle, "APP_DIR", fake_app)
     monkeypatch.setattr(app_bundle, "REPO_ROOT", tmp_path)
     monkeypatch.setattr(app_bundle, "WHEEL_DIR", tmp_path / "wheels")
-    monkeypatch.setattr(app_bundle, "requirements", lambda: "flask==3.1.3\n")
+    monkeypatch.setattr(app_bundle, "requirements", lambda *_packages: "flask==3.1.3\n")
     second = app_bundle.collect()
     assert second.key != first.key
 
