@@ -5,12 +5,17 @@ SHELL := /bin/bash
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STACK   ?= dev
+# The load-generator stack (loadgen/Pulumi.<LOADGEN_STACK>.yaml) and, offline only, the
+# CDN URL its replay aims at (CloudFront's documentation example domain).
+LOADGEN_STACK      ?= sample
+LOADGEN_REPLAY_URL ?= https://d111111abcdef8.cloudfront.net
 STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Debian packages the local twin, the sample library and the browser test need.
 APT_PACKAGES := varnish gcc haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
 .PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
-        library publish loadtest verify bench-api capacity
+        library publish loadtest verify bench-api capacity \
+        loadgen-plan loadgen-cost loadgen-up loadgen-results loadgen-destroy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -88,3 +93,21 @@ capacity: venv ## capacity and monthly cost on paper: VIEWERS=... [BITRATE=Mbps]
 	@test -n "$(VIEWERS)" || { echo "make capacity: VIEWERS=<concurrent viewers> is required" >&2; exit 2; }
 	$(PY) -m capacity --viewers $(VIEWERS) --stack $(STACK) $(if $(BITRATE),--bitrate $(BITRATE)) \
 	  $(if $(HIT_RATIO),--hit-ratio $(HIT_RATIO)) $(ARGS)
+
+loadgen-cost: venv ## the load-generator stack's EC2 cost, at most [LOADGEN_STACK=sample]
+	$(PY) -m loadgen.cost --stack $(LOADGEN_STACK)
+
+loadgen-plan: venv ## offline plan of the load-generator stack: cost, then the replay into moto
+	$(PY) -m loadgen.cost --stack $(LOADGEN_STACK)
+	$(PY) -m replay --root loadgen --stack $(LOADGEN_STACK) \
+	  --config targetStack= --config targetUrl=$(LOADGEN_REPLAY_URL) $(ARGS)
+
+loadgen-up: venv ## cost, then pulumi up of the load-generator stack (needs the CLI and AWS credentials)
+	$(PY) -m loadgen.cost --stack $(LOADGEN_STACK)
+	cd loadgen && pulumi up --stack $(LOADGEN_STACK)
+
+loadgen-results: venv ## fetch a run's results from S3 into reports/loadgen/<runId>/
+	$(PY) -m loadgen.results --stack $(LOADGEN_STACK) $(ARGS)
+
+loadgen-destroy: venv ## pulumi destroy of the load-generator stack (fetch the results first)
+	cd loadgen && pulumi destroy --stack $(LOADGEN_STACK)

@@ -7,6 +7,7 @@ so a new data source cannot slip in with an empty answer.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -118,10 +119,13 @@ def _suffix(name: str) -> str:
 class RecordingMocks(pulumi.runtime.Mocks):
     """Realistic outputs per resource type; a strict table of invokes."""
 
-    def __init__(self, region: str, stack: Stack, preview: bool = False):
+    def __init__(self, region: str, stack: Stack, preview: bool = False,
+                 stack_outputs: dict[str, dict[str, Any]] | None = None):
         self.region = region
         self.stack = stack
         self.preview = preview
+        # Fully qualified stack name -> its outputs, for pulumi.StackReference reads.
+        self.stack_outputs = dict(stack_outputs or {})
         self.provider_regions: dict[str, str] = {}  # explicit provider name -> its region
 
     # -- invokes -------------------------------------------------------------
@@ -162,7 +166,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         provider_name = args.provider.split("::")[-2] if args.provider else ""
         arn_region = self.provider_regions.get(provider_name, self.region)
         sfx = _suffix(name)
-        if typ.startswith("pulumi:providers:"):
+        if typ == "pulumi:pulumi:StackReference":
+            if inputs["name"] not in self.stack_outputs:
+                raise NotImplementedError(f"unexpected stack reference {inputs['name']}")
+            rid = inputs["name"]
+            out.update(outputs=self.stack_outputs[rid], secretOutputNames=[])
+        elif typ.startswith("pulumi:providers:"):
             rid = f"{name}-provider"
             self.provider_regions[name] = inputs.get("region", self.region)
         elif typ == "aws:s3/bucket:Bucket":
@@ -177,6 +186,11 @@ class RecordingMocks(pulumi.runtime.Mocks):
             rid = f"subnet-{sfx}"
         elif typ == "aws:ec2/securityGroup:SecurityGroup":
             rid = f"sg-{sfx}"
+        elif typ == "aws:ec2/instance:Instance":
+            rid = f"i-{sfx[:17]}"
+            host = int(sfx[:4], 16) % 250 + 4
+            out.update(publicIp=f"203.0.113.{host}", privateIp=f"10.60.0.{host}",
+                       instanceState="running")
         elif typ == "aws:ec2/eip:Eip":
             rid = f"eipalloc-{sfx}"
             out["allocationId"] = rid
@@ -264,16 +278,20 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return rid, out
 
 
-def run_program(config: dict[str, str], preview: bool = False) -> Stack:
-    """Run infra/__main__.py's main() under fresh mocks with this stack config."""
+def run_program(config: dict[str, str], preview: bool = False, *,
+                program: str = "infra.__main__", project: str = "edgeflix",
+                stack_outputs: dict[str, dict[str, Any]] | None = None) -> Stack:
+    """Run `program`'s main() (default infra/__main__.py) under fresh mocks with this stack
+    config; `stack_outputs` answers the program's stack references by stack name."""
     stack = Stack()
     region = config.get("aws:region", "us-east-1")
     runtime_settings.ROOT.set(None)  # a new root Stack resource per run
-    pulumi.runtime.set_mocks(RecordingMocks(region, stack, preview), project="edgeflix",
-                             stack="test", preview=preview)
+    pulumi.runtime.set_mocks(RecordingMocks(region, stack, preview, stack_outputs),
+                             project=project, stack="test", preview=preview)
     pulumi.runtime.set_all_config(dict(config))
 
-    import infra.__main__ as program  # imported only after the mocks are in place
+    # Imported only after the mocks are in place.
+    program_module = importlib.import_module(program)
 
     exported: dict[str, pulumi.Output] = {}
     original_export: Callable = pulumi.export
@@ -301,7 +319,7 @@ def run_program(config: dict[str, str], preview: bool = False) -> Stack:
         pulumi.ComponentResource.register_outputs = record_outputs
         pulumi.runtime.register_stack_transformation(record_options)
         try:
-            program.main()
+            program_module.main()
         finally:
             pulumi.export = original_export
             pulumi.ComponentResource.register_outputs = original_register_outputs
