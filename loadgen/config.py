@@ -76,8 +76,10 @@ class LoadgenConfig(BaseModel):
     max_run_minutes: Annotated[int, Field(
         ge=1, le=720, description="1..720 minutes of load (Locust --run-time); the "
                                   "instances power off and terminate after it")] = 30
-    users: Annotated[int, Field(ge=1, le=1_000_000,
-                                description="1..1000000 concurrent viewers in total")] = 500
+    users: Annotated[int, Field(
+        ge=1, le=1_000_000,
+        description="1..1000000 concurrent viewers in total, users / workers per client IP")
+    ] = 80
     spawn_rate: Annotated[float, Field(gt=0, le=10_000,
                                        description="0..10000 viewers started per second")] = 10.0
     run_id: Annotated[str, Field(description="1-40 chars a-z, 0-9, '-': results go to "
@@ -263,3 +265,18 @@ def from_pulumi() -> LoadgenConfig:
         {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:") or k == "aws:region"},
         f"stack {pulumi.get_stack()}")
     return LoadgenConfig.from_mapping(mapping, stack_file(pulumi.get_stack()).name)
+
+
+def config_table() -> list[tuple[str, str, str]]:
+    """(key, default, allowed) for every setting: the README's load-generator table."""
+    rows = []
+    for name, field in LoadgenConfig.model_fields.items():
+        default = field.default
+        if isinstance(default, bool):
+            default = str(default).lower()
+        elif default is None:
+            default = "(unset)"
+        elif isinstance(default, dict | list):
+            default = json.dumps(default)
+        rows.append((_key(field.alias or name), str(default), field.description or ""))
+    return rows

@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_stack_file(stack_file(args.stack))
         print("\n".join(estimate(cfg).lines()))
+        print(f"{cfg.worker_count} workers = {cfg.worker_count} client IPs, "
+              f"{cfg.users / cfg.worker_count:.0f} viewers per IP (README, \"Load from many "
+              "machines\": the edge WAF's per-IP playback limit)")
     except (ConfigError, PriceMissing) as exc:
         print(f"loadgen cost: {exc}", file=sys.stderr)
         return 2

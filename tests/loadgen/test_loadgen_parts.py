@@ -7,13 +7,20 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from loadgen import bundle, cost
-from loadgen.config import ConfigError, LoadgenConfig, load_stack_file, stack_file
+from loadgen.config import (
+    ConfigError,
+    LoadgenConfig,
+    config_table,
+    load_stack_file,
+    stack_file,
+)
 from loadgen.results import fetch
 from loadgen.target import TargetRefused, check_target_url
 from loadgen.user_data import RunSettings, deadline_minutes, master_script, worker_script
@@ -148,3 +155,10 @@ def test_results_fetch_downloads_one_runs_files(tmp_path, monkeypatch):
         "runs/r1/master/locust_stats.csv"
     with pytest.raises(FileNotFoundError, match="no results"):
         fetch("results", "runs/r9/", tmp_path / "r9", client=s3)
+
+
+def test_every_key_is_in_the_readme_table_with_its_default():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for key, default, allowed in config_table():
+        row = f"| `{key}` | {default} | {allowed.replace('|', chr(92) + '|')} |"
+        assert row in readme, f"README load-generator table is stale for {key}"
