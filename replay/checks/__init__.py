@@ -7,7 +7,7 @@ the same distribution, or a policy, key group, function, origin access control o
 ACL of the stack; a CloudFront origin on an ALB that must meet a listener of its
 protocol whose certificate covers the name; an ALB's subnets in two Availability
 Zones; a scaling policy's resource label; a bucket policy's SourceArn; a certificate
-validation's records.
+validation's records; the security groups of an instance with a public IP.
 
 A check takes the translator's `Ctx` (replay/context.py), reads the stack through
 `ctx.find` / `ctx.by_id` (or moto through `ctx.client`), reports through

@@ -8,9 +8,8 @@ enforce:
 - user data that powers the instance off (`shutdown`, `poweroff`, `halt`) needs
   InstanceInitiatedShutdownBehavior=terminate, else the instance is only stopped and its
   volume stays billed (EC2 User Guide, "Change the instance initiated shutdown behavior");
-- once the whole graph is known, no security group of an instance with a public IP may
-  admit the whole internet (0.0.0.0/0 or ::/0) on any port (a cross-resource check: the
-  rules may be separate resources).
+- no security group of an instance with a public IP may admit the whole internet
+  (replay/checks/ec2.py, deferred: the rules may be separate resources).
 """
 
 from __future__ import annotations
@@ -19,16 +18,17 @@ import base64
 import re
 from typing import Any
 
+from ..checks import ec2 as checks
+from ..context import Ctx
 from ..registry import resource
 from . import failed, tf_bool
 
 USER_DATA_MAX_BYTES = 16384  # raw, before base64 (EC2 User Guide, "Run commands at launch")
 POWER_OFF = re.compile(r"(^|[\s;&|(])(shutdown|poweroff|halt)\b", re.MULTILINE)
-WHOLE_INTERNET = ("0.0.0.0/0", "::/0")
 
 
 @resource("aws:ec2/instance:Instance")
-def instance(ctx) -> dict:
+def instance(ctx: Ctx) -> dict:
     inputs = ctx.inputs
     where: dict[str, str] = {}
     params: dict[str, Any] = {"MinCount": 1, "MaxCount": 1}
@@ -89,7 +89,7 @@ def instance(ctx) -> dict:
         return failed(ctx, id=ctx.fake_id("i-"), publicIp="203.0.113.10", privateIp="10.0.0.10")
     made = resp["Instances"][0]
     if public:
-        ctx.engine.deferred.append(lambda: _no_whole_internet_ingress(ctx, groups))
+        checks.public_instance_ingress(ctx, groups)
     return {"id": made["InstanceId"], "arn": ctx.arn("ec2", f"instance/{made['InstanceId']}"),
             "publicIp": made.get("PublicIpAddress") or "",
             "privateIp": made.get("PrivateIpAddress") or "",
@@ -97,7 +97,7 @@ def instance(ctx) -> dict:
             "instanceState": made.get("State", {}).get("Name", "")}
 
 
-def _market(ctx, market: dict, where: dict[str, str]) -> dict[str, Any]:
+def _market(ctx: Ctx, market: dict, where: dict[str, str]) -> dict[str, Any]:
     out = ctx.pick(market, {"MarketType": "marketType"}, where, "InstanceMarketOptions",
                    "instanceMarketOptions")
     spot = market.get("spotOptions")
@@ -115,19 +115,3 @@ def _market(ctx, market: dict, where: dict[str, str]) -> dict[str, Any]:
                         "supports only 'terminate'")
     return out
 
-
-def _no_whole_internet_ingress(ctx, groups: list[str]) -> None:
-    if not groups:
-        return
-    found = ctx.client("ec2").describe_security_groups(GroupIds=groups)["SecurityGroups"]
-    for group in found:
-        for perm in group.get("IpPermissions") or []:
-            cidrs = [r.get("CidrIp") for r in perm.get("IpRanges") or []] + \
-                [r.get("CidrIpv6") for r in perm.get("Ipv6Ranges") or []]
-            for cidr in cidrs:
-                if cidr in WHOLE_INTERNET:
-                    ports = (f"{perm.get('IpProtocol')} {perm.get('FromPort')}-"
-                             f"{perm.get('ToPort')}")
-                    ctx.problem("vpcSecurityGroupIds",
-                                f"security group {group['GroupId']} admits the whole internet "
-                                f"({cidr}) on {ports}, and this instance has a public IP")
