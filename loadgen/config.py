@@ -63,8 +63,8 @@ class LoadgenConfig(BaseModel):
         description="host names allowed besides *.cloudfront.net (an edgeflix stack's "
                     "custom domain)")] = []
     allow_any_target: Annotated[bool, Field(
-        description="true | false (lift the https + CloudFront host check; never for a "
-                    "host you do not own)")] = False
+        description="true | false (lift the https + CloudFront host check, and open egress "
+                    "port 80 besides 443; never for a host you do not own)")] = False
     workers: Annotated[dict[str, int], Field(
         description=f"region -> Locust workers there (1..{MAX_WORKERS_PER_REGION} each); "
                     "each worker is one client IP")] = {"us-east-1": 2}
@@ -162,6 +162,7 @@ class LoadgenConfig(BaseModel):
 
     @property
     def architecture(self) -> str:
+        """x86_64 or arm64: the instance family's, from infra.config.INSTANCE_FAMILIES."""
         return INSTANCE_FAMILIES[self.instance_type.partition(".")[0]]
 
     @property
@@ -176,10 +177,12 @@ class LoadgenConfig(BaseModel):
 
     @property
     def worker_count(self) -> int:
+        """Workers in all regions: the number of client IPs the target sees."""
         return sum(self.workers.values())
 
     @property
     def results_prefix(self) -> str:
+        """runs/<runId>/: where this run's instances write, and the role allows writing."""
         return f"runs/{self.run_id}/"
 
     @classmethod

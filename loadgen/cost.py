@@ -47,9 +47,11 @@ class Estimate:
 
     @property
     def usd(self) -> float:
+        """The whole run, USD, at most."""
         return sum(r.usd for r in self.regions)
 
     def lines(self) -> list[str]:
+        """The estimate as printed: a header, one line per region, the total."""
         market = "spot (On-Demand price as the upper bound)" if self.spot else "On-Demand"
         out = [f"load generator cost, at most {self.hours:.2f} h per instance, "
                f"{self.instance_type}, {market}; prices as of {self.as_of}:"]
@@ -62,6 +64,7 @@ class Estimate:
 
 
 def load_prices(path: Path = PRICES_FILE) -> dict:
+    """The price table (loadgen/prices.yaml) as a dict."""
     return yaml.safe_load(path.read_text())
 
 
