@@ -12,6 +12,7 @@ from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
 from app.playback_limits import PlaybackRateLimiter
+from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
 from app.recommendations import Recommender
 from app.request_ids import RequestIdMiddleware
@@ -40,6 +41,8 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         recorder=PlayRecorder(table, settings.play_flush_seconds),
         recommender=Recommender(table, settings.recommendation_deadline_seconds),
         limiter=PlaybackRateLimiter(settings.plays_per_minute),
+        renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
+        renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
     )
 
 

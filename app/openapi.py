@@ -13,6 +13,7 @@ from flask import Blueprint, Response
 from app.catalog import TITLE_ID
 from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET
 from app.playback_api import PROFILE
+from app.playback_renewal import RENEWAL_TOKEN
 from app.problems import PROBLEM_JSON
 
 openapi_api = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -60,6 +61,10 @@ _PROFILE = {"type": "string", "pattern": PROFILE.pattern}
 _COMMON_ERRORS = {
     "405": _problem("Method not allowed."),
     "500": _problem("Unexpected server error."),
+}
+_GRANT_HEADERS = {
+    "Set-Cookie": {"required": True, "schema": _STRING},
+    "Cache-Control": {"required": True, "schema": {"const": "private, no-store"}},
 }
 _NOT_READY = _problem("A dependency (catalog or signing key) is not loaded yet.")
 
@@ -135,6 +140,17 @@ SCHEMAS: dict[str, Any] = {
                 "items": _object({**_RENDITION_PROPERTIES, "playlist_url": _STRING}),
             },
             "expires_at": {"type": "integer", "description": "Epoch seconds."},
+            "renew_after": {
+                "type": "integer",
+                "description": "Epoch seconds: renew the grant (POST .../playback/renewal) "
+                "from then on, before expires_at.",
+            },
+            "renewal_token": {
+                "type": "string",
+                "pattern": RENEWAL_TOKEN.pattern,
+                "description": "Proof of this play for renewals; valid for the renewal "
+                "window (default 6 h) after the play was granted.",
+            },
             "cookies": _object(
                 {
                     "CloudFront-Policy": _STRING,
@@ -144,6 +160,15 @@ SCHEMAS: dict[str, Any] = {
             ),
         }
     ),
+    "RenewalRequest": {
+        "type": "object",
+        "required": ["renewal_token"],
+        "properties": {
+            "renewal_token": {"type": "string", "pattern": RENEWAL_TOKEN.pattern},
+            "profile": _PROFILE,
+        },
+        "additionalProperties": False,
+    },
     "RecommendationList": _object(
         {
             "profile": {"type": ["string", "null"]},
@@ -274,22 +299,42 @@ SPEC: dict[str, Any] = {
                     },
                 },
                 "responses": {
-                    "200": _json(
-                        "Playback",
-                        "Authorised.",
-                        {
-                            "Set-Cookie": {"required": True, "schema": _STRING},
-                            "Cache-Control": {
-                                "required": True,
-                                "schema": {"const": "private, no-store"},
-                            },
-                        },
-                    ),
+                    "200": _json("Playback", "Authorised.", _GRANT_HEADERS),
                     "400": _problem("Malformed body."),
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),
                     "429": _problem("Too many plays for this profile; see Retry-After."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/titles/{title_id}/playback/renewal": {
+            "post": {
+                "operationId": "renewPlayback",
+                "summary": "Renew a grant: fresh signed cookies for the same play.",
+                "description": "Answers like authorisePlayback, with new cookies and expiry "
+                "and the same renewal_token. No play is counted. Call it at renew_after, "
+                "and once when a playlist or segment answers 403. A 403 here means the "
+                "token is invalid or older than the renewal window: start a new play.",
+                "parameters": [_TITLE_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/RenewalRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json("Playback", "Renewed.", _GRANT_HEADERS),
+                    "400": _problem("Malformed body or renewal token."),
+                    "403": _problem("Token invalid, for another title, or past its window."),
+                    "404": _problem("No such title."),
+                    "413": _problem("Body too large."),
+                    "415": _problem("Body is not application/json."),
+                    "429": _problem("Too many renewals for this profile; see Retry-After."),
                     "503": _NOT_READY,
                     **_COMMON_ERRORS,
                 },

@@ -16,6 +16,8 @@ from flask import Blueprint, Response, request
 from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
+from app.playback_limits import PlaybackRateLimiter
+from app.playback_renewal import RENEWAL_TOKEN, renewal_margin
 from app.problems import Problem
 from app.request_ids import StartResponse, WsgiApp
 from app.services import Services, current_catalog, services
@@ -42,8 +44,14 @@ def set_cookie_headers(cookies: SignedCookies, title_id: str, secure: bool) -> l
     return [f"{name}={value}; {attributes}" for name, value in cookies.as_dict().items()]
 
 
-def playback_document(title: Title, cookies: SignedCookies, cdn_base: str) -> dict[str, Any]:
-    """The JSON answer: what to play, until when, and the cookies for cookie-less clients."""
+def playback_document(
+    title: Title, cookies: SignedCookies, settings: Settings, renewal_token: str
+) -> dict[str, Any]:
+    """The JSON answer: what to play, until when, when and how to renew, and the cookies.
+
+    `renew_after` is `expires_at` less `renewal_margin(cookie_ttl)`, both epoch seconds.
+    """
+    cdn_base = settings.cdn_base
     return {
         "title_id": title.id,
         "manifest_url": f"{cdn_base}/{title.master}",
@@ -58,6 +66,8 @@ def playback_document(title: Title, cookies: SignedCookies, cdn_base: str) -> di
             for r in title.renditions
         ],
         "expires_at": cookies.expires_at,
+        "renew_after": cookies.expires_at - renewal_margin(settings.cookie_ttl),
+        "renewal_token": renewal_token,
         "cookies": cookies.as_dict(),
     }
 
@@ -76,25 +86,18 @@ class PlaybackGrants:
         self._grants: dict[tuple[str, int], Grant] = {}
         self._lock = threading.Lock()
 
-    def grant(self, settings: Settings, title: Title, cookies: SignedCookies) -> Grant:
-        """The serialised body and response headers for this title and cookie set."""
+    def grant(
+        self, settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
+    ) -> Grant:
+        """The serialised body and response headers for this title and cookie set.
+
+        `renewal_token` must depend only on the title and the expiry window (see authorise).
+        """
         key = (title.id, cookies.expires_at)
         cached = self._grants.get(key)
         if cached is not None:
             return cached
-        body = json.dumps(
-            playback_document(title, cookies, settings.cdn_base), separators=(",", ":")
-        ).encode()
-        headers = [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(body))),
-            ("Cache-Control", NO_STORE),
-        ]
-        headers += [
-            ("Set-Cookie", value)
-            for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
-        ]
-        built = (body, headers)
+        built = grant_response(settings, title, cookies, renewal_token)
         with self._lock:
             for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
                 del self._grants[stale]
@@ -102,13 +105,36 @@ class PlaybackGrants:
         return built
 
 
-def requested_profile() -> str | None:
-    """The optional {"profile": ...} body; 415 for non-JSON, 400 for anything malformed."""
+def grant_response(
+    settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
+) -> Grant:
+    """The serialised grant document and its headers: JSON, never cached, Set-Cookie."""
+    body = json.dumps(
+        playback_document(title, cookies, settings, renewal_token), separators=(",", ":")
+    ).encode()
+    headers = [
+        ("Content-Type", "application/json"),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", NO_STORE),
+    ]
+    headers += [
+        ("Set-Cookie", value)
+        for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
+    ]
+    return body, headers
+
+
+def json_body(members: set[str]) -> dict[str, Any]:
+    """The request's JSON object ({} when there is no body) with only `members`.
+
+    415 for a body that is not application/json, 400 for invalid JSON, a non-object or
+    an unknown member, 413 past MAX_CONTENT_LENGTH.
+    """
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
-        return None
+        return {}
     raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     if not raw:
-        return None
+        return {}
     if request.mimetype != "application/json":
         raise Problem(415, "The request body must be application/json.")
     try:
@@ -117,15 +143,41 @@ def requested_profile() -> str | None:
         raise Problem(400, "The request body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise Problem(400, "The request body must be a JSON object.")
-    unknown = set(body) - {"profile"}
+    unknown = set(body) - members
     if unknown:
         raise Problem(400, f"Unknown body members: {sorted(unknown)}.")
+    return body
+
+
+def body_profile(body: dict[str, Any]) -> str | None:
+    """The body's optional profile; 400 unless it matches PROFILE."""
     profile = body.get("profile")
     if profile is None:
         return None
     if not isinstance(profile, str) or not PROFILE.fullmatch(profile):
         raise Problem(400, f"profile must match {PROFILE.pattern}.")
     return profile
+
+
+def requested_profile() -> str | None:
+    """The optional {"profile": ...} body; 415 for non-JSON, 400 for anything malformed."""
+    return body_profile(json_body({"profile"}))
+
+
+def requested_title(title_id: str) -> tuple[CatalogVersion, Title]:
+    """The catalog in force and the title the path names; 404 when there is none."""
+    catalog = current_catalog()
+    title = catalog.by_id.get(title_id) if TITLE_ID.fullmatch(title_id) else None
+    if title is None:
+        raise Problem(404, f"No title with id {title_id[:80]!r}.")
+    return catalog, title
+
+
+def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) -> None:
+    if profile is not None:
+        wait = limiter.retry_after(profile)
+        if wait:
+            raise Problem(429, f"Too many {what} for this profile.", retry_after=wait)
 
 
 def authorise(
@@ -135,14 +187,17 @@ def authorise(
 
     Shared by the Flask view and the anonymous fast lane, so both answer alike.
     """
-    if profile is not None:
-        wait = svc.limiter.retry_after(profile)
-        if wait:
-            raise Problem(429, "Too many playback requests for this profile.", retry_after=wait)
+    _rate_limit(svc.limiter, profile, "playback requests")
     cookies = svc.signer.cookies_for(title.id)
     if cookies is None:
         return None
-    grant = catalog.derive("playback-grants", _new_grants).grant(svc.settings, title, cookies)
+    # The play's nominal grant time is its expiry less the TTL (the end of the signing
+    # window), so the token, like the cookies, is the same for every play in the window.
+    token = svc.renewals.issue(title.id, cookies.expires_at - svc.settings.cookie_ttl)
+    if token is None:
+        return None
+    grants = catalog.derive("playback-grants", _new_grants)
+    grant = grants.grant(svc.settings, title, cookies, token)
     svc.recorder.record(title.id, profile, time.time())
     return grant
 
@@ -150,16 +205,37 @@ def authorise(
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
     """Authorise a play: manifest URL, renditions, expiry and signed cookies."""
-    catalog = current_catalog()
-    title = catalog.by_id.get(title_id) if TITLE_ID.fullmatch(title_id) else None
-    if title is None:
-        raise Problem(404, f"No title with id {title_id[:80]!r}.")
+    catalog, title = requested_title(title_id)
     profile = requested_profile()
     grant = authorise(services(), catalog, title, profile)
     if grant is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
     body, headers = grant
     return Response(body, headers=headers)
+
+
+@playback_api.post("/titles/<title_id>/playback/renewal")
+def renew_playback(title_id: str) -> Response:
+    """Renew a grant: fresh signed cookies for the same title, no new play recorded.
+
+    Body {"renewal_token": ..., "profile"?: ...}. 403 when the token is invalid, for
+    another title, or older than the renewal window (the player starts a new play);
+    429 past the profile's renewal rate; 503 without a signing key.
+    """
+    _, title = requested_title(title_id)
+    body = json_body({"renewal_token", "profile"})
+    token = body.get("renewal_token")
+    if not isinstance(token, str) or not RENEWAL_TOKEN.fullmatch(token):
+        raise Problem(400, f"renewal_token must match {RENEWAL_TOKEN.pattern}.")
+    profile = body_profile(body)
+    svc = services()
+    granted_at = svc.renewals.check(token, title.id, time.time())
+    cookies = svc.signer.cookies_for(title.id) if granted_at is not None else None
+    if cookies is None:
+        raise Problem(503, "The signing key is not available yet.", retry_after=5)
+    _rate_limit(svc.renewal_limiter, profile, "grant renewals")
+    body_bytes, headers = grant_response(svc.settings, title, cookies, token)
+    return Response(body_bytes, headers=headers)
 
 
 def _new_grants(_: object) -> PlaybackGrants:

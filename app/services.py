@@ -9,6 +9,7 @@ from flask import current_app
 
 from app.catalog_store import CatalogStore, CatalogVersion
 from app.playback_limits import PlaybackRateLimiter
+from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
 from app.problems import Problem
 from app.recommendations import Recommender
@@ -28,6 +29,8 @@ class Services:
     recorder: PlayRecorder
     recommender: Recommender
     limiter: PlaybackRateLimiter
+    renewals: RenewalTokens
+    renewal_limiter: PlaybackRateLimiter
 
     def start(self) -> None:
         """Start the catalog refresher and the play writer (each only if configured)."""

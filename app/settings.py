@@ -78,6 +78,13 @@ class Settings:
         0.25, "EDGEFLIX_RECOMMENDATION_DEADLINE_SECONDS", minimum=0.01)
     # Per-profile playback authorisations per minute in one worker; 0 disables.
     plays_per_minute: int = env_setting(60, "EDGEFLIX_PLAYS_PER_MINUTE", minimum=0)
+    # How long after a play's grant its renewal token still renews the cookies: a
+    # feature film plus generous pauses. Past it the player starts a new play.
+    renewal_window_seconds: int = env_setting(
+        21600, "EDGEFLIX_RENEWAL_WINDOW_SECONDS", minimum=60)
+    # Per-profile grant renewals per minute in one worker; 0 disables. A player
+    # renews once per cookie TTL (plus a retry on a 403), so this is generous.
+    renewals_per_minute: int = env_setting(12, "EDGEFLIX_RENEWALS_PER_MINUTE", minimum=0)
     # Not from the environment: a property of the API's own request bodies.
     max_body_bytes: int = 4096
 
