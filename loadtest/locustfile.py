@@ -1,5 +1,6 @@
 """Locust viewer model for edgeflix: browse, pick by Zipf popularity, play an HLS title at
-real-time pace, and measure start-up, segment timing, stalls and the edge's X-Cache.
+real-time pace with adaptive bitrate, renew the grant as a player does, and measure start-up,
+segment timing, stalls, bytes, renditions, renewals and the edge's X-Cache.
 
 Works against the local twin and a deployed CloudFront URL alike; run it through
 `python -m loadtest`, or directly:
@@ -14,6 +15,8 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +26,7 @@ import m3u8
 from locust import FastHttpUser, between, events, task
 
 from loadtest import cluster
+from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
 from loadtest.metrics import StreamStats
 from loadtest.target import is_loopback_url
 from loadtest.viewer import (
@@ -36,7 +40,7 @@ from loadtest.viewer import (
     ZIPF_S_DEFAULT,
     PlayerBuffer,
     ZipfPicker,
-    pick_rendition,
+    renewal_due_in,
     watch_length,
 )
 
@@ -65,6 +69,13 @@ def _add_arguments(parser) -> None:
         default=BUFFER_SEGMENTS_DEFAULT,
         help="player buffer target, in segments: the next segment is requested when the "
         "buffer holds no more than this",
+    )
+    group.add_argument(
+        "--link-mbps",
+        type=float,
+        default=LINK_MBPS_DEFAULT,
+        help="median of the viewers' modelled access links (log-normal), which cap the "
+        "throughput adaptive bitrate sees; 0 uses the measured throughput alone",
     )
     group.add_argument(
         "--zipf-s", type=float, default=ZIPF_S_DEFAULT, help="Zipf exponent of title choice"
@@ -144,6 +155,31 @@ class PlaybackError(Exception):
     """A step of a play failed; already counted, the session ends."""
 
 
+class _Forbidden(Exception):
+    """A playlist or segment answered 403: the grant needs renewing before a retry."""
+
+
+@dataclass
+class PlayGrant:
+    """The grant a play runs on: cookies to send, when to renew, and the token to renew with."""
+
+    title_id: str
+    renewal_token: str
+    headers: dict = field(default_factory=dict)
+    renew_at: float = float("inf")  # time.monotonic() at which to renew
+
+    def update(self, document: dict, speedup: float) -> None:
+        """Take the cookies and renewal time of a playback or renewal answer."""
+        cookies = document.get("cookies") or {}
+        self.headers["Cookie"] = "; ".join(
+            f"{k}={cookies[k]}" for k in COOKIE_NAMES if k in cookies
+        )
+        self.renewal_token = document.get("renewal_token") or self.renewal_token
+        renew_after = document.get("renew_after")
+        if isinstance(renew_after, int | float):
+            self.renew_at = time.monotonic() + renewal_due_in(renew_after, time.time(), speedup)
+
+
 class Viewer(FastHttpUser):
     """One viewer: browse the catalog, pick a title, watch a random prefix of it, repeat."""
 
@@ -160,6 +196,7 @@ class Viewer(FastHttpUser):
         self.max_segments = int(getattr(opts, "max_segments", MAX_SEGMENTS_DEFAULT))
         self.buffer_segments = float(getattr(opts, "buffer_segments", BUFFER_SEGMENTS_DEFAULT))
         self.zipf_s = float(getattr(opts, "zipf_s", ZIPF_S_DEFAULT))
+        self.link = LinkModel(float(getattr(opts, "link_mbps", LINK_MBPS_DEFAULT)), rng=self.rng)
         self.loopback_only = is_loopback_url(self.host)
         self.picker: ZipfPicker | None = None
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
@@ -208,7 +245,7 @@ class Viewer(FastHttpUser):
         title_id = title["id"]
         self._json("api", "GET", f"{TITLES_PATH}/{title_id}", f"{TITLES_PATH}/[id]")
         play_started = time.monotonic()
-        grant = self._json(
+        document = self._json(
             "api",
             "POST",
             f"{TITLES_PATH}/{title_id}/playback",
@@ -217,28 +254,35 @@ class Viewer(FastHttpUser):
         )
         STATS.plays_started += 1
         granted = time.monotonic()
-        cookies = grant.get("cookies") or {}
-        headers = {"Cookie": "; ".join(f"{k}={cookies[k]}" for k in COOKIE_NAMES if k in cookies)}
-        master_url = grant.get("manifest_url") or f"/video/{title_id}/master.m3u8"
+        grant = PlayGrant(title_id, str(document.get("renewal_token") or ""))
+        grant.update(document, self.speedup)
+        master_url = document.get("manifest_url") or f"/video/{title_id}/master.m3u8"
         master_url = self._absolute(master_url)
 
         master = m3u8.loads(
-            self._text("playlist", master_url, "/video/[id]/master.m3u8", headers), uri=master_url
+            self._video(grant, "playlist", master_url, "/video/[id]/master.m3u8").text or "",
+            uri=master_url,
         )
-        variants = [
-            {"uri": v.absolute_uri, "bandwidth": v.stream_info.bandwidth or 0}
-            for v in master.playlists
-        ]
-        if variants:
-            variant_url = pick_rendition(variants, self.rng)["uri"]
-            media = m3u8.loads(
-                self._text("playlist", variant_url, "/video/[id]/[rendition]/index.m3u8", headers),
-                uri=variant_url,
-            )
-        else:
-            media = master  # a single-rendition title may be served as a media playlist
+        variants = sorted(
+            (
+                (v.stream_info.bandwidth or 0, v.absolute_uri, _rendition_name(v.uri))
+                for v in master.playlists
+            ),
+            key=lambda v: v[0],
+        )
+        abr = AdaptivePlayer([b for b, _, _ in variants] or [0])
+        playlists: dict[int, list[tuple[str, float]]] = {}
+        media = None
+        if not variants:
+            # A single-rendition title may be served as a media playlist.
+            playlists[0] = [(s.absolute_uri, float(s.duration or 0)) for s in master.segments]
+            media = master
+        first = abr.next_rendition()
+        if first not in playlists:
+            media = self._media_playlist(grant, variants[first][1])
+            playlists[first] = [(s.absolute_uri, float(s.duration or 0)) for s in media.segments]
         playlists_done = time.monotonic()
-        segments = [(s.absolute_uri, float(s.duration or 0)) for s in media.segments]
+        segments = playlists[first]
         if not segments:
             STATS.errors["playlist: no segments"] += 1
             raise PlaybackError
@@ -246,13 +290,29 @@ class Viewer(FastHttpUser):
         buffer = PlayerBuffer(speedup=self.speedup, target=target * self.buffer_segments)
         count = watch_length(len(segments), self.max_segments, self.rng)
         stalled = False
-        for index, (url, duration) in enumerate(segments[:count]):
+        rendition = first
+        for index in range(count):
+            if index:
+                rendition = abr.next_rendition()
+                if rendition not in playlists:
+                    playlist = self._media_playlist(grant, variants[rendition][1])
+                    playlists[rendition] = [
+                        (s.absolute_uri, float(s.duration or 0)) for s in playlist.segments
+                    ]
+            ladder = playlists[rendition]
+            if index >= len(ladder):
+                break  # renditions of unequal length: the play ends with the shortest
+            url, duration = ladder[index]
             delay = buffer.next_request_at(time.monotonic()) - time.monotonic()
             if delay > 0:
                 gevent.sleep(delay)
             started = time.monotonic()
-            self._fetch("segment", url, "/video/[id]/[rendition]/[segment]", headers)
+            resp = self._video(grant, "segment", url, "/video/[id]/[rendition]/[segment]")
             arrived = time.monotonic()
+            size = len(resp.content or b"")
+            name = variants[rendition][2] if variants else "only"
+            STATS.rendition_segment(name, size)
+            abr.segment_loaded(self.link.download_s(size, (arrived - started) * self.speedup), size)
             STATS.segment(arrived - started, duration)
             stall = buffer.segment_arrived(arrived, duration)
             if index == 0:
@@ -266,7 +326,36 @@ class Viewer(FastHttpUser):
                 STATS.stall(stall, first_in_play=not stalled)
                 stalled = True
                 self._metric("stall", stall * 1000)
+        STATS.switches.update(abr.switches)
         STATS.play_finished()
+
+    def _media_playlist(self, grant: PlayGrant, url: str) -> m3u8.M3U8:
+        name = "/video/[id]/[rendition]/index.m3u8"
+        return m3u8.loads(self._video(grant, "playlist", url, name).text or "", uri=url)
+
+    # --- grants ------------------------------------------------------------------------
+
+    def _renew(self, grant: PlayGrant, cause: str) -> None:
+        """Renew the play's grant: fresh cookies, no new play counted."""
+        document = self._json(
+            "api",
+            "POST",
+            f"{TITLES_PATH}/{grant.title_id}/playback/renewal",
+            f"{TITLES_PATH}/[id]/playback/renewal",
+            body={"renewal_token": grant.renewal_token, "profile": self.profile},
+        )
+        grant.update(document, self.speedup)
+        STATS.renewals[cause] += 1
+
+    def _video(self, grant: PlayGrant, kind: str, url: str, name: str):
+        """A playlist or segment under the play's grant: renewed when due, and once on a 403."""
+        if time.monotonic() >= grant.renew_at:
+            self._renew(grant, "scheduled")
+        try:
+            return self._fetch(kind, url, name, grant.headers, on_forbidden=_raise_forbidden)
+        except _Forbidden:
+            self._renew(grant, "after_403")
+            return self._fetch(kind, url, name, grant.headers)
 
     # --- HTTP --------------------------------------------------------------------------
 
@@ -282,10 +371,12 @@ class Viewer(FastHttpUser):
         method: str = "GET",
         body: dict | None = None,
         expect_json: bool = False,
+        on_forbidden: Callable[[], None] | None = None,
     ):
         """One request, counted once by kind with its failure reason, its X-Cache accounted.
 
         Returns the response (or its JSON object when `expect_json`); PlaybackError on failure.
+        A 403 with `on_forbidden` counts as a success and calls it (the caller renews).
         """
         url = self._absolute(url)
         if self.loopback_only and not is_loopback_url(url):
@@ -302,6 +393,10 @@ class Viewer(FastHttpUser):
             if not resp.status_code:
                 exc = getattr(resp, "error", None)
                 error = type(exc).__name__ if exc is not None else "connection error"
+            elif resp.status_code == 403 and on_forbidden is not None:
+                STATS.request(kind)
+                resp.success()
+                on_forbidden()
             elif not 200 <= resp.status_code < 300:
                 error = f"HTTP {resp.status_code}"
             elif expect_json:
@@ -316,6 +411,7 @@ class Viewer(FastHttpUser):
                 resp.failure(error)
                 raise PlaybackError
             resp.success()
+            STATS.received(kind, len(resp.content or b""))
             if kind in ("playlist", "segment"):
                 STATS.cache.record(
                     kind,
@@ -325,9 +421,6 @@ class Viewer(FastHttpUser):
                     _since_start(finished),
                 )
             return data if expect_json else resp
-
-    def _text(self, kind: str, url: str, name: str, headers: dict) -> str:
-        return self._fetch(kind, url, name, headers).text or ""
 
     def _json(self, kind: str, method: str, url: str, name: str, body: dict | None = None) -> dict:
         return self._fetch(kind, url, name, method=method, body=body, expect_json=True)
@@ -342,3 +435,14 @@ class Viewer(FastHttpUser):
             exception=None,
             context={},
         )
+
+
+def _raise_forbidden() -> None:
+    raise _Forbidden
+
+
+def _rendition_name(uri: str) -> str:
+    """A variant's name for the report: its folder ("720p/index.m3u8" -> "720p")."""
+    path = urlsplit(uri).path.rstrip("/")
+    parts = path.split("/")
+    return parts[-2] if len(parts) >= 2 else parts[-1]

@@ -313,6 +313,14 @@ class StreamStats(Mergeable):
     plays_started: int = 0
     plays_completed: int = 0
     plays_with_stall: int = 0
+    # Plain counters (they merge by addition): response body bytes per request kind,
+    # segments and bytes per rendition, rendition switches ("up"/"down") and grant
+    # renewals by cause ("scheduled" at renew_after, "after_403" as the safety net).
+    bytes_by_kind: Counter = field(default_factory=Counter)
+    rendition_segments: Counter = field(default_factory=Counter)
+    rendition_bytes: Counter = field(default_factory=Counter)
+    switches: Counter = field(default_factory=Counter)
+    renewals: Counter = field(default_factory=Counter)
     cache: CacheAccounting = field(init=False)
 
     def __post_init__(self) -> None:
@@ -324,6 +332,15 @@ class StreamStats(Mergeable):
         if error:
             self.failures[kind] += 1
             self.errors[f"{kind}: {error}"] += 1
+
+    def received(self, kind: str, size_bytes: int) -> None:
+        """Body bytes of one successful response of `kind`."""
+        self.bytes_by_kind[kind] += size_bytes
+
+    def rendition_segment(self, rendition: str, size_bytes: int) -> None:
+        """One segment of `rendition` played, of `size_bytes`."""
+        self.rendition_segments[rendition] += 1
+        self.rendition_bytes[rendition] += size_bytes
 
     def startup_phase(self, phase: str, seconds: float) -> None:
         """Where start-up time goes: the playback call, the playlists, the first segment."""
@@ -371,5 +388,45 @@ class StreamStats(Mergeable):
                 "total_s": round(math.fsum(self.stalls_s), 3),
                 "max_s": round(max(self.stalls_s), 3) if self.stalls_s else 0.0,
             },
+            "bytes": {
+                "total": sum(self.bytes_by_kind.values()),
+                "by_kind": dict(sorted(self.bytes_by_kind.items())),
+            },
+            "renditions": rendition_mix(self.rendition_segments, self.rendition_bytes),
+            "switches": {"up": self.switches["up"], "down": self.switches["down"]},
+            "renewals": {
+                "total": sum(self.renewals.values()),
+                "by_cause": dict(sorted(self.renewals.items())),
+            },
             "cache": self.cache.as_dict(),
         }
+
+
+# What the edge serves from /video/*: playlists and segments (API answers are left out).
+EDGE_KINDS = ("playlist", "segment")
+
+
+def edge_gbps(bytes_by_kind: dict[str, int], seconds: float) -> float | None:
+    """Mean edge throughput in Gbit/s: video (playlist + segment) bytes x 8 / `seconds`.
+
+    None without a duration; the run's duration is the report's to give (Locust's -t).
+    """
+    if seconds <= 0:
+        return None
+    video = sum(bytes_by_kind.get(k, 0) for k in EDGE_KINDS)
+    return round(video * 8 / seconds / 1e9, 6)
+
+
+def rendition_mix(segments: Counter, size_bytes: Counter) -> dict:
+    """Per rendition: segments, bytes and their shares of all segments and bytes."""
+    all_segments = sum(segments.values())
+    all_bytes = sum(size_bytes.values())
+    return {
+        name: {
+            "segments": segments[name],
+            "bytes": size_bytes[name],
+            "segment_share": round(segments[name] / all_segments, 4) if all_segments else None,
+            "byte_share": round(size_bytes[name] / all_bytes, 4) if all_bytes else None,
+        }
+        for name in sorted(segments)
+    }

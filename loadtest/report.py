@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from loadtest.metrics import edge_gbps
+
 # Loopback has no network to speak of; a real viewer is ~50-200 ms from an edge.
 DEFAULT_P95_STARTUP_MS = {"loopback": 500.0, "remote": 2000.0}
 
@@ -116,12 +118,18 @@ def locust_totals(entries: list[dict] | None) -> dict | None:
 
 
 def build_summary(stream: dict, gates: Gates, run: dict, locust: dict | None) -> dict:
+    """The verdict, the gates, the run, the viewers' figures and the edge throughput.
+
+    `edge_gbps` spreads the video bytes over the run's Locust duration (`duration_s`).
+    """
     results = evaluate(stream, gates)
+    by_kind = (stream.get("bytes") or {}).get("by_kind") or {}
     return {
         "passed": all(r.passed for r in results),
         "gates": [asdict(r) for r in results],
         "run": run,
         "viewers": stream,
+        "edge_gbps": edge_gbps(by_kind, float(run.get("duration_s") or 0)),
         "locust": locust,
     }
 
@@ -133,6 +141,14 @@ def write_summary(summary: dict, path: Path) -> None:
 
 def _fmt(value: float | None, unit: str = "", digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}{unit}"
+
+
+def _megabytes(value: int | None) -> str:
+    return "n/a" if value is None else f"{value / 1e6:.1f} MB"
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else share * 100
 
 
 def render_summary(summary: dict) -> str:
@@ -166,6 +182,31 @@ def render_summary(summary: dict) -> str:
         f"({seg_warm.get('hits', 0)} hits / {seg_warm.get('misses', 0)} misses), "
         f"overall {_fmt(seg_all.get('ratio'), digits=4)}, all objects after warm-up "
         f"{_fmt(cache['after_warmup']['all']['ratio'], digits=4)}",
+    ]
+    size = v.get("bytes") or {}
+    mix = v.get("renditions") or {}
+    renewals = v.get("renewals") or {}
+    lines += [
+        f"  bytes served    {_megabytes(size.get('total'))} "
+        + "(" + ", ".join(
+            f"{kind} {_megabytes(n)}" for kind, n in (size.get("by_kind") or {}).items()
+        ) + f"), edge throughput {_fmt(summary.get('edge_gbps'), ' Gbps', digits=4)}",
+        "  renditions      "
+        + (
+            ", ".join(
+                f"{name} {m['segments']} segments / {_megabytes(m['bytes'])} "
+                f"({_fmt(_pct(m['byte_share']), '%')} of bytes)"
+                for name, m in mix.items()
+            )
+            or "none played"
+        )
+        + f"; switches {(v.get('switches') or {}).get('up', 0)} up, "
+        f"{(v.get('switches') or {}).get('down', 0)} down",
+        f"  renewals        {renewals.get('total', 0)} "
+        + "(" + (
+            ", ".join(f"{cause} {n}" for cause, n in (renewals.get("by_cause") or {}).items())
+            or "none due"
+        ) + ")",
     ]
     processes = run.get("locust_processes") or []
     if processes:

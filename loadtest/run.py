@@ -80,6 +80,12 @@ def parser() -> argparse.ArgumentParser:
         help="player buffer target in segments; a segment later than the buffer allows is a stall",
     )
     p.add_argument(
+        "--link-mbps",
+        type=float,
+        default=6.0,
+        help="median modelled viewer link for adaptive bitrate (0: measured throughput only)",
+    )
+    p.add_argument(
         "--warmup",
         type=float,
         default=None,
@@ -121,6 +127,7 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
         "--speedup", f"{args.speedup:g}",
         "--max-segments", str(args.max_segments),
         "--buffer-segments", f"{args.buffer_segments:g}",
+        "--link-mbps", f"{args.link_mbps:g}",
         "--warmup", f"{warmup:g}",
         "--stream-metrics", str(out / "viewers.json"),
     ]  # fmt: skip
@@ -180,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         "url": target.cdn_url,
         "users": args.users,
         "duration": f"{args.duration}s",
+        "duration_s": args.duration,
         "wall_s": round(time.monotonic() - started, 1),
         "speedup": args.speedup,
         "warmup_s": warmup,

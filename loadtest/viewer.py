@@ -1,5 +1,5 @@
-"""The viewer model's decisions, free of I/O: which title, which rendition, how long, and when a
-player stalls. The locustfile only wires these to HTTP."""
+"""The viewer model's decisions, free of I/O: which title, how long, when to renew the grant, and
+when a player stalls (renditions: loadtest/abr.py). The locustfile only wires these to HTTP."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ PLAYLISTS_PER_PLAY = 2  # master playlist, then the chosen rendition's media pla
 MAX_SEGMENTS_DEFAULT = 10  # --max-segments: at most this many segments per play
 BUFFER_SEGMENTS_DEFAULT = 1.0  # --buffer-segments: player buffer target, in segments
 ZIPF_S_DEFAULT = 1.0  # --zipf-s: Zipf exponent of title choice
+# The rendition mix capacity planning assumes, highest bandwidth first. The load test's own
+# viewers choose by adaptive bitrate (loadtest/abr.py) and report the mix they got.
+RENDITION_SHARES = (0.8, 0.15, 0.05)
 
 
 class ZipfPicker:
@@ -56,21 +59,13 @@ def _popularity(title: dict) -> float:
     return float(value) if isinstance(value, int | float) else float("-inf")
 
 
-# Most viewers get the top rendition; some are on slow links or small screens.
-RENDITION_SHARES = (0.8, 0.15, 0.05)
+def renewal_due_in(renew_after: float, now_epoch: float, speedup: float) -> float:
+    """Wall seconds until a grant should be renewed, on the play clock sped up by `speedup`.
 
-
-def pick_rendition(variants: Sequence[dict], rng: random.Random) -> dict:
-    """A variant from the master playlist: the highest bandwidth mostly, lower ones sometimes.
-
-    `variants` are dicts with `uri` and `bandwidth`; order does not matter.
+    `renew_after` and `now_epoch` are epoch seconds; a viewer whose media plays `speedup`
+    times faster renews as often per media second as a real player would.
     """
-    if not variants:
-        raise ValueError("master playlist has no variants")
-    by_bandwidth = sorted(variants, key=lambda v: v.get("bandwidth") or 0, reverse=True)
-    shares = list(RENDITION_SHARES[: len(by_bandwidth)])
-    shares += [0.0] * (len(by_bandwidth) - len(shares))
-    return rng.choices(by_bandwidth, weights=shares)[0]
+    return max(0.0, renew_after - now_epoch) / speedup
 
 
 def watch_length(total_segments: int, max_segments: int, rng: random.Random) -> int:

@@ -41,7 +41,8 @@ RENDITIONS = (
 # moto (5.2) answers an anonymous GET with 403 unless the object is public-read; here S3 itself
 # stands where the edge would, so the video is readable without signing.
 READABLE = "public-read"
-TITLES = (("alpha", 0.9, 6), ("bravo", 0.5, 5), ("charlie", 0.2, 4))
+# Long enough (80-160 s) for a viewer to outlive a 60 s grant.
+TITLES = (("alpha", 0.9, 40), ("bravo", 0.5, 30), ("charlie", 0.2, 20))
 
 
 @dataclass(frozen=True)

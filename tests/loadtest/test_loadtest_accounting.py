@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from loadtest.metrics import CacheAccounting, StreamStats, cache_outcome, percentile
+from loadtest.metrics import (
+    CacheAccounting,
+    StreamStats,
+    cache_outcome,
+    edge_gbps,
+    percentile,
+)
 
 
 @pytest.mark.parametrize(
@@ -130,3 +136,34 @@ def test_start_up_is_broken_down_by_phase():
     phases = stats.as_dict()["startup_phases_ms"]
     assert phases["playback_api"]["max"] == 40.0 and phases["playback_api"]["count"] == 2
     assert phases["first_segment"]["p50"] == 10.0
+
+
+def test_bytes_renditions_switches_and_renewals_are_reported():
+    stats = StreamStats()
+    stats.received("api", 500)
+    stats.received("playlist", 1_000)
+    for size in (200_000, 200_000):
+        stats.received("segment", size)
+        stats.rendition_segment("240p", size)
+    stats.received("segment", 1_500_000)
+    stats.rendition_segment("720p", 1_500_000)
+    stats.switches.update({"up": 1, "down": 0})
+    stats.renewals["scheduled"] += 2
+    stats.renewals["after_403"] += 1
+    figures = stats.as_dict()
+    assert figures["bytes"] == {
+        "total": 1_901_500,
+        "by_kind": {"api": 500, "playlist": 1_000, "segment": 1_900_000},
+    }
+    # Edge bytes only (playlists and segments): 1,901,000 B x 8 / 2 s.
+    assert edge_gbps(figures["bytes"]["by_kind"], 2.0) == pytest.approx(0.007604)
+    assert figures["renditions"]["240p"] == {
+        "segments": 2, "bytes": 400_000, "segment_share": 0.6667, "byte_share": 0.2105,
+    }  # fmt: skip
+    assert figures["renditions"]["720p"]["segments"] == 1
+    assert figures["switches"] == {"up": 1, "down": 0}
+    assert figures["renewals"] == {"total": 3, "by_cause": {"after_403": 1, "scheduled": 2}}
+
+
+def test_no_duration_gives_no_throughput():
+    assert edge_gbps({"segment": 1_000}, 0) is None

@@ -72,9 +72,24 @@ def test_summary_records_the_verdict_and_prints_it():
     text = render_summary(summary)
     assert "gate PASS  segment_hit_ratio" in text
     assert text.splitlines()[-1] == "RESULT: PASS"
+    assert "  renewals        0 (none due)" in text
+    assert "  renditions      none played" in text
     failing = healthy_run()
     failing["error_ratio"] = 0.5
     assert render_summary(build_summary(failing, Gates(), {}, None)).endswith("RESULT: FAIL")
+
+
+def test_the_summary_prints_bytes_throughput_rendition_mix_and_renewals():
+    stats = StreamStats()
+    stats.received("segment", 3_000_000)
+    stats.rendition_segment("720p", 2_000_000)
+    stats.rendition_segment("240p", 1_000_000)
+    stats.renewals["scheduled"] += 4
+    text = render_summary(build_summary(stats.as_dict(), Gates(), {"duration_s": 8}, None))
+    assert "  bytes served    3.0 MB (segment 3.0 MB), edge throughput 0.0030 Gbps" in text
+    assert "240p 1 segments / 1.0 MB (33.3% of bytes)" in text
+    assert "720p 1 segments / 2.0 MB (66.7% of bytes)" in text
+    assert "  renewals        4 (scheduled 4)" in text
 
 
 def test_locust_totals_leave_out_the_viewer_metric_rows():

@@ -69,3 +69,30 @@ def test_a_failing_gate_makes_the_run_fail(api_stack, tmp_path):
     # The edge-less stack has no X-Cache: the hit-ratio gate fails for lack of data too.
     assert failed == {"p95_startup_ms", "segment_hit_ratio"}
     assert "RESULT: FAIL" in output
+
+
+def test_viewers_renew_their_grants_and_count_bytes_per_rendition(api_stack, tmp_path):
+    """A 60 s grant (renewed 15 s early) on a x20 play clock: plays longer than ~45 s renew."""
+    code, summary, output = run_loadtest(
+        api_stack.api_url,
+        tmp_path,
+        "--users", "4", "--spawn-rate", "4", "--duration", "12s",
+        "--speedup", "20", "--max-segments", "40", "--link-mbps", "3", "--warmup", "2",
+        "--gates", "segment_hit_ratio=off", "p95_startup_ms=off",
+    )  # fmt: skip
+    gates = gates_by_name(code, summary, output)
+    viewers = summary["viewers"]
+    assert viewers["requests"]["failed"] == 0, viewers["errors"]
+    assert gates["error_ratio"]["passed"]
+    assert viewers["renewals"]["by_cause"].get("scheduled", 0) >= 1, output
+    assert viewers["renewals"]["total"] == sum(viewers["renewals"]["by_cause"].values())
+    renewal_calls = summary["locust"]["by_name"]["POST /api/v1/titles/[id]/playback/renewal"]
+    assert renewal_calls["requests"] == viewers["renewals"]["total"]
+    assert renewal_calls["failures"] == 0
+    segments = viewers["requests"]["by_kind"]["segment"]
+    mix = viewers["renditions"]
+    assert sum(m["segments"] for m in mix.values()) == segments
+    assert set(mix) <= {"240p", "480p", "720p"}
+    assert sum(m["bytes"] for m in mix.values()) == viewers["bytes"]["by_kind"]["segment"] > 0
+    assert summary["edge_gbps"] > 0
+    assert "renewals        " in output and "bytes served    " in output

@@ -1,4 +1,4 @@
-"""The viewer model's decisions: title choice, rendition, watch length and stalls."""
+"""The viewer model's decisions: title choice, watch length, grant renewal time and stalls."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from loadtest.viewer import PlayerBuffer, ZipfPicker, pick_rendition, watch_length
+from loadtest.viewer import PlayerBuffer, ZipfPicker, renewal_due_in, watch_length
 
 CATALOG = [{"id": f"t{i:02d}", "popularity": p} for i, p in enumerate([5, 90, 40, 70, 10, 1])]
 
@@ -48,20 +48,10 @@ def test_zipf_refuses_an_empty_catalog():
         ZipfPicker([])
 
 
-def test_rendition_is_mostly_the_top_one():
-    variants = [
-        {"uri": "240p", "bandwidth": 400_000},
-        {"uri": "720p", "bandwidth": 3_000_000},
-        {"uri": "480p", "bandwidth": 1_200_000},
-    ]
-    rng = random.Random(3)
-    counts = Counter(pick_rendition(variants, rng)["uri"] for _ in range(10_000))
-    assert counts["720p"] / 10_000 == pytest.approx(0.8, abs=0.02)
-    assert counts["720p"] > counts["480p"] > counts["240p"] > 0
-
-
-def test_single_rendition_is_always_picked():
-    assert pick_rendition([{"uri": "only", "bandwidth": 1}], random.Random())["uri"] == "only"
+def test_renewal_is_due_at_renew_after_on_the_sped_up_play_clock():
+    assert renewal_due_in(renew_after=1_000_450, now_epoch=1_000_000, speedup=1) == 450
+    assert renewal_due_in(renew_after=1_000_450, now_epoch=1_000_000, speedup=10) == 45
+    assert renewal_due_in(renew_after=1_000_000, now_epoch=1_000_100, speedup=2) == 0
 
 
 def test_watch_length_is_a_bounded_prefix():
