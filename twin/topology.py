@@ -67,7 +67,8 @@ class Twin:
                  titles: int = 12,
                  seconds: int | None = None, warm_top: int = 3,
                  progress: Callable[[str], None] | None = None,
-                 edge_config: EdgeConfig | None = None) -> None:
+                 edge_config: EdgeConfig | None = None,
+                 cookie_ttl: int | None = None) -> None:
         self.stack_name = stack
         self.stack = load_stack(stack)
         self.edge = edge_config or load_edge_config()
@@ -79,6 +80,8 @@ class Twin:
                              f"{self.stack.min_size}")
         self.titles = titles
         self.seconds = seconds
+        # Tests shorten the grant (the API's minimum is 60 s) to watch renewals happen.
+        self.cookie_ttl = cookie_ttl or self.stack.signed_cookie_ttl
         self.warm_top = warm_top
         self.say = progress or (lambda _line: None)
         self._procs: dict[str, subprocess.Popen] = {}
@@ -250,7 +253,7 @@ class Twin:
             "table": self.state.table,
             "key_pair_id": self.state.key_pair_id,
             "cdn_url": self.state.cdn_url,
-            "cookie_ttl": self.stack.signed_cookie_ttl,
+            "cookie_ttl": self.cookie_ttl,
             "cookie_secure": False,  # plain http on loopback
         }))
         return env

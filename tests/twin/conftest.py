@@ -45,6 +45,28 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
         t.down()
 
 
+# The API's shortest grant, and one title long enough to outlive two of them.
+SHORT_GRANT_TTL, LONG_TITLE_SECONDS = 60, 140
+
+
+@pytest.fixture(scope="module")
+def short_grant_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+    """A second twin whose grants last 60 s, serving one 140 s title."""
+    missing = _missing()
+    if missing:
+        pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
+    if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
+        pytest.skip("the player needs hls.js from npm (`make setup`)")
+    t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-short-grant"),
+             ports=TwinPorts.free, titles=1, seconds=LONG_TITLE_SECONDS, warm_top=0,
+             progress=print, cookie_ttl=SHORT_GRANT_TTL)
+    t.up()
+    try:
+        yield t
+    finally:
+        t.down()
+
+
 @pytest.fixture(scope="session")
 def cdn(twin: Twin) -> str:
     return twin.state.cdn_url

@@ -1,0 +1,73 @@
+"""Headless Chromium plays past the grant's lifetime: renewals keep the cookies valid.
+
+A 60 s grant is renewed 15 s before it expires, so a viewing of two minutes
+needs two renewals; a pause longer than the grant must resume without error.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+from conftest import SHORT_GRANT_TTL
+
+CHROMIUM = shutil.which("chromium")
+PLAYER_STATE = """(() => {
+  const video = document.querySelector('video');
+  const p = window.edgeflixPlayer || {};
+  return {t: video ? video.currentTime : 0, paused: video ? video.paused : null,
+          engine: p.engine || null, error: p.error || null,
+          renewals: p.renewals || 0, plays: p.plays || 0,
+          expires_at: p.grant ? p.grant.expires_at : null};
+})()"""
+
+
+def watch(browser, seconds: float, trace: list[dict]) -> dict:
+    """Sample the player every 2 s for `seconds`; stop early on a player error."""
+    deadline = time.monotonic() + seconds
+    state: dict = {}
+    while time.monotonic() < deadline:
+        state = browser.evaluate(PLAYER_STATE) or {}
+        trace.append(state)
+        if state.get("error"):
+            break
+        time.sleep(2)
+    return state
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
+def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin):
+    from headless_chromium import Browser
+
+    title = short_grant_twin.state.titles[0]
+    browser = Browser()
+    trace: list[dict] = []
+    try:
+        browser.goto(f"{short_grant_twin.state.cdn_url}/?title={title}&autoplay=1")
+        before_pause = watch(browser, 20, trace)
+        first_expiry = trace[0].get("expires_at") or before_pause.get("expires_at")
+        paused_at = browser.evaluate(
+            "(() => { const v = document.querySelector('video'); v.pause();"
+            " return v.currentTime; })()"
+        )
+        paused = watch(browser, SHORT_GRANT_TTL + 10, trace)  # longer than a whole grant
+        browser.evaluate("document.querySelector('video').play()")
+        resumed = watch(browser, 50, trace)
+    finally:
+        browser.close()
+    assert resumed.get("error") is None, trace[-3:]
+    assert resumed["engine"] == "hls.js"
+    assert before_pause["t"] > 5, before_pause
+    assert paused["paused"] is True
+    assert paused["t"] == pytest.approx(paused_at, abs=0.5), "the pause held"
+    # Played on after the pause, past what was buffered before it (hls.js keeps 30 s):
+    # those segments were fetched after the first grant had expired.
+    assert resumed["t"] > paused_at + 30, (paused_at, resumed)
+    assert time.time() > first_expiry
+    assert resumed["renewals"] >= 2, trace[-1]
+    assert resumed["plays"] == 1, "renewals, not new plays"
+    assert resumed["expires_at"] > first_expiry
+    playing = [s["t"] for s in trace if s.get("paused") is False and s["t"] > 0]
+    stuck = [(a, b) for a, b in zip(playing, playing[1:], strict=False) if b <= a]
+    assert not stuck, f"currentTime stopped advancing while playing: {stuck}"
