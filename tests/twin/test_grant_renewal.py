@@ -1,13 +1,18 @@
-"""Headless Chromium plays past the grant's lifetime: renewals keep the cookies valid.
+"""Playing past the grant's lifetime on a twin with 60 s grants: renewals keep cookies valid.
 
 A 60 s grant is renewed 15 s before it expires, so a viewing of two minutes
-needs two renewals; a pause longer than the grant must resume without error.
+needs two renewals; a pause longer than the grant must resume without error;
+a viewer that misses renew_after gets a 403 and renews once.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from conftest import SHORT_GRANT_TTL
@@ -71,3 +76,26 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
     playing = [s["t"] for s in trace if s.get("paused") is False and s["t"] > 0]
     stuck = [(a, b) for a, b in zip(playing, playing[1:], strict=False) if b <= a]
     assert not stuck, f"currentTime stopped advancing while playing: {stuck}"
+
+
+def test_a_viewer_that_outlives_its_grant_renews_on_the_403_and_carries_on(
+    short_grant_twin, tmp_path
+):
+    """At speed-up 0.5 the play clock puts renew_after ~95 s away, after the 60-66 s expiry:
+    segments fetched past the expiry answer 403, and each viewer renews once and retries."""
+    out = tmp_path / "loadtest"
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "loadtest", "--url", short_grant_twin.state.cdn_url,
+            "--out", str(out), "--users", "6", "--spawn-rate", "6", "--duration", "85s",
+            "--speedup", "0.5", "--max-segments", "30", "--warmup", "5",
+            "--gates", "p95_startup_ms=off", "segment_hit_ratio=off",
+        ],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    summary_file = out / "summary.json"
+    assert summary_file.exists(), proc.stdout + proc.stderr
+    viewers = json.loads(summary_file.read_text())["viewers"]
+    assert viewers["requests"]["failed"] == 0, viewers["errors"]
+    assert viewers["renewals"]["by_cause"].get("after_403", 0) >= 1, viewers["renewals"]
+    assert viewers["plays"]["started"] >= 6
