@@ -167,3 +167,22 @@ def test_bytes_renditions_switches_and_renewals_are_reported():
 
 def test_no_duration_gives_no_throughput():
     assert edge_gbps({"segment": 1_000}, 0) is None
+
+
+def test_bytes_renditions_and_renewals_merge_across_workers_exactly():
+    one, two = StreamStats(), StreamStats()
+    one.received("segment", 100)
+    one.rendition_segment("240p", 100)
+    one.renewals["scheduled"] += 1
+    two.received("segment", 300)
+    two.rendition_segment("720p", 300)
+    two.renewals["after_403"] += 1
+    two.switches["up"] += 2
+    merged = StreamStats().merge(StreamStats.from_wire(one.drain().to_wire()))
+    merged.merge(StreamStats.from_wire(two.drain().to_wire()))
+    figures = merged.as_dict()
+    assert figures["bytes"]["by_kind"] == {"segment": 400}
+    assert {n: m["bytes"] for n, m in figures["renditions"].items()} == {"240p": 100, "720p": 300}
+    assert figures["renewals"] == {"total": 2, "by_cause": {"after_403": 1, "scheduled": 1}}
+    assert figures["switches"] == {"up": 2, "down": 0}
+    assert one.is_empty() and two.is_empty()
