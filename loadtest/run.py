@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from loadtest.abr import LINK_MBPS_DEFAULT
 from loadtest.launch import (
     WORKERS_CONNECT_S,
     LaunchTimeout,
@@ -82,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--link-mbps",
         type=float,
-        default=6.0,
+        default=LINK_MBPS_DEFAULT,
         help="median modelled viewer link for adaptive bitrate (0: measured throughput only)",
     )
     p.add_argument(
