@@ -40,8 +40,11 @@ def parse_duration(text: str) -> int:
     return total
 
 
-def _not_negative(text: str) -> int:
-    value = int(text)
+def _not_negative(text: str, kind: type = int) -> int | float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
@@ -82,7 +85,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--link-mbps",
-        type=float,
+        type=lambda text: _not_negative(text, float),
         default=LINK_MBPS_DEFAULT,
         help="median modelled viewer link for adaptive bitrate (0: measured throughput only)",
     )
