@@ -17,16 +17,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
+
+from infra.stack_settings import StackSettings
 
 NAMESPACE = "edgeflix"
 ORIGIN_SUBDOMAIN = "origin"  # origin.<domainName>: the ALB's name when it has TLS
@@ -331,110 +331,14 @@ class StackConfig(BaseModel):
         cls, values: Mapping[str, object], source: str = "stack config"
     ) -> StackConfig:
         """Validate a mapping of stack keys (camelCase, no namespace; `region` for aws:region)."""
-        unknown = sorted(k for k in values if k not in _KEYS)
-        if unknown:
-            raise ConfigError(
-                f"{source}: unknown key(s) {', '.join(f'{NAMESPACE}:{k}' for k in unknown)}; "
-                f"known keys: {', '.join(sorted(_KEYS))}"
-            )
-        try:
-            return cls.model_validate(dict(values))
-        except ValidationError as exc:
-            raise ConfigError(_format_errors(source, exc)) from None
+        return SETTINGS.validate(values, source)
 
 
-_KEYS = {field.alias or name for name, field in StackConfig.model_fields.items()}
-
-
-def _key(field_name: str) -> str:
-    alias = StackConfig.model_fields[field_name].alias or field_name
-    return "aws:region" if alias == "region" else f"{NAMESPACE}:{alias}"
-
-
-def _format_errors(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    for err in exc.errors():
-        msg = err["msg"].removeprefix("Value error, ")
-        if not err["loc"]:
-            lines.append(f"  {msg}")
-            continue
-        name = str(err["loc"][0])
-        field = StackConfig.model_fields.get(name) or next(
-            (f for f in StackConfig.model_fields.values() if f.alias == name), None
-        )
-        if field is None:
-            lines.append(f"  {name}: {msg}")
-            continue
-        field_name = next(n for n, f in StackConfig.model_fields.items() if f is field)
-        where = _key(field_name) + "".join(f"[{p}]" for p in err["loc"][1:])
-        got = err.get("input")
-        lines.append(f"  {where}: {msg} (got {got!r}); allowed: {field.description}")
-    return "\n".join(lines)
-
-
-def config_table() -> list[tuple[str, str, str]]:
-    """(key, default, allowed) for every setting: the README's config table."""
-    rows = []
-    for name, field in StackConfig.model_fields.items():
-        default = field.default
-        if isinstance(default, list):
-            default = "[" + ", ".join(str(v) for v in default) + "]"
-        elif isinstance(default, bool):
-            default = str(default).lower()
-        elif default is None:
-            default = "(unset)"
-        rows.append((_key(name), str(default), field.description or ""))
-    return rows
-
-
-def _strip_namespace(values: Mapping[str, object], source: str) -> dict[str, object]:
-    mapping: dict[str, object] = {}
-    for key, value in values.items():
-        namespace, _, name = key.partition(":")
-        if key == "aws:region":
-            mapping["region"] = value
-        elif namespace == NAMESPACE and name:
-            mapping[name] = value
-        elif namespace not in ("aws", "pulumi"):
-            raise ConfigError(f"{source}: unknown key {key}; keys live in {NAMESPACE}:<name>")
-    return mapping
-
-
-def stack_file(stack: str, root: Path = REPO_ROOT) -> Path:
-    """Where Pulumi keeps a stack's settings: `Pulumi.<stack>.yaml` beside `Pulumi.yaml`."""
-    return root / f"Pulumi.{stack}.yaml"
-
-
-def load_stack(stack: str, root: Path = REPO_ROOT) -> StackConfig:
-    """The named stack's validated settings, read from its stack file."""
-    return load_stack_file(stack_file(stack, root))
-
-
-def load_stack_file(path: Path | str) -> StackConfig:
-    """Read and validate a `Pulumi.<stack>.yaml` file (no Pulumi engine needed)."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read stack file: {exc}") from None
-    values = document.get("config") or {}
-    if not isinstance(values, Mapping):
-        raise ConfigError(f"{path}: 'config' must be a mapping of keys to values")
-    for key, value in values.items():
-        if isinstance(value, Mapping) and "secure" in value:
-            raise ConfigError(f"{path}: {key} is a secret; this stack has no secret settings")
-    return StackConfig.from_mapping(_strip_namespace(values, str(path)), str(path))
-
-
-def from_pulumi() -> StackConfig:
-    """The running stack's configuration (pulumi.Config("edgeflix") plus aws:region)."""
-    import pulumi
-    from pulumi.runtime import config as runtime_config
-
-    values: dict[str, object] = dict(runtime_config.get_config_env())
-    values.update(runtime_config.CONFIG.get())
-    mapping = _strip_namespace(
-        {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:") or k == "aws:region"},
-        f"stack {pulumi.get_stack()}",
-    )
-    return StackConfig.from_mapping(mapping, stack_file(pulumi.get_stack()).name)
+# The settings files of this project (edgeflix): Pulumi.<stack>.yaml at the repository root.
+SETTINGS = StackSettings(NAMESPACE, StackConfig, ConfigError, REPO_ROOT, no_secrets=True)
+_key = SETTINGS.key
+stack_file = SETTINGS.stack_file
+load_stack = SETTINGS.load_stack
+load_stack_file = SETTINGS.load_stack_file
+from_pulumi = SETTINGS.from_pulumi
+config_table = SETTINGS.config_table

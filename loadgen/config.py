@@ -15,18 +15,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from infra.config import INSTANCE_FAMILIES, INSTANCE_SIZE, REGION
+from infra.stack_settings import StackSettings
 
 NAMESPACE = "edgeflix-loadgen"  # the project name in loadgen/Pulumi.yaml
 LOADGEN_ROOT = Path(__file__).resolve().parent
@@ -189,97 +188,12 @@ class LoadgenConfig(BaseModel):
     def from_mapping(cls, values: Mapping[str, object],
                      source: str = "stack config") -> LoadgenConfig:
         """Validate stack keys (camelCase, no namespace; `region` for aws:region)."""
-        unknown = sorted(k for k in values if k not in _KEYS)
-        if unknown:
-            raise ConfigError(
-                f"{source}: unknown key(s) {', '.join(f'{NAMESPACE}:{k}' for k in unknown)}; "
-                f"known keys: {', '.join(sorted(_KEYS))}")
-        try:
-            return cls.model_validate(dict(values))
-        except ValidationError as exc:
-            raise ConfigError(_format_errors(source, exc)) from None
+        return SETTINGS.validate(values, source)
 
 
-_KEYS = {field.alias or name for name, field in LoadgenConfig.model_fields.items()}
-
-
-def _key(alias: str) -> str:
-    return "aws:region" if alias == "region" else f"{NAMESPACE}:{alias}"
-
-
-def _format_errors(source: str, exc: ValidationError) -> str:
-    lines = [f"{source}: invalid configuration"]
-    fields = {f.alias or n: f for n, f in LoadgenConfig.model_fields.items()}
-    for err in exc.errors():
-        msg = err["msg"].removeprefix("Value error, ")
-        if not err["loc"]:
-            lines.append(f"  {msg}")
-            continue
-        name = str(err["loc"][0])
-        field = fields.get(name) or fields.get(to_camel(name))
-        if field is None:
-            lines.append(f"  {name}: {msg}")
-            continue
-        where = _key(field.alias or name) + "".join(f"[{p}]" for p in err["loc"][1:])
-        lines.append(f"  {where}: {msg} (got {err.get('input')!r}); "
-                     f"allowed: {field.description}")
-    return "\n".join(lines)
-
-
-def _strip_namespace(values: Mapping[str, object], source: str) -> dict[str, object]:
-    mapping: dict[str, object] = {}
-    for key, value in values.items():
-        namespace, _, name = key.partition(":")
-        if key == "aws:region":
-            mapping["region"] = value
-        elif namespace == NAMESPACE and name:
-            mapping[name] = value
-        elif namespace not in ("aws", "pulumi"):
-            raise ConfigError(f"{source}: unknown key {key}; keys live in {NAMESPACE}:<name>")
-    return mapping
-
-
-def stack_file(stack: str, root: Path = LOADGEN_ROOT) -> Path:
-    """`loadgen/Pulumi.<stack>.yaml`: where Pulumi keeps the stack's settings."""
-    return root / f"Pulumi.{stack}.yaml"
-
-
-def load_stack_file(path: Path | str) -> LoadgenConfig:
-    """Read and validate a `Pulumi.<stack>.yaml` of this project (no Pulumi engine needed)."""
-    path = Path(path)
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read stack file: {exc}") from None
-    values = document.get("config") or {}
-    if not isinstance(values, Mapping):
-        raise ConfigError(f"{path}: 'config' must be a mapping of keys to values")
-    return LoadgenConfig.from_mapping(_strip_namespace(values, str(path)), str(path))
-
-
-def from_pulumi() -> LoadgenConfig:
-    """The running stack's configuration (the project's keys plus aws:region)."""
-    import pulumi
-    from pulumi.runtime import config as runtime_config
-
-    values: dict[str, object] = dict(runtime_config.get_config_env())
-    values.update(runtime_config.CONFIG.get())
-    mapping = _strip_namespace(
-        {k: v for k, v in values.items() if k.startswith(f"{NAMESPACE}:") or k == "aws:region"},
-        f"stack {pulumi.get_stack()}")
-    return LoadgenConfig.from_mapping(mapping, stack_file(pulumi.get_stack()).name)
-
-
-def config_table() -> list[tuple[str, str, str]]:
-    """(key, default, allowed) for every setting: the README's load-generator table."""
-    rows = []
-    for name, field in LoadgenConfig.model_fields.items():
-        default = field.default
-        if isinstance(default, bool):
-            default = str(default).lower()
-        elif default is None:
-            default = "(unset)"
-        elif isinstance(default, dict | list):
-            default = json.dumps(default)
-        rows.append((_key(field.alias or name), str(default), field.description or ""))
-    return rows
+# The settings files of this project (edgeflix-loadgen): loadgen/Pulumi.<stack>.yaml.
+SETTINGS = StackSettings(NAMESPACE, LoadgenConfig, ConfigError, LOADGEN_ROOT)
+stack_file = SETTINGS.stack_file
+load_stack_file = SETTINGS.load_stack_file
+from_pulumi = SETTINGS.from_pulumi
+config_table = SETTINGS.config_table
