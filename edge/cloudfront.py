@@ -237,3 +237,33 @@ def error_ttl(status: int, cache_control: CacheControl, expires_in: int | None =
     if seconds is None:
         return error_min_ttl
     return max(error_min_ttl, min(seconds, max_ttl))
+
+
+# ---- Where viewers and shields are -------------------------------------------------
+# The AWS Regions offered for Origin Shield (CloudFront Developer Guide, "Using Origin
+# Shield", section "Choosing the AWS Region for Origin Shield"). An origin in another
+# Region uses the nearest of these; the guide maps each origin Region to one.
+ORIGIN_SHIELD_REGIONS: frozenset[str] = frozenset({
+    "us-east-1", "us-east-2", "us-west-2",
+    "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
+    "eu-central-1", "eu-west-1", "eu-west-2",
+    "me-central-1",
+    "sa-east-1",
+})
+
+# ISO 3166-1 alpha-2: the 249 officially assigned codes, the form CloudFront's geo
+# restriction takes (CloudFront API Reference, GeoRestriction: "Location" elements are
+# ISO 3166-1-alpha-2 codes). Same set as the tz database's iso3166.tab; a test compares.
+_ISO_3166_ALPHA2_CODES = """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM
+    BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX
+    CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG
+    GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR
+    IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV
+    LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE
+    NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO
+    RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF
+    TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF
+    WS YE YT ZA ZM ZW
+    """
+ISO_3166_ALPHA2: frozenset[str] = frozenset(_ISO_3166_ALPHA2_CODES.split())

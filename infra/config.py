@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from edge.cloudfront import ISO_3166_ALPHA2, ORIGIN_SHIELD_REGIONS
 from infra.stack_settings import StackSettings
 
 NAMESPACE = "edgeflix"
@@ -143,6 +144,18 @@ class StackConfig(BaseModel):
                     "the ALB over HTTP)")] = None
     replica_region: Annotated[str | None, _allowed(
         "an AWS region other than aws:region, optional (origin failover)")] = None
+    origin_shield_enabled: Annotated[bool, _allowed(
+        "true | false (Origin Shield: one more cache layer in front of the media origins, in "
+        "originShieldRegion)")] = False
+    origin_shield_region: Annotated[str | None, _allowed(
+        "an Origin Shield region (" + ", ".join(sorted(ORIGIN_SHIELD_REGIONS)) + "), "
+        "optional; unset: aws:region, which must then be one")] = None
+    geo_restriction_type: Annotated[Literal["none", "allow", "deny"], _allowed(
+        "none | allow | deny (viewers only from, or never from, "
+        "geoRestrictionLocations)")] = "none"
+    geo_restriction_locations: Annotated[list[str], _allowed(
+        "ISO 3166-1 alpha-2 country codes, e.g. [US, CA]; required with an allow or deny "
+        "geoRestrictionType, empty with none")] = []
 
     # Edge firewall (AWS WAF). Bounds are the WAF API's: a rate-based rule's limit is
     # 10..2e9 requests per client IP per evaluation window of 60, 120, 300 or 600 s.
@@ -189,6 +202,25 @@ class StackConfig(BaseModel):
     def _region_name(cls, value: str | None) -> str | None:
         if value is not None and not REGION.match(value):
             raise ValueError(f"{value!r} is not an AWS region name")
+        return value
+
+    @field_validator("origin_shield_region")
+    @classmethod
+    def _origin_shield_region(cls, value: str | None) -> str | None:
+        if value is not None and value not in ORIGIN_SHIELD_REGIONS:
+            raise ValueError(f"{value!r} is not a region CloudFront offers Origin Shield in")
+        return value
+
+    @field_validator("geo_restriction_locations")
+    @classmethod
+    def _country_codes(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in ISO_3166_ALPHA2]
+        if unknown:
+            raise ValueError(f"{', '.join(map(repr, unknown))} not ISO 3166-1 alpha-2 "
+                             "country codes (two upper-case letters, e.g. US, DE)")
+        duplicates = sorted({code for code in value if value.count(code) > 1})
+        if duplicates:
+            raise ValueError(f"{', '.join(duplicates)} listed more than once")
         return value
 
     @field_validator("vpc_cidr")
@@ -279,6 +311,24 @@ class StackConfig(BaseModel):
             raise ValueError(
                 f"{_key('replica_region')}: must differ from aws:region ({self.region})"
             )
+        if (self.origin_shield_enabled and self.origin_shield_region is None
+                and self.region not in ORIGIN_SHIELD_REGIONS):
+            raise ValueError(
+                f"{_key('origin_shield_region')}: required with "
+                f"{_key('origin_shield_enabled')}, because aws:region {self.region} has no "
+                f"Origin Shield; pick the one nearest the origin: "
+                f"{', '.join(sorted(ORIGIN_SHIELD_REGIONS))}"
+            )
+        if self.geo_restriction_type == "none" and self.geo_restriction_locations:
+            raise ValueError(
+                f"{_key('geo_restriction_type')}: must be allow or deny when "
+                f"{_key('geo_restriction_locations')} is set (got none)"
+            )
+        if self.geo_restriction_type != "none" and not self.geo_restriction_locations:
+            raise ValueError(
+                f"{_key('geo_restriction_locations')}: an {self.geo_restriction_type} "
+                f"restriction needs at least one country code"
+            )
         if (self.hosted_zone_id or self.certificate_arn) and not self.domain_name:
             raise ValueError(
                 f"{_key('domain_name')}: required when hostedZoneId or certificateArn is set"
@@ -319,6 +369,14 @@ class StackConfig(BaseModel):
         if self.domain_name and self.hosted_zone_id:
             return f"{ORIGIN_SUBDOMAIN}.{self.domain_name}"
         return None
+
+    @property
+    def shield_region(self) -> str | None:
+        """The Origin Shield region when Origin Shield is on (originShieldRegion, else
+        aws:region), else None."""
+        if not self.origin_shield_enabled:
+            return None
+        return self.origin_shield_region or self.region
 
     def name(self, suffix: str) -> str:
         """A resource name scoped to the environment: `edgeflix-dev-<suffix>`."""

@@ -28,6 +28,8 @@ from infra.media_origin import LOG_PREFIX_CDN
 
 FAILOVER_STATUS_CODES = [500, 502, 503, 504, 403, 404]
 VIEWER_TLS_MINIMUM = "TLSv1.2_2021"
+# The stack's allow/deny words as CloudFront's GeoRestriction RestrictionType.
+GEO_RESTRICTION_TYPES = {"none": "none", "allow": "whitelist", "deny": "blacklist"}
 
 
 @dataclass
@@ -122,7 +124,8 @@ class Edge(pulumi.ComponentResource):
                 bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
-                    restriction_type="none")),
+                    restriction_type=GEO_RESTRICTION_TYPES[cfg.geo_restriction_type],
+                    locations=list(cfg.geo_restriction_locations) or None)),
             viewer_certificate=viewer_certificate,
             web_acl_id=args.web_acl_arn,
             opts=child,
@@ -270,15 +273,22 @@ class Edge(pulumi.ComponentResource):
     # ---- origins and behaviours --------------------------------------------------------
 
     def _origins(self, args: EdgeArgs):
-        """Origins by edge-config key, failover groups, and the id each key routes to."""
+        """Origins by edge-config key, failover groups, and the id each key routes to.
+        With Origin Shield on, the media origins (and replica) go through it in the configured
+        region; the API origin does not: its answers are mostly uncacheable (playback POSTs,
+        private JSON), so a shield would add a hop and a per-request charge for no hits."""
         cf = aws.cloudfront
         origins, groups, targets = [], [], {}
+        region = args.config.shield_region
+        shield = (cf.DistributionOriginOriginShieldArgs(enabled=True, origin_shield_region=region)
+                  if region else None)
         for key, origin in args.edge.origins.items():
             if origin.kind == "s3":
                 origins.append(cf.DistributionOriginArgs(
                     origin_id=key,
                     domain_name=args.media_domain_name,
                     origin_access_control_id=args.origin_access_control_id,
+                    origin_shield=shield,
                 ))
                 targets[key] = key
                 if args.replica_domain_name is not None:
@@ -286,6 +296,7 @@ class Edge(pulumi.ComponentResource):
                         origin_id=f"{key}-replica",
                         domain_name=args.replica_domain_name,
                         origin_access_control_id=args.origin_access_control_id,
+                        origin_shield=shield,
                     ))
                     groups.append(cf.DistributionOriginGroupArgs(
                         origin_id=f"{key}-failover",

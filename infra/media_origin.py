@@ -21,7 +21,6 @@ class PrivateBucketArgs:
     config: StackConfig
     purpose: str
     ownership: str = "BucketOwnerEnforced"
-    versioned: bool = True
     expire_days: int | None = None
 
 
@@ -74,7 +73,7 @@ class PrivateBucket(pulumi.ComponentResource):
             versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
                 status="Enabled"),
             opts=child,
-        ) if args.versioned else None
+        )
         rules = [aws.s3.BucketLifecycleConfigurationRuleArgs(
             id="tidy",
             status="Enabled",
@@ -83,15 +82,14 @@ class PrivateBucket(pulumi.ComponentResource):
             BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
                 days_after_initiation=7),
             noncurrent_version_expiration=aws.s3.
-            BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30)
-            if args.versioned else None,
+            BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30),
             expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
                 days=args.expire_days) if args.expire_days else None,
         )]
         aws.s3.BucketLifecycleConfiguration(
             name, bucket=self.bucket.id, rules=rules,
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.versioning] if self.versioning else []),
+                parent=self, depends_on=[self.versioning]),
         )
         self._resource_name = name
         self.id = self.bucket.id
@@ -128,9 +126,11 @@ class MediaOrigin(pulumi.ComponentResource):
         elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=self))
 
         # CloudFront standard logging writes with ACLs, so the log bucket keeps them on.
+        # Versioned like every bucket: an overwritten or deleted log stays recoverable
+        # for the noncurrent-version window.
         self.logs = PrivateBucket(
             f"{name}-logs",
-            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerPreferred", versioned=False,
+            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerPreferred",
                               expire_days=cfg.log_retention_days),
             opts=child,
         )

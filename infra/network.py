@@ -20,7 +20,8 @@ class NetworkArgs:
 
 
 class Network(pulumi.ComponentResource):
-    """VPC, one public and one private subnet per AZ, IGW, NAT per `natMode`, endpoints.
+    """VPC, one public and one private subnet per AZ, IGW, NAT per `natMode`, endpoints,
+    and the VPC's default security group locked (no rules).
 
     Private subnets reach S3 and DynamoDB through gateway endpoints (free), so the
     fleet boots and serves with `natMode: none`; Secrets Manager then needs an
@@ -47,6 +48,16 @@ class Network(pulumi.ComponentResource):
             enable_dns_hostnames=True,
             enable_dns_support=True,
             tags={"Name": cfg.name("vpc")},
+            opts=child,
+        )
+        # Take over the VPC's default security group and strip its rules: anything launched
+        # without a group of its own then reaches nothing and is reached by nothing.
+        self.default_security_group = aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": cfg.name("default-locked")},
             opts=child,
         )
         igw = aws.ec2.InternetGateway(

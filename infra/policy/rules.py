@@ -43,6 +43,9 @@ TABLE = "aws:dynamodb/table:Table"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 SUBNET = "aws:ec2/subnet:Subnet"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
+VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
+VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
 # ELB security policies whose minimum is TLS 1.2 (the TLS13-1-2/1-3, TLS-1-2 and FS-1-2
@@ -122,6 +125,15 @@ def bucket_encrypted(resource_type: str, props: Props) -> list[str]:
     if not algorithms or any(a not in ("AES256", "aws:kms", "aws:kms:dsse") for a in algorithms):
         return [f"default encryption must be AES256 or aws:kms (got {algorithms})"]
     return []
+
+
+def bucket_versioned(resource_type: str, props: Props) -> list[str]:
+    """Bucket versioning is Enabled (log buckets included): an overwritten or deleted
+    object stays recoverable."""
+    if resource_type != VERSIONING:
+        return []
+    status = (props.get("versioningConfiguration") or {}).get("status")
+    return [] if status == "Enabled" else [f"bucket versioning must be Enabled (got {status!r})"]
 
 
 def bucket_not_public_and_tls_only(resource_type: str, props: Props) -> list[str]:
@@ -304,6 +316,16 @@ def no_ingress_from_anywhere(resource_type: str, props: Props) -> list[str]:
     return [f"ingress from {', '.join(bad)} is not allowed"] if bad else []
 
 
+def default_security_group_locked(resource_type: str, props: Props) -> list[str]:
+    """The VPC's default security group has no rules: whatever is launched without a group
+    of its own neither reaches nor is reached by anything."""
+    if resource_type != DEFAULT_SECURITY_GROUP:
+        return []
+    rules = [d for d in ("ingress", "egress") if props.get(d)]
+    return [f"the default security group must have no {' or '.join(rules)} rules"] if rules \
+        else []
+
+
 def subnet_no_public_ip(resource_type: str, props: Props) -> list[str]:
     """No subnet hands out public IPs on launch."""
     if resource_type == SUBNET and props.get("mapPublicIpOnLaunch") is True:
@@ -401,6 +423,7 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         bucket_public_access_fully_blocked,
         bucket_ownership_not_object_writer,
         bucket_encrypted,
+        bucket_versioned,
         bucket_not_public_and_tls_only,
         distribution_secure,
         origin_access_control_signs_always,
@@ -408,6 +431,7 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         launch_template_hardened,
         asg_safe_rollout,
         no_ingress_from_anywhere,
+        default_security_group_locked,
         subnet_no_public_ip,
         alb_hardened,
         listener_default_denies,
@@ -447,13 +471,24 @@ def origin_tls_where_certified(resources: Sequence[tuple[str, Props]]) -> list[s
     return problems
 
 
+def every_vpc_default_group_managed(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Each VPC's default security group is taken over by the stack (and so locked by
+    default-security-group-locked): one DefaultSecurityGroup per VPC."""
+    vpcs = sum(1 for t, _ in resources if t == VPC)
+    managed = sum(1 for t, _ in resources if t == DEFAULT_SECURITY_GROUP)
+    if managed < vpcs:
+        return [f"{vpcs} VPCs but {managed} managed default security groups: AWS's default "
+                "group admits all traffic from its members and to anywhere"]
+    return []
+
+
 @dataclass(frozen=True)
 class StackGuardrail(Guardrail):
     check: StackRule
 
 
 STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
-    StackGuardrail.of(fn) for fn in (origin_tls_where_certified,))
+    StackGuardrail.of(fn) for fn in (origin_tls_where_certified, every_vpc_default_group_managed))
 
 
 def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from edge.cloudfront import ISO_3166_ALPHA2, ORIGIN_SHIELD_REGIONS
+
 from ..checks import cloudfront as checks
 from ..context import Ctx
 from ..registry import resource
@@ -194,6 +196,19 @@ def _origin(ctx: Ctx, o: dict, wp: str, ap: str, where: dict) -> dict[str, Any]:
         ctx.pick(h, {"HeaderName": "name", "HeaderValue": "value"}, where,
                  f"{ap}.CustomHeaders.Items[{i}]", f"{wp}.customHeaders[{i}]")
         for i, h in enumerate(o.get("customHeaders") or [])])
+    shield = o.get("originShield")
+    if shield:
+        out["OriginShield"] = ctx.pick(shield, {"Enabled": "enabled",
+                                                "OriginShieldRegion": "originShieldRegion"},
+                                       where, f"{ap}.OriginShield", f"{wp}.originShield")
+        region = shield.get("originShieldRegion")
+        if shield.get("enabled") and not region:
+            ctx.problem(f"{wp}.originShield.originShieldRegion",
+                        "required when Origin Shield is enabled")
+        elif region and region not in ORIGIN_SHIELD_REGIONS:
+            ctx.problem(f"{wp}.originShield.originShieldRegion",
+                        f"{region!r} is not an Origin Shield region (CloudFront Developer "
+                        f"Guide, Using Origin Shield): {', '.join(sorted(ORIGIN_SHIELD_REGIONS))}")
     custom = o.get("customOriginConfig")
     s3 = o.get("s3OriginConfig")
     if custom:
@@ -310,6 +325,13 @@ def distribution(ctx: Ctx) -> dict:
     if geo.get("restrictionType") in ("whitelist", "blacklist") and not geo.get("locations"):
         ctx.problem("restrictions.geoRestriction.locations",
                     f"a {geo['restrictionType']} restriction needs locations")
+    if geo.get("restrictionType") == "none" and geo.get("locations"):
+        ctx.problem("restrictions.geoRestriction.locations",
+                    "locations need a whitelist or blacklist restriction type")
+    for i, code in enumerate(geo.get("locations") or []):
+        if code not in ISO_3166_ALPHA2:
+            ctx.problem(f"restrictions.geoRestriction.locations[{i}]",
+                        f"{code!r} is not an ISO 3166-1 alpha-2 country code")
     cert = ctx.inputs.get("viewerCertificate") or {}
     conf["ViewerCertificate"] = ctx.pick(cert, {
         "CloudFrontDefaultCertificate": "cloudfrontDefaultCertificate",

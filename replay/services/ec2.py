@@ -420,3 +420,37 @@ def launch_template(ctx: Ctx) -> dict:
             "latestVersion": lt.get("LatestVersionNumber", 1),
             "defaultVersion": lt.get("DefaultVersionNumber", 1),
             "__summary__": f"{data.get('InstanceType')} {data.get('ImageId')}"}
+
+
+@resource("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+def default_security_group(ctx: Ctx) -> dict:
+    """Pulumi adopts the VPC's own default group: find it, revoke what it has (AWS's
+    self-referencing ingress and allow-all egress), then authorize the rules given."""
+    vpc_id = ctx.inputs.get("vpcId")
+    ec2 = ctx.client("ec2")
+    found = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vpc_id or ""]},
+        {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+    if not found:
+        ctx.problem("vpcId", f"{vpc_id!r}: no VPC with a default security group")
+        return failed(ctx, id=ctx.fake_id("sg-"))
+    group = found[0]
+    gid = group["GroupId"]
+    for key, revoke in (("IpPermissions", ec2.revoke_security_group_ingress),
+                        ("IpPermissionsEgress", ec2.revoke_security_group_egress)):
+        if group.get(key):
+            revoke(GroupId=gid, IpPermissions=[
+                {k: v for k, v in perm.items() if v not in ([], None)} for perm in group[key]])
+    for direction, op in (("ingress", "AuthorizeSecurityGroupIngress"),
+                          ("egress", "AuthorizeSecurityGroupEgress")):
+        for i, rule in enumerate(ctx.inputs.get(direction) or []):
+            where: dict[str, str] = {}
+            perm = _permission(ctx, rule, f"{direction}[{i}]", where, "IpPermissions[0]")
+            if rule.get("self"):
+                perm.setdefault("UserIdGroupPairs", []).append({"GroupId": gid})
+            ctx.call("ec2", op, {"GroupId": gid, "IpPermissions": [perm]}, where)
+    rules = len(ctx.inputs.get("ingress") or []) + len(ctx.inputs.get("egress") or [])
+    return {"id": gid, "arn": ctx.arn("ec2", f"security-group/{gid}"), "name": "default",
+            "ownerId": ctx.account, "vpcId": vpc_id,
+            "__summary__": f"default group, {rules} rules" if rules else
+            "default group, locked (no rules)"}

@@ -56,6 +56,9 @@ FULL_CONFIG = {
     "edgeflix:replicaRegion": "eu-central-1",
     "edgeflix:alarmEmail": "oncall@example.com",
     "edgeflix:waitForDeployment": "true",
+    "edgeflix:originShieldEnabled": "true",
+    "edgeflix:geoRestrictionType": "allow",
+    "edgeflix:geoRestrictionLocations": '["GB", "IE", "DE", "FR"]',
 }
 
 

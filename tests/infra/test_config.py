@@ -91,6 +91,21 @@ def test_defaults_match_the_contract():
         ({"playbackRateWindow": "900"}, "edgeflix:playbackRateWindow", "60 | 120 | 300 | 600"),
         ({"playbackRateWindow": "0"}, "edgeflix:playbackRateWindow", "60 | 120 | 300 | 600"),
         ({"wafEnabled": "sometimes"}, "edgeflix:wafEnabled", "true | false"),
+        ({"geoRestrictionType": "deny", "geoRestrictionLocations": '["US", "XX"]'},
+         "edgeflix:geoRestrictionLocations", "'XX' not ISO 3166-1 alpha-2"),
+        ({"geoRestrictionType": "allow", "geoRestrictionLocations": '["us"]'},
+         "edgeflix:geoRestrictionLocations", "'us' not ISO 3166-1 alpha-2"),
+        ({"geoRestrictionType": "allow", "geoRestrictionLocations": '["US", "US"]'},
+         "edgeflix:geoRestrictionLocations", "more than once"),
+        ({"geoRestrictionLocations": '["US", "CA"]'}, "edgeflix:geoRestrictionType",
+         "allow or deny"),
+        ({"geoRestrictionType": "allow"}, "edgeflix:geoRestrictionLocations",
+         "at least one country code"),
+        ({"geoRestrictionType": "block"}, "edgeflix:geoRestrictionType", "none | allow | deny"),
+        ({"originShieldRegion": "us-west-1"}, "edgeflix:originShieldRegion",
+         "Origin Shield in"),
+        ({"originShieldEnabled": "true", "region": "ca-central-1"},
+         "edgeflix:originShieldRegion", "us-east-1"),
     ],
 )
 def test_invalid_value_names_key_and_allowed_values(override, key, hint):
@@ -99,6 +114,32 @@ def test_invalid_value_names_key_and_allowed_values(override, key, hint):
     message = str(excinfo.value)
     assert key in message, message
     assert hint in message, message
+
+
+def test_origin_shield_defaults_to_the_stack_region_and_is_off_unless_enabled():
+    assert StackConfig.from_mapping(DEV).shield_region is None
+    on = StackConfig.from_mapping({**DEV, "originShieldEnabled": "true"})
+    assert on.shield_region == "us-east-1"
+    elsewhere = StackConfig.from_mapping({**DEV, "region": "ca-central-1",
+                                          "originShieldEnabled": "true",
+                                          "originShieldRegion": "us-east-1"})
+    assert elsewhere.shield_region == "us-east-1"
+
+
+def test_geo_restriction_takes_a_json_list_of_country_codes():
+    cfg = StackConfig.from_mapping({**DEV, "geoRestrictionType": "deny",
+                                    "geoRestrictionLocations": '["KP", "IR"]'})
+    assert (cfg.geo_restriction_type, cfg.geo_restriction_locations) == ("deny", ["KP", "IR"])
+
+
+def test_country_codes_are_the_tz_databases_iso_3166_list():
+    table = Path("/usr/share/zoneinfo/iso3166.tab")
+    if not table.exists():
+        pytest.skip("no tz database iso3166.tab on this machine")
+    from edge.cloudfront import ISO_3166_ALPHA2
+    codes = {line.split("\t")[0] for line in table.read_text().splitlines()
+             if line and not line.startswith("#")}
+    assert codes == ISO_3166_ALPHA2
 
 
 def test_unknown_key_is_rejected_with_the_known_keys():

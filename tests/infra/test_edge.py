@@ -226,3 +226,22 @@ def test_error_caching_is_edge_configs_decision_per_code(stacks):
         assert rendered == expected
     by_code = {e["errorCode"]: e["errorCachingMinTtl"] for e in expected}
     assert by_code[403] == by_code[404] == 10 and by_code[503] == 5
+
+
+def test_no_origin_shield_and_no_geo_restriction_by_default(dev_stack):
+    d = _distribution(dev_stack).inputs
+    assert all("originShield" not in o for o in d["origins"])
+    assert d["restrictions"]["geoRestriction"] == {"restrictionType": "none"}
+
+
+def test_origin_shield_fronts_the_media_origins_in_the_stack_region(full_stack):
+    origins = {o["originId"]: o for o in _distribution(full_stack).inputs["origins"]}
+    for key in ("media", "media-replica"):
+        assert origins[key]["originShield"] == {"enabled": True,
+                                                "originShieldRegion": "eu-west-1"}
+    assert "originShield" not in origins["api"]  # uncacheable answers: no shield hop
+
+
+def test_geo_restriction_renders_the_allow_list_as_a_whitelist(full_stack):
+    geo = _distribution(full_stack).inputs["restrictions"]["geoRestriction"]
+    assert geo == {"restrictionType": "whitelist", "locations": ["GB", "IE", "DE", "FR"]}

@@ -116,3 +116,13 @@ def test_replica_bucket_in_second_region_is_replicated_and_private(full_stack):
     distribution = full_stack.one("aws:cloudfront/distribution:Distribution")
     allow = [s for s in _policy(full_stack, replica)["Statement"] if s["Effect"] == "Allow"]
     assert allow[0]["Condition"]["StringEquals"]["AWS:SourceArn"] == distribution.outputs["arn"]
+
+
+@pytest.mark.parametrize("stack_fixture", ["dev_stack", "full_stack"])
+def test_every_bucket_log_bucket_included_is_versioned(request, stack_fixture):
+    stack = request.getfixturevalue(stack_fixture)
+    enabled = {v.inputs["bucket"] for v in stack.of_type("aws:s3/bucketVersioning:BucketVersioning")
+               if v.inputs["versioningConfiguration"]["status"] == "Enabled"}
+    buckets = stack.of_type("aws:s3/bucket:Bucket")
+    assert "logs" in {b.inputs["tags"]["edgeflix:purpose"] for b in buckets}
+    assert {b.outputs["id"] for b in buckets} <= enabled

@@ -92,3 +92,12 @@ def test_public_route_table_uses_the_internet_gateway(dev_stack):
     public = [rt for rt in dev_stack.of_type(ROUTE_TABLE) if rt.name.endswith("-public")]
     assert public[0].inputs["routes"] == [{"cidrBlock": "0.0.0.0/0",
                                            "gatewayId": igw.outputs["id"]}]
+
+
+@pytest.mark.parametrize("stack_fixture", ["dev_stack", "full_stack"])
+def test_the_vpc_default_security_group_is_locked(request, stack_fixture):
+    stack = request.getfixturevalue(stack_fixture)
+    vpc = stack.one("aws:ec2/vpc:Vpc")
+    default = stack.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert default.inputs["vpcId"] == vpc.outputs["id"]
+    assert default.inputs.get("ingress", []) == [] and default.inputs.get("egress", []) == []

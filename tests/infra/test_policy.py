@@ -25,7 +25,8 @@ def test_every_guarded_type_is_present_in_the_stack(dev_stack):
     guarded = {rules.PUBLIC_ACCESS_BLOCK, rules.OWNERSHIP, rules.ENCRYPTION, rules.BUCKET_POLICY,
                rules.DISTRIBUTION, rules.OAC, rules.LAUNCH_TEMPLATE, rules.ASG,
                rules.SECURITY_GROUP, rules.SG_INGRESS, rules.ALB, rules.LISTENER, rules.TABLE,
-               rules.ROLE_POLICY, rules.SUBNET, rules.WEB_ACL}
+               rules.ROLE_POLICY, rules.SUBNET, rules.WEB_ACL, rules.VERSIONING,
+               rules.DEFAULT_SECURITY_GROUP}
     assert guarded <= {r.type for r in dev_stack.resources}
 
 
@@ -182,6 +183,14 @@ def _break_web_acl_rule_metrics(p):
     p["rules"][-1]["visibilityConfig"]["cloudwatchMetricsEnabled"] = False
 
 
+def _break_versioning(p):
+    p["versioningConfiguration"]["status"] = "Suspended"
+
+
+def _break_default_sg(p):
+    p["ingress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]
+
+
 def _break_web_acl_metrics(p):
     p["visibilityConfig"]["cloudwatchMetricsEnabled"] = False
 
@@ -190,6 +199,8 @@ CASES = [
     ("bucket-public-access-fully-blocked", rules.PUBLIC_ACCESS_BLOCK, "media-media", _break_pab),
     ("bucket-ownership-not-object-writer", rules.OWNERSHIP, "media-media", _break_ownership),
     ("bucket-encrypted", rules.ENCRYPTION, "media-media", _break_encryption),
+    ("bucket-versioned", rules.VERSIONING, "media-logs", _break_versioning),
+    ("default-security-group-locked", rules.DEFAULT_SECURITY_GROUP, None, _break_default_sg),
     ("bucket-not-public-and-tls-only", rules.BUCKET_POLICY, "media-media",
      _break_bucket_policy_public),
     ("bucket-not-public-and-tls-only", rules.BUCKET_POLICY, "media-media",
@@ -370,3 +381,10 @@ def test_web_acl_rule_leaves_regional_acls_alone(dev_stack):
     props = _props(dev_stack, rules.WEB_ACL)
     props["scope"], props["rules"] = "REGIONAL", []
     assert violations(rules.WEB_ACL, props) == []
+
+
+def test_every_vpc_needs_its_default_group_managed(dev_stack):
+    resources = [(t, p) for t, p in _stack_resources(dev_stack)
+                 if t != rules.DEFAULT_SECURITY_GROUP]
+    fired = stack_violations(resources)
+    assert [r for r, _ in fired] == ["every-vpc-default-group-managed"]

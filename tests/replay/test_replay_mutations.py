@@ -171,6 +171,10 @@ BUCKET, BUCKET_POLICY = "aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolic
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 RATE = "rules[0].statement.rateBasedStatement"
+DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+# A stack with Origin Shield and a geo restriction on.
+SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
+                  "geoRestrictionLocations": '["KP", "IR"]'}
 
 MUTATIONS = [
     Mutation("bad-enum-health-check-protocol", TG, _set(["healthCheck", "protocol"], "HTTPX"),
@@ -234,6 +238,22 @@ MUTATIONS = [
              f"{RATE}.evaluationWindowSec"),
     Mutation("waf-429-body-key-undefined", WEB_ACL, _rate_rule(_unknown_body_key), WEB_ACL,
              "rules[0].action.block.customResponse.customResponseBodyKey"),
+    Mutation("origin-shield-region-not-offered", CDN,
+             _set(["origins", 0, "originShield", "originShieldRegion"], "us-west-1"), CDN,
+             "origins[0].originShield.originShieldRegion", config=SHIELD_AND_GEO),
+    Mutation("origin-shield-without-region", CDN,
+             _set(["origins", 0, "originShield", "originShieldRegion"], None), CDN,
+             "origins[0].originShield.originShieldRegion", config=SHIELD_AND_GEO),
+    Mutation("geo-restriction-unknown-country", CDN,
+             _set(["restrictions", "geoRestriction", "locations", 1], "XX"), CDN,
+             "restrictions.geoRestriction.locations[1]", config=SHIELD_AND_GEO),
+    Mutation("geo-restriction-type-typo", CDN,
+             _set(["restrictions", "geoRestriction", "restrictionType"], "denylist"), CDN,
+             "restrictions.geoRestriction.restrictionType", config=SHIELD_AND_GEO),
+    Mutation("default-sg-rule-bad-protocol", DEFAULT_SG,
+             _set(["ingress"], [{"protocol": "tcpx", "fromPort": 443, "toPort": 443,
+                                 "cidrBlocks": ["10.20.0.0/16"]}]),
+             DEFAULT_SG, "ingress[0].protocol"),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
