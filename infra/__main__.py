@@ -14,6 +14,7 @@ from edge.origin import api_origin_transport
 from infra import config, outputs
 from infra.alarms import Alarms, AlarmsArgs
 from infra.api_fleet import ApiFleet, ApiFleetArgs
+from infra.dashboard import ViewerPathDashboard, ViewerPathDashboardArgs
 from infra.data import Data, DataArgs
 from infra.distribution import Edge, EdgeArgs
 from infra.load_balancer import LoadBalancer, LoadBalancerArgs
@@ -75,6 +76,8 @@ def main() -> None:
         global_provider=global_provider,
     ))
     alarms.watch_edge(edge.distribution_id)
+    if cfg.additional_metrics_enabled:
+        alarms.watch_cache(edge.distribution_id)
     if waf is not None:
         alarms.watch_firewall(waf.metric_name, waf.rate_rule_metric_name)
     fleet = ApiFleet("api", ApiFleetArgs(
@@ -96,6 +99,15 @@ def main() -> None:
         key_pair_id=signing.key_pair_id,
         cdn_url=edge.cdn_url,
         rollback_alarm_names=alarms.rollback_alarm_names,
+    ))
+
+    ViewerPathDashboard("viewer-path", ViewerPathDashboardArgs(
+        config=cfg,
+        distribution_id=edge.distribution_id,
+        alb_arn_suffix=lb.arn_suffix,
+        target_group_arn_suffix=lb.target_group_arn_suffix,
+        asg_name=fleet.asg_name,
+        table_name=data.table_name,
     ))
 
     pulumi.export(outputs.CDN_URL, edge.cdn_url)

@@ -1,4 +1,11 @@
-"""Alarms: ALB 5xx, unhealthy targets, CloudFront 5xx rate, WAF playback blocks."""
+"""Alarms: ALB 5xx, unhealthy targets, CloudFront 5xx rate, cache hit rate and origin
+latency, WAF playback blocks.
+
+CloudFront's metrics (CloudFront Developer Guide, "Types of metrics for CloudFront"): namespace
+AWS/CloudFront in us-east-1 only, dimensions DistributionId and Region=Global; CacheHitRate
+(percent, Average) and OriginLatency (milliseconds, percentiles) exist only with the
+distribution's additional metrics turned on.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +64,8 @@ class Alarms(pulumi.ComponentResource):
         )
         self.rollback_alarm_names = [self.target_5xx.name, self.elb_5xx.name]
         self.cdn_5xx: aws.cloudwatch.MetricAlarm | None = None
+        self.cache_hit_rate: aws.cloudwatch.MetricAlarm | None = None
+        self.origin_latency: aws.cloudwatch.MetricAlarm | None = None
         self.waf_blocks: aws.cloudwatch.MetricAlarm | None = None
         self._global: tuple[pulumi.ResourceOptions, aws.sns.Topic] | None = None
         self.register_outputs({
@@ -88,7 +97,9 @@ class Alarms(pulumi.ComponentResource):
         period: int = 60,
         comparison: str = "GreaterThanOrEqualToThreshold",
     ) -> aws.cloudwatch.MetricAlarm:
-        """One alarm that needs `periods` breaching datapoints in a row, notifying `topic`."""
+        """One alarm that needs `periods` breaching datapoints in a row, notifying `topic`.
+        A statistic `pNN` is a percentile (CloudWatch's extended statistic)."""
+        percentile = statistic.startswith("p")
         return aws.cloudwatch.MetricAlarm(
             f"{self._name_prefix}-{key.removeprefix('api-')}",
             name=self._cfg.name(key),
@@ -96,7 +107,8 @@ class Alarms(pulumi.ComponentResource):
             namespace=namespace,
             metric_name=metric,
             dimensions=dimensions,
-            statistic=statistic,
+            statistic=None if percentile else statistic,
+            extended_statistic=statistic if percentile else None,
             period=period,
             evaluation_periods=periods,
             datapoints_to_alarm=periods,
@@ -131,6 +143,26 @@ class Alarms(pulumi.ComponentResource):
             period=300, comparison="GreaterThanThreshold", topic=topic, opts=opts,
         )
         return self.cdn_5xx
+
+    def watch_cache(self, distribution_id: pulumi.Input[str]) -> None:
+        """Cache hit rate below cacheHitRateFloor, and p90 origin latency above
+        originLatencyThreshold, over three 5-minute periods: the CDN stops shielding the
+        origins, or the origins slow down. Both read additional metrics, so both need the
+        distribution's monitoring subscription."""
+        opts, topic = self._in_us_east_1()
+        dims = {"DistributionId": distribution_id, "Region": "Global"}
+        self.cache_hit_rate = self._alarm(
+            "cdn-cache-hit-rate", "Share of CloudFront requests served from cache is low",
+            "AWS/CloudFront", "CacheHitRate", dims,
+            statistic="Average", threshold=self._cfg.cache_hit_rate_floor, periods=3,
+            period=300, comparison="LessThanThreshold", topic=topic, opts=opts,
+        )
+        self.origin_latency = self._alarm(
+            "cdn-origin-latency", "CloudFront waits long for the origins (p90, ms)",
+            "AWS/CloudFront", "OriginLatency", dims,
+            statistic="p90", threshold=self._cfg.origin_latency_threshold, periods=3,
+            period=300, comparison="GreaterThanThreshold", topic=topic, opts=opts,
+        )
 
     def watch_firewall(self, web_acl_metric: str, rate_rule_metric: str,
                        ) -> aws.cloudwatch.MetricAlarm:

@@ -57,6 +57,10 @@ CERTIFICATE_ARN = re.compile(r"^arn:aws:acm:us-east-1:\d{12}:certificate/[0-9a-f
 # AWS WAF rate-based rules: limit bounds (botocore's RateLimit) and evaluation windows.
 WAF_RATE_LIMIT_MIN, WAF_RATE_LIMIT_MAX = 10, 2_000_000_000
 WAF_RATE_WINDOWS = (60, 120, 300, 600)
+# The only retention periods CloudWatch Logs accepts (CloudWatch Logs API Reference,
+# PutRetentionPolicy, retentionInDays).
+LOG_GROUP_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+                            1096, 1827, 2192, 2557, 2922, 3288, 3653)
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -179,6 +183,19 @@ class StackConfig(BaseModel):
         description="1..100000 target 5xx per minute")] = 10
     cdn_5xx_rate_threshold: Annotated[float, Field(
         gt=0, le=100, alias="cdn5xxRateThreshold", description="0..100 %")] = 5.0
+    additional_metrics_enabled: Annotated[bool, _allowed(
+        "true | false (CloudFront's additional metrics: cache hit rate, origin latency, "
+        "error rate per status; billed as CloudWatch metrics; the two alarms below need "
+        "them)")] = False
+    cache_hit_rate_floor: Annotated[float, Field(
+        ge=0, le=100, description="0..100 %: alarm when CloudFront's CacheHitRate stays "
+                                  "below it")] = 80.0
+    origin_latency_threshold: Annotated[int, Field(
+        ge=10, le=180_000, description="10..180000 ms: alarm when CloudFront's p90 "
+                                       "OriginLatency stays above it")] = 3000
+    flow_logs_enabled: Annotated[bool, _allowed(
+        "true | false (VPC flow logs, all traffic, to CloudWatch Logs for "
+        "logRetentionDays)")] = False
     force_destroy: Annotated[bool, _allowed("true | false (buckets deletable when "
                                             "not empty; sandbox stacks only)")] = False
 
@@ -329,6 +346,12 @@ class StackConfig(BaseModel):
                 f"{_key('geo_restriction_locations')}: an {self.geo_restriction_type} "
                 f"restriction needs at least one country code"
             )
+        for name in ("cache_hit_rate_floor", "origin_latency_threshold"):
+            if name in self.model_fields_set and not self.additional_metrics_enabled:
+                raise ValueError(
+                    f"{_key(name)}: its alarm reads an additional metric; set "
+                    f"{_key('additional_metrics_enabled')} to true or drop the key"
+                )
         if (self.hosted_zone_id or self.certificate_arn) and not self.domain_name:
             raise ValueError(
                 f"{_key('domain_name')}: required when hostedZoneId or certificateArn is set"
@@ -377,6 +400,12 @@ class StackConfig(BaseModel):
         if not self.origin_shield_enabled:
             return None
         return self.origin_shield_region or self.region
+
+    @property
+    def log_group_retention_days(self) -> int:
+        """logRetentionDays as a CloudWatch Logs retention: the shortest allowed period
+        that keeps logs at least that long."""
+        return next(d for d in LOG_GROUP_RETENTION_DAYS if d >= self.log_retention_days)
 
     def name(self, suffix: str) -> str:
         """A resource name scoped to the environment: `edgeflix-dev-<suffix>`."""

@@ -130,6 +130,17 @@ class Edge(pulumi.ComponentResource):
             web_acl_id=args.web_acl_arn,
             opts=child,
         )
+        # CloudFront's additional metrics (cache hit rate, origin latency, ...): the
+        # subscription is a resource of its own, in CloudFront's global API.
+        self.monitoring = aws.cloudfront.MonitoringSubscription(
+            f"{name}-metrics",
+            distribution_id=self.distribution.id,
+            monitoring_subscription=aws.cloudfront.MonitoringSubscriptionMonitoringSubscriptionArgs(
+                realtime_metrics_subscription_config=aws.cloudfront.
+                MonitoringSubscriptionMonitoringSubscriptionRealtimeMetricsSubscriptionConfigArgs(
+                    realtime_metrics_subscription_status="Enabled")),
+            opts=child,
+        ) if cfg.additional_metrics_enabled else None
         if cfg.domain_name and cfg.hosted_zone_id:
             for record_type in ("A", "AAAA"):
                 aws.route53.Record(

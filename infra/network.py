@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -172,6 +173,8 @@ class Network(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self.flow_log = self._flow_logs(name, cfg, child) if cfg.flow_logs_enabled else None
+
         self.vpc_id = self.vpc.id
         self.public_subnet_ids = [s.id for s in self.public_subnets]
         self.private_subnet_ids = [s.id for s in self.private_subnets]
@@ -181,3 +184,50 @@ class Network(pulumi.ComponentResource):
             "public_subnet_ids": self.public_subnet_ids,
             "private_subnet_ids": self.private_subnet_ids,
         })
+
+    def _flow_logs(self, name: str, cfg: StackConfig,
+                   opts: pulumi.ResourceOptions) -> aws.ec2.FlowLog:
+        """Every accepted and rejected flow of the VPC, to a CloudWatch Logs group kept
+        logRetentionDays; the flow-logs service writes through a role scoped to that group
+        (Amazon VPC User Guide, "IAM role for publishing flow logs to CloudWatch Logs")."""
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-flow-logs",
+            name=f"/edgeflix/{cfg.environment}/vpc-flow-logs",
+            retention_in_days=cfg.log_group_retention_days,
+            opts=opts,
+        )
+        role = aws.iam.Role(
+            f"{name}-flow-logs",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": aws.get_caller_identity(
+                    opts=pulumi.InvokeOptions(parent=self)).account_id}}}]}),
+            opts=opts,
+        )
+        aws.iam.RolePolicy(
+            f"{name}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(lambda arn: json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{
+                    "Sid": "WriteFlowLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents",
+                               "logs:DescribeLogStreams"],
+                    "Resource": [arn, f"{arn}:*"],
+                }],
+            })),
+            opts=opts,
+        )
+        return aws.ec2.FlowLog(
+            f"{name}-flow-logs",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": cfg.name("flow-logs")},
+            opts=opts,
+        )

@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 
 import pulumi
+import pulumi_aws as aws
 import pulumi_aws.wafv2 as w
 from pulumi_aws.wafv2 import (
     WebAclRuleStatementRateBasedStatementScopeDownStatementAndStatementArgs as AllOf,
@@ -58,6 +59,12 @@ PLAYBACK_PATH_REGEX = r"^/api/v1/titles/[^/]+/playback/?$"
 PLAYBACK_METHOD = "POST"
 RATE_RULE = "playback-rate"
 RATE_LIMITED_BODY = "playback-rate-limited"
+# AWS WAF only delivers to CloudWatch Logs groups whose names start with this (AWS WAF
+# Developer Guide, "Sending web ACL traffic logs to an Amazon CloudWatch Logs log group").
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+# Never logged: the signed cookies (CloudFront-Policy/-Signature/-Key-Pair-Id) and bearer
+# tokens grant playback to whoever holds them.
+REDACTED_HEADERS = ("cookie", "authorization")
 # (rule name, AWS managed rule group), evaluated after the rate rule, in this order.
 MANAGED_RULE_GROUPS = (
     ("aws-ip-reputation", "AWSManagedRulesAmazonIpReputationList"),
@@ -85,7 +92,8 @@ class EdgeFirewallArgs:
 
 class EdgeFirewall(pulumi.ComponentResource):
     """A CLOUDFRONT-scope web ACL: allow by default, a per-IP rate limit on playback
-    authorisations answered 429, and two AWS managed rule groups; metrics on every rule."""
+    authorisations answered 429, and two AWS managed rule groups; metrics on every rule;
+    every request logged to a CloudWatch Logs group."""
 
     def __init__(self, name: str, args: EdgeFirewallArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -113,12 +121,40 @@ class EdgeFirewall(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=args.global_provider),
         )
         self.web_acl_arn = self.web_acl.arn
+        self.log_group, self.logging = self._logging(name, cfg, args.global_provider)
         self.register_outputs({
             "web_acl_arn": self.web_acl_arn,
             "web_acl_id": self.web_acl.id,
             "metric_name": self.metric_name,
             "rate_rule_metric_name": self.rate_rule_metric_name,
+            "log_group": self.log_group.name,
         })
+
+    def _logging(self, name: str, cfg: StackConfig,
+                 provider: pulumi.ProviderResource | None,
+                 ) -> tuple[aws.cloudwatch.LogGroup, w.WebAclLoggingConfiguration]:
+        """Every request the ACL sees, to a CloudWatch Logs group in the ACL's region
+        (us-east-1 for CLOUDFRONT scope), kept logRetentionDays, secrets redacted."""
+        opts = pulumi.ResourceOptions(parent=self, provider=provider)
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"{WAF_LOG_GROUP_PREFIX}{cfg.name('edge')}",
+            retention_in_days=cfg.log_group_retention_days,
+            opts=opts,
+        )
+        logging = w.WebAclLoggingConfiguration(
+            f"{name}-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[group.arn],
+            redacted_fields=[
+                w.WebAclLoggingConfigurationRedactedFieldArgs(
+                    single_header=w.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
+                        name=header))
+                for header in REDACTED_HEADERS
+            ],
+            opts=opts,
+        )
+        return group, logging
 
     def _visibility(self, rule: str) -> w.WebAclRuleVisibilityConfigArgs:
         return w.WebAclRuleVisibilityConfigArgs(

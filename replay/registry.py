@@ -52,6 +52,7 @@ def load_all() -> None:
         acm,
         autoscaling,
         cloudfront,
+        cloudfront_monitoring,
         cloudfront_policies,
         cloudwatch,
         dynamodb,

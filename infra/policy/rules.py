@@ -46,6 +46,10 @@ WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 VERSIONING = "aws:s3/bucketVersioning:BucketVersioning"
 VPC = "aws:ec2/vpc:Vpc"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+# Headers whose values grant access: signed cookies and bearer tokens never reach a log.
+SECRET_HEADERS = ("cookie", "authorization")
 
 ANYWHERE = {"0.0.0.0/0", "::/0"}
 # ELB security policies whose minimum is TLS 1.2 (the TLS13-1-2/1-3, TLS-1-2 and FS-1-2
@@ -238,6 +242,24 @@ def web_acl_rate_limited_and_observable(resource_type: str, props: Props) -> lis
     return problems
 
 
+def web_acl_logs_redact_credentials(resource_type: str, props: Props) -> list[str]:
+    """WAF logging redacts the Cookie and Authorization headers: signed cookies and bearer
+    tokens grant playback to whoever reads them."""
+    if resource_type != WEB_ACL_LOGGING:
+        return []
+    redacted = {str(((f or {}).get("singleHeader") or {}).get("name", "")).lower()
+                for f in props.get("redactedFields") or []}
+    missing = [h for h in SECRET_HEADERS if h not in redacted]
+    return [f"WAF logging must redact the {', '.join(missing)} header(s)"] if missing else []
+
+
+def log_group_expires(resource_type: str, props: Props) -> list[str]:
+    """CloudWatch Logs groups have a retention period (never keep logs forever by default)."""
+    if resource_type != LOG_GROUP:
+        return []
+    return [] if props.get("retentionInDays") else ["log group needs retentionInDays"]
+
+
 # ---- Fleet ----------------------------------------------------------------------
 
 def launch_template_hardened(resource_type: str, props: Props) -> list[str]:
@@ -428,6 +450,8 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         distribution_secure,
         origin_access_control_signs_always,
         web_acl_rate_limited_and_observable,
+        web_acl_logs_redact_credentials,
+        log_group_expires,
         launch_template_hardened,
         asg_safe_rollout,
         no_ingress_from_anywhere,
@@ -482,13 +506,24 @@ def every_vpc_default_group_managed(resources: Sequence[tuple[str, Props]]) -> l
     return []
 
 
+def cloudfront_web_acl_logged(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Each CLOUDFRONT web ACL has a logging configuration: blocked and allowed requests
+    can be explained after the fact."""
+    acls = sum(1 for t, p in resources if t == WEB_ACL and p.get("scope") == "CLOUDFRONT")
+    logged = sum(1 for t, _ in resources if t == WEB_ACL_LOGGING)
+    if logged < acls:
+        return [f"{acls} CLOUDFRONT web ACLs but {logged} logging configurations"]
+    return []
+
+
 @dataclass(frozen=True)
 class StackGuardrail(Guardrail):
     check: StackRule
 
 
 STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
-    StackGuardrail.of(fn) for fn in (origin_tls_where_certified, every_vpc_default_group_managed))
+    StackGuardrail.of(fn) for fn in (origin_tls_where_certified, every_vpc_default_group_managed,
+                                     cloudfront_web_acl_logged))
 
 
 def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:

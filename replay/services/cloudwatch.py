@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.config import LOG_GROUP_RETENTION_DAYS  # botocore's model leaves it open
+
 from ..context import Ctx
 from ..registry import resource
 from . import autoname, failed
 
 TREAT_MISSING = ("breaching", "notBreaching", "ignore", "missing")
+# CloudFront Developer Guide, "Types of metrics for CloudFront": one namespace, us-east-1 only,
+# every distribution metric dimensioned DistributionId and Region=Global.
+CLOUDFRONT_NAMESPACE = "AWS/CloudFront"
+CLOUDFRONT_METRICS_REGION = "us-east-1"
+
 
 
 @resource("aws:cloudwatch/metricAlarm:MetricAlarm")
@@ -55,6 +62,14 @@ def metric_alarm(ctx: Ctx) -> dict:
     if params.get("TreatMissingData") not in (None, *TREAT_MISSING):
         ctx.problem("treatMissingData", f"{params['TreatMissingData']!r} not one of "
                                         f"{list(TREAT_MISSING)}")
+    if params.get("Namespace") == CLOUDFRONT_NAMESPACE:
+        if ctx.region != CLOUDFRONT_METRICS_REGION:
+            ctx.problem("namespace", f"CloudFront publishes its metrics in "
+                                     f"{CLOUDFRONT_METRICS_REGION} only; this alarm is in "
+                                     f"{ctx.region}")
+        if dims.get("Region") != "Global":
+            ctx.problem("dimensions", "CloudFront's metrics carry Region=Global (got "
+                                      f"{dims.get('Region')!r})")
     period = params.get("Period")
     if period is not None and period not in (10, 20, 30) and period % 60:
         ctx.problem("period", f"{period:g} is not 10, 20, 30 or a multiple of 60")
@@ -74,14 +89,41 @@ def metric_alarm(ctx: Ctx) -> dict:
 def dashboard(ctx: Ctx) -> dict:
     body = ctx.inputs.get("dashboardBody")
     try:
-        json.loads(body or "")
+        document = json.loads(body or "")
     except (TypeError, json.JSONDecodeError) as exc:
         ctx.problem("dashboardBody", f"not valid JSON: {exc}")
+        document = {}
+    _dashboard_widgets(ctx, document)
     ctx.call("cloudwatch", "PutDashboard", {"DashboardName": ctx.inputs.get("dashboardName"),
                                             "DashboardBody": body or "{}"},
              {"DashboardName": "dashboardName", "DashboardBody": "dashboardBody"})
     name = ctx.inputs.get("dashboardName")
     return {"id": name, "dashboardArn": f"arn:aws:cloudwatch::{ctx.account}:dashboard/{name}"}
+
+
+def _dashboard_widgets(ctx: Ctx, document: Any) -> None:
+    """Metric widgets name their region; a CloudFront metric is read in us-east-1 with
+    Region=Global, wherever the dashboard lives (PutDashboard accepts anything)."""
+    widgets = document.get("widgets") if isinstance(document, dict) else None
+    if not isinstance(widgets, list):
+        ctx.problem("dashboardBody", "a dashboard body needs a list of widgets")
+        return
+    for i, widget in enumerate(widgets):
+        props = (widget or {}).get("properties") or {}
+        if (widget or {}).get("type") != "metric":
+            continue
+        for j, metric in enumerate(props.get("metrics") or []):
+            if not metric or metric[0] != CLOUDFRONT_NAMESPACE:
+                continue
+            where = f"dashboardBody.widgets[{i}]"
+            if props.get("region") != CLOUDFRONT_METRICS_REGION:
+                ctx.problem(f"{where}.properties.region",
+                            f"{props.get('region')!r}: CloudFront's metrics live in "
+                            f"{CLOUDFRONT_METRICS_REGION} only")
+            dims = dict(zip(metric[2::2], metric[3::2], strict=False))
+            if dims.get("Region") != "Global":
+                ctx.problem(f"{where}.properties.metrics[{j}]",
+                            "CloudFront's metrics carry Region=Global")
 
 
 @resource("aws:cloudwatch/logGroup:LogGroup")
@@ -91,6 +133,9 @@ def log_group(ctx: Ctx) -> dict:
     params = {"logGroupName": name, **ctx.pick(ctx.inputs, {"kmsKeyId": "kmsKeyId"})}
     resp = ctx.call("logs", "CreateLogGroup", params, where)
     days = ctx.inputs.get("retentionInDays")
+    if days and days not in LOG_GROUP_RETENTION_DAYS:
+        ctx.problem("retentionInDays", f"{days} is not a CloudWatch Logs retention period "
+                                       f"{LOG_GROUP_RETENTION_DAYS}")
     if resp is not None and days:
         ctx.call("logs", "PutRetentionPolicy", {"logGroupName": name, "retentionInDays": days},
                  {"retentionInDays": "retentionInDays"})

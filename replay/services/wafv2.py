@@ -161,3 +161,44 @@ def web_acl(ctx: Ctx) -> dict:
            "capacity": 0, "applicationIntegrationUrl": "",
            "__summary__": f"{scope} {len(params.get('Rules') or [])} rules"}
     return out if resp is not None else failed(ctx, **out)
+
+
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"  # AWS WAF Developer Guide, logging destinations
+
+
+@resource("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+def logging_configuration(ctx: Ctx) -> dict:
+    """PutLoggingConfiguration. A CloudWatch Logs destination must be a log group named
+    aws-waf-logs-*, in the web ACL's own region (us-east-1 for a CLOUDFRONT ACL, whose ARN
+    says `global`), and the ACL must be one of this stack's."""
+    shape = awsmodel.service_model("wafv2").operation_model(
+        "PutLoggingConfiguration").input_shape.members["LoggingConfiguration"]
+    where: dict[str, str] = {}
+    wire = {k: v for k, v in ctx.inputs.items()
+            if k not in ("region", "tags", "tagsAll") and not k.startswith("__")}
+    conf = to_api(shape, wire, "LoggingConfiguration", "", where)
+    acl_arn = str(conf.get("ResourceArn") or "")
+    acl_region = (GLOBAL_REGION if ":global/" in acl_arn
+                  else ([*acl_arn.split(":"), "", "", "", ""])[3])
+    if ":global/" in acl_arn and ctx.region != GLOBAL_REGION:
+        ctx.problem("resourceArn", f"a CLOUDFRONT web ACL's logging is managed from "
+                                   f"{GLOBAL_REGION}; this provider is in {ctx.region}")
+    for i, dest in enumerate(conf.get("LogDestinationConfigs") or []):
+        parts = str(dest).split(":")
+        if len(parts) < 7 or parts[2] != "logs":
+            continue  # S3 or Firehose: their names are checked by AWS the same way
+        group = parts[6]
+        if not group.startswith(WAF_LOG_GROUP_PREFIX):
+            ctx.problem(f"logDestinationConfigs[{i}]", f"log group {group!r}: AWS WAF only "
+                        f"logs to groups named {WAF_LOG_GROUP_PREFIX}*")
+        if parts[3] != acl_region:
+            ctx.problem(f"logDestinationConfigs[{i}]", f"log group in {parts[3]}, web ACL in "
+                        f"{acl_region}: WAF logs only to its own region")
+    acls = {r.outputs.get("arn") for r in ctx.find("aws:wafv2/webAcl:WebAcl")}
+    if acl_arn and acl_arn not in acls:
+        ctx.problem("resourceArn", f"{acl_arn!r} is not a web ACL of this stack")
+    resp = ctx.call("wafv2", "PutLoggingConfiguration", {"LoggingConfiguration": conf}, where)
+    out = {"id": acl_arn, "__summary__": f"to {len(conf.get('LogDestinationConfigs') or [])} "
+                                         f"destination(s), "
+                                         f"{len(conf.get('RedactedFields') or [])} redacted"}
+    return out if resp is not None else failed(ctx, **out)

@@ -59,6 +59,9 @@ FULL_CONFIG = {
     "edgeflix:originShieldEnabled": "true",
     "edgeflix:geoRestrictionType": "allow",
     "edgeflix:geoRestrictionLocations": '["GB", "IE", "DE", "FR"]',
+    "edgeflix:additionalMetricsEnabled": "true",
+    "edgeflix:cacheHitRateFloor": "85",
+    "edgeflix:flowLogsEnabled": "true",
 }
 
 

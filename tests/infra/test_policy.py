@@ -26,7 +26,7 @@ def test_every_guarded_type_is_present_in_the_stack(dev_stack):
                rules.DISTRIBUTION, rules.OAC, rules.LAUNCH_TEMPLATE, rules.ASG,
                rules.SECURITY_GROUP, rules.SG_INGRESS, rules.ALB, rules.LISTENER, rules.TABLE,
                rules.ROLE_POLICY, rules.SUBNET, rules.WEB_ACL, rules.VERSIONING,
-               rules.DEFAULT_SECURITY_GROUP}
+               rules.DEFAULT_SECURITY_GROUP, rules.WEB_ACL_LOGGING, rules.LOG_GROUP}
     assert guarded <= {r.type for r in dev_stack.resources}
 
 
@@ -191,6 +191,14 @@ def _break_default_sg(p):
     p["ingress"] = [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]
 
 
+def _break_waf_log_redaction(p):
+    p["redactedFields"] = p["redactedFields"][:1]
+
+
+def _break_log_group_retention(p):
+    p.pop("retentionInDays")
+
+
 def _break_web_acl_metrics(p):
     p["visibilityConfig"]["cloudwatchMetricsEnabled"] = False
 
@@ -215,6 +223,8 @@ CASES = [
     ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_no_rate_rule),
     ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_rule_metrics),
     ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_metrics),
+    ("web-acl-logs-redact-credentials", rules.WEB_ACL_LOGGING, None, _break_waf_log_redaction),
+    ("log-group-expires", rules.LOG_GROUP, None, _break_log_group_retention),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_imds),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_hop_limit),
     ("launch-template-hardened", rules.LAUNCH_TEMPLATE, None, _break_ebs),
@@ -388,3 +398,9 @@ def test_every_vpc_needs_its_default_group_managed(dev_stack):
                  if t != rules.DEFAULT_SECURITY_GROUP]
     fired = stack_violations(resources)
     assert [r for r, _ in fired] == ["every-vpc-default-group-managed"]
+
+
+def test_a_cloudfront_web_acl_needs_logging(dev_stack):
+    resources = [(t, p) for t, p in _stack_resources(dev_stack) if t != rules.WEB_ACL_LOGGING]
+    fired = stack_violations(resources)
+    assert [r for r, _ in fired] == ["cloudfront-web-acl-logged"]

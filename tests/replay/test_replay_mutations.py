@@ -141,6 +141,31 @@ def _origin_certificate_for_another_name(inputs: Inputs) -> Inputs | None:
     return inputs
 
 
+def _waf_log_group_renamed(inputs: Inputs) -> Inputs | None:
+    destinations = inputs.get("logDestinationConfigs") or []
+    if not destinations or "aws-waf-logs-" not in destinations[0]:
+        return None
+    destinations[0] = destinations[0].replace("aws-waf-logs-", "waf-")
+    return inputs
+
+
+def _cache_alarm_without_region(inputs: Inputs) -> Inputs | None:
+    if inputs.get("metricName") != "CacheHitRate":
+        return None
+    inputs["dimensions"].pop("Region")
+    return inputs
+
+
+def _cloudfront_widget_in_another_region(inputs: Inputs) -> Inputs | None:
+    body = json.loads(inputs["dashboardBody"])
+    widget = body["widgets"][0]["properties"]
+    if widget["metrics"][0][0] != "AWS/CloudFront":
+        return None
+    widget["region"] = "eu-west-1"
+    inputs["dashboardBody"] = json.dumps(body)
+    return inputs
+
+
 def _rate_rule(change: Callable[[Inputs], None]) -> Callable[[Inputs], Inputs | None]:
     """Break the web ACL's first rule, which must be the rate-based playback rule."""
     def mutate(inputs: Inputs) -> Inputs | None:
@@ -172,6 +197,12 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 WEB_ACL = "aws:wafv2/webAcl:WebAcl"
 RATE = "rules[0].statement.rateBasedStatement"
 DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SUBSCRIPTION = "aws:cloudfront/monitoringSubscription:MonitoringSubscription"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+FLOW_LOG, LOG_GROUP = "aws:ec2/flowLog:FlowLog", "aws:cloudwatch/logGroup:LogGroup"
+ALARM, DASHBOARD = "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard"
+# A stack with additional metrics (and their alarms) and VPC flow logs on.
+OBSERVED = {"additionalMetricsEnabled": "true", "flowLogsEnabled": "true"}
 # A stack with Origin Shield and a geo restriction on.
 SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
                   "geoRestrictionLocations": '["KP", "IR"]'}
@@ -254,6 +285,25 @@ MUTATIONS = [
              _set(["ingress"], [{"protocol": "tcpx", "fromPort": 443, "toPort": 443,
                                  "cidrBlocks": ["10.20.0.0/16"]}]),
              DEFAULT_SG, "ingress[0].protocol"),
+    Mutation("monitoring-subscription-status-typo", SUBSCRIPTION,
+             _set(["monitoringSubscription", "realtimeMetricsSubscriptionConfig",
+                   "realtimeMetricsSubscriptionStatus"], "On"), SUBSCRIPTION,
+             "monitoringSubscription.realtimeMetricsSubscriptionConfig", config=OBSERVED),
+    Mutation("monitoring-subscription-for-another-distribution", SUBSCRIPTION,
+             _set(["distributionId"], "E0000000000000"), SUBSCRIPTION, "distributionId",
+             config=OBSERVED),
+    Mutation("waf-logs-to-a-group-waf-cannot-use", WAF_LOGGING, _waf_log_group_renamed,
+             WAF_LOGGING, "logDestinationConfigs[0]"),
+    Mutation("flow-log-to-cloudwatch-without-role", FLOW_LOG, _without("iamRoleArn"),
+             FLOW_LOG, "iamRoleArn", config=OBSERVED),
+    Mutation("flow-log-bad-traffic-type", FLOW_LOG, _set(["trafficType"], "EVERYTHING"),
+             FLOW_LOG, "trafficType", config=OBSERVED),
+    Mutation("cache-hit-alarm-without-region-dimension", ALARM, _cache_alarm_without_region,
+             ALARM, "dimensions", config=OBSERVED),
+    Mutation("dashboard-cloudfront-widget-outside-us-east-1", DASHBOARD,
+             _cloudfront_widget_in_another_region, DASHBOARD, "dashboardBody.widgets[0]"),
+    Mutation("log-group-retention-not-allowed", LOG_GROUP, _set(["retentionInDays"], 45),
+             LOG_GROUP, "retentionInDays"),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
