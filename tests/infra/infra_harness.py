@@ -8,18 +8,30 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
+import yaml
 from pulumi.runtime import settings as runtime_settings
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = "123456789012"
 ELB_ACCOUNT = "127311923021"
 CLOUDFRONT_PREFIX_LIST_ID = "pl-3b927c52"
 AMI_ID = "ami-0c02fb55956c7d316"
+
+def stack_file_config(stack: str) -> dict[str, str]:
+    """A stack file's settings as the engine passes them: strings, lists as JSON."""
+    document = yaml.safe_load((REPO_ROOT / f"Pulumi.{stack}.yaml").read_text())
+    return {key: json.dumps(value) if isinstance(value, list)
+            else str(value).lower() if isinstance(value, bool) else str(value)
+            for key, value in document["config"].items()}
+
 
 DEV_CONFIG = {
     "aws:region": "us-east-1",
@@ -42,27 +54,9 @@ DEV_CONFIG = {
     "edgeflix:waitForDeployment": "false",
 }
 
-# A stack in another region with every optional feature on.
-FULL_CONFIG = {
-    **DEV_CONFIG,
-    "aws:region": "eu-west-1",
-    "edgeflix:environment": "prod",
-    "edgeflix:azCount": "3",
-    "edgeflix:publicSubnetCidrs": '["10.20.0.0/24", "10.20.1.0/24", "10.20.2.0/24"]',
-    "edgeflix:privateSubnetCidrs": '["10.20.10.0/24", "10.20.11.0/24", "10.20.12.0/24"]',
-    "edgeflix:natMode": "per-az",
-    "edgeflix:domainName": "watch.example.com",
-    "edgeflix:hostedZoneId": "Z0123456789ABCDEFGHIJ",
-    "edgeflix:replicaRegion": "eu-central-1",
-    "edgeflix:alarmEmail": "oncall@example.com",
-    "edgeflix:waitForDeployment": "true",
-    "edgeflix:originShieldEnabled": "true",
-    "edgeflix:geoRestrictionType": "allow",
-    "edgeflix:geoRestrictionLocations": '["GB", "IE", "DE", "FR"]',
-    "edgeflix:additionalMetricsEnabled": "true",
-    "edgeflix:cacheHitRateFloor": "85",
-    "edgeflix:flowLogsEnabled": "true",
-}
+# The production profile, Pulumi.prod.yaml, as `pulumi config` hands it to the program:
+# a stack in another region with every optional feature on.
+FULL_CONFIG = stack_file_config("prod")
 
 
 @dataclass

@@ -26,6 +26,16 @@ def test_sample_stack_file_is_valid():
     assert [str(c) for c in cfg.private_subnet_cidrs] == ["10.20.10.0/24", "10.20.11.0/24"]
 
 
+def test_production_profile_turns_on_what_production_expects():
+    cfg = load_stack_file(REPO / "Pulumi.prod.yaml")
+    assert cfg.force_destroy is False  # deletion protection on the ALB and the table
+    assert cfg.waf_enabled and cfg.additional_metrics_enabled and cfg.flow_logs_enabled
+    assert cfg.shield_region == cfg.region == "eu-west-1"
+    assert cfg.geo_restriction_type == "allow" and cfg.geo_restriction_locations
+    assert cfg.origin_domain_name == "origin.watch.example.com"  # TLS to the ALB
+    assert cfg.replica_region and cfg.alarm_email and cfg.nat_mode == "per-az"
+
+
 def test_strings_from_pulumi_config_set_are_decoded():
     cfg = StackConfig.from_mapping(DEV)
     assert cfg.min_size == 2 and cfg.api_port == 8080 and cfg.wait_for_deployment is False

@@ -70,7 +70,7 @@ def test_waf_logs_to_an_aws_waf_logs_group_in_us_east_1_with_secrets_redacted(re
         assert {f["singleHeader"]["name"] for f in logging.inputs["redactedFields"]} == \
             set(REDACTED_HEADERS)
         assert _region(logging) == _region(group) == _region(acl)
-        assert group.inputs["retentionInDays"] == 30
+        assert group.inputs["retentionInDays"] == (30 if name == "dev_stack" else 365)
     assert _region(request.getfixturevalue("full_stack").one(WAF_LOGGING)) == "us-east-1"
 
 
