@@ -63,6 +63,7 @@ def main() -> None:
         origin_verify=lb.origin_verify_value,
         key_group_id=signing.key_group_id,
         log_bucket_domain_name=media.logs.bucket.bucket_domain_name,
+        log_bucket_arn=media.logs.arn,
         replica_domain_name=(media.replica.bucket.bucket_regional_domain_name
                              if media.replica else None),
         global_provider=global_provider,

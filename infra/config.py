@@ -193,6 +193,10 @@ class StackConfig(BaseModel):
     origin_latency_threshold: Annotated[int, Field(
         ge=10, le=180_000, description="10..180000 ms: alarm when CloudFront's p90 "
                                        "OriginLatency stays above it")] = 3000
+    standard_logging_v2_enabled: Annotated[bool, _allowed(
+        "true | false (CloudFront standard logging v2: access logs as JSON, delivered by "
+        "CloudWatch Logs to the log bucket, instead of the legacy ACL-based S3 "
+        "logging)")] = False
     flow_logs_enabled: Annotated[bool, _allowed(
         "true | false (VPC flow logs, all traffic, to CloudWatch Logs for "
         "logRetentionDays)")] = False
@@ -406,6 +410,12 @@ class StackConfig(BaseModel):
         """logRetentionDays as a CloudWatch Logs retention: the shortest allowed period
         that keeps logs at least that long."""
         return next(d for d in LOG_GROUP_RETENTION_DAYS if d >= self.log_retention_days)
+
+    @property
+    def cdn_log_source_name(self) -> str:
+        """The CloudWatch Logs delivery source of the distribution's access logs (logging v2);
+        the log bucket's policy names it before it exists."""
+        return self.name("cdn-access-logs")
 
     def name(self, suffix: str) -> str:
         """A resource name scoped to the environment: `edgeflix-dev-<suffix>`."""

@@ -44,6 +44,8 @@ class EdgeArgs:
     origin_verify: pulumi.Input[str]
     key_group_id: pulumi.Input[str]
     log_bucket_domain_name: pulumi.Input[str]
+    # The log bucket's ARN: standard logging v2's S3 destination.
+    log_bucket_arn: pulumi.Input[str] | None = None
     replica_domain_name: pulumi.Input[str] | None = None
     # How CloudFront reaches the ALB (edge.origin.api_origin_transport, decided once).
     api_transport: ApiOriginTransport = ApiOriginTransport()
@@ -120,7 +122,8 @@ class Edge(pulumi.ComponentResource):
                     error_code=e.code, error_caching_min_ttl=e.min_ttl)
                 for e in edge.error_caching
             ] or None,
-            logging_config=aws.cloudfront.DistributionLoggingConfigArgs(
+            logging_config=None if cfg.standard_logging_v2_enabled else
+            aws.cloudfront.DistributionLoggingConfigArgs(
                 bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
@@ -130,6 +133,8 @@ class Edge(pulumi.ComponentResource):
             web_acl_id=args.web_acl_arn,
             opts=child,
         )
+        if cfg.standard_logging_v2_enabled:
+            self._access_logs_v2(name, cfg, args)
         # CloudFront's additional metrics (cache hit rate, origin latency, ...): the
         # subscription is a resource of its own, in CloudFront's global API.
         self.monitoring = aws.cloudfront.MonitoringSubscription(
@@ -165,6 +170,39 @@ class Edge(pulumi.ComponentResource):
             "distribution_id": self.distribution_id,
             "distribution_arn": self.distribution_arn,
         })
+
+    def _access_logs_v2(self, name: str, cfg: StackConfig, args: EdgeArgs) -> None:
+        """Standard logging v2 (CloudFront Developer Guide, "Configure standard logging
+        (v2)"): a delivery source for the distribution in us-east-1, an S3 delivery
+        destination on the log bucket, and the delivery joining them."""
+        if args.log_bucket_arn is None:
+            raise ValueError("standardLoggingV2Enabled needs EdgeArgs.log_bucket_arn")
+        opts = pulumi.ResourceOptions(parent=self, provider=args.global_provider)
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{name}-access-logs",
+            name=cfg.cdn_log_source_name,
+            log_type="ACCESS_LOGS",
+            resource_arn=self.distribution.arn,
+            opts=opts,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{name}-access-logs",
+            name=cfg.name("cdn-log-bucket"),
+            output_format="json",
+            delivery_destination_configuration=aws.cloudwatch.
+            LogDeliveryDestinationDeliveryDestinationConfigurationArgs(
+                destination_resource_arn=args.log_bucket_arn),
+            opts=opts,
+        )
+        self.access_log_delivery = aws.cloudwatch.LogDelivery(
+            f"{name}-access-logs",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            s3_delivery_configurations=[aws.cloudwatch.LogDeliveryS3DeliveryConfigurationArgs(
+                suffix_path="{DistributionId}/{yyyy}/{MM}/{dd}/{HH}",
+                enable_hive_compatible_path=False)],
+            opts=opts,
+        )
 
     # ---- policies ---------------------------------------------------------------
 

@@ -14,6 +14,10 @@ from infra.config import StackConfig
 LOG_PREFIX_ALB = "alb"
 LOG_PREFIX_CDN = "cloudfront/"
 LOG_PREFIX_S3 = "s3/media/"
+# Where CloudWatch Logs' vended delivery writes (CloudWatch Logs User Guide, "Logs sent to
+# Amazon S3"): AWSLogs/<account>/CloudFront/ under the destination bucket.
+LOG_PREFIX_CDN_V2 = "AWSLogs/{account}/CloudFront/"
+CLOUDFRONT_LOGS_REGION = "us-east-1"  # a distribution's delivery source lives here
 
 
 @dataclass
@@ -106,6 +110,26 @@ class PrivateBucket(pulumi.ComponentResource):
         )
 
 
+def _cloudfront_log_delivery_statement(bucket_arn: str, account: str,
+                                       cfg: StackConfig) -> dict:
+    """CloudWatch Logs (delivery.logs.amazonaws.com) writes the distribution's access logs,
+    scoped to this account and this stack's delivery source."""
+    prefix = LOG_PREFIX_CDN_V2.format(account=account)
+    return {
+        "Sid": "AllowCloudFrontLogDelivery",
+        "Effect": "Allow",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": f"{bucket_arn}/{prefix}*",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": account,
+                             "s3:x-amz-acl": "bucket-owner-full-control"},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{CLOUDFRONT_LOGS_REGION}:{account}:"
+                                         f"delivery-source:{cfg.cdn_log_source_name}"},
+        },
+    }
+
+
 @dataclass
 class MediaOriginArgs:
     config: StackConfig
@@ -125,17 +149,21 @@ class MediaOrigin(pulumi.ComponentResource):
         # The ELB account of this region delivers ALB access logs.
         elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=self))
 
-        # CloudFront standard logging writes with ACLs, so the log bucket keeps them on.
+        # CloudFront's legacy standard logging writes with ACLs, so the log bucket keeps them
+        # on unless logging v2 (no ACLs) replaces it.
         # Versioned like every bucket: an overwritten or deleted log stays recoverable
         # for the noncurrent-version window.
         self.logs = PrivateBucket(
             f"{name}-logs",
-            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerPreferred",
+            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerEnforced"
+                              if cfg.standard_logging_v2_enabled else "BucketOwnerPreferred",
                               expire_days=cfg.log_retention_days),
             opts=child,
         )
         self.logs_policy = self.logs.set_policy(self.logs.arn.apply(lambda arn: policy_document(
             tls_only_statement(arn),
+            *([_cloudfront_log_delivery_statement(arn, account.account_id, cfg)]
+              if cfg.standard_logging_v2_enabled else []),
             {
                 "Sid": "AllowAlbAccessLogs",
                 "Effect": "Allow",

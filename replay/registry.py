@@ -61,6 +61,7 @@ def load_all() -> None:
         elbv2,
         iam,
         invokes,
+        log_delivery,
         pulumi_providers,
         route53,
         s3,

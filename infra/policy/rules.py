@@ -48,6 +48,7 @@ VPC = "aws:ec2/vpc:Vpc"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 # Headers whose values grant access: signed cookies and bearer tokens never reach a log.
 SECRET_HEADERS = ("cookie", "authorization")
 
@@ -175,8 +176,8 @@ def bucket_not_public_and_tls_only(resource_type: str, props: Props) -> list[str
 # ---- CloudFront -------------------------------------------------------------------
 
 def distribution_secure(resource_type: str, props: Props) -> list[str]:
-    """HTTPS for viewers, security headers on every behaviour, OAC for S3, logging,
-    TLS 1.2+ with a custom certificate."""
+    """HTTPS for viewers, security headers on every behaviour, OAC for S3, TLS 1.2+ with a
+    custom certificate (access logging: distribution-access-logged, a stack rule)."""
     if resource_type != DISTRIBUTION:
         return []
     problems: list[str] = []
@@ -201,8 +202,6 @@ def distribution_secure(resource_type: str, props: Props) -> list[str]:
                                 "Access Control")
             if (origin.get("s3OriginConfig") or {}).get("originAccessIdentity"):
                 problems.append(f"origin {origin.get('originId')}: no legacy OAI")
-    if not (props.get("loggingConfig") or {}).get("bucket"):
-        problems.append("standard logging must be enabled")
     for origin in props.get("origins") or []:
         custom = origin.get("customOriginConfig") or {}
         weak = sorted(set(_as_list(custom.get("originSslProtocols"))) - {"TLSv1.2"})
@@ -506,6 +505,19 @@ def every_vpc_default_group_managed(resources: Sequence[tuple[str, Props]]) -> l
     return []
 
 
+def distribution_access_logged(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """Each distribution logs its requests: legacy standard logging to a bucket, or a
+    standard logging v2 delivery source (ACCESS_LOGS) for it."""
+    v2 = {str(p.get("resourceArn")) for t, p in resources
+          if t == LOG_DELIVERY_SOURCE and p.get("logType") == "ACCESS_LOGS"}
+    unlogged = [p for t, p in resources if t == DISTRIBUTION
+                and not (p.get("loggingConfig") or {}).get("bucket")]
+    if len(unlogged) > len(v2):
+        return [f"{len(unlogged)} distributions without legacy logging but {len(v2)} "
+                "ACCESS_LOGS delivery sources: standard logging must be enabled"]
+    return []
+
+
 def cloudfront_web_acl_logged(resources: Sequence[tuple[str, Props]]) -> list[str]:
     """Each CLOUDFRONT web ACL has a logging configuration: blocked and allowed requests
     can be explained after the fact."""
@@ -523,7 +535,7 @@ class StackGuardrail(Guardrail):
 
 STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
     StackGuardrail.of(fn) for fn in (origin_tls_where_certified, every_vpc_default_group_managed,
-                                     cloudfront_web_acl_logged))
+                                     cloudfront_web_acl_logged, distribution_access_logged))
 
 
 def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:

@@ -108,3 +108,45 @@ def test_dashboard_follows_the_viewer_path(request):
         asg = stack.one("aws:autoscaling/group:Group").outputs["name"]
         table = stack.one("aws:dynamodb/table:Table").outputs["name"]
         assert asg in json.dumps(body) and table in json.dumps(body)
+
+
+def test_standard_logging_v2_replaces_legacy_logging_in_the_production_profile(full_stack):
+    distribution = full_stack.one("aws:cloudfront/distribution:Distribution")
+    assert "loggingConfig" not in distribution.inputs
+    source = full_stack.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    destination = full_stack.one(
+        "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+    delivery = full_stack.one("aws:cloudwatch/logDelivery:LogDelivery")
+    logs = next(b for b in full_stack.of_type("aws:s3/bucket:Bucket")
+                if b.inputs["tags"]["edgeflix:purpose"] == "logs")
+    assert (source.inputs["resourceArn"], source.inputs["logType"]) == \
+        (distribution.outputs["arn"], "ACCESS_LOGS")
+    assert _region(source) == _region(destination) == _region(delivery) == "us-east-1"
+    assert destination.inputs["deliveryDestinationConfiguration"] == {
+        "destinationResourceArn": logs.outputs["arn"]}
+    assert delivery.inputs["deliverySourceName"] == source.inputs["name"]
+    assert delivery.inputs["deliveryDestinationArn"] == destination.outputs["arn"]
+
+
+def test_log_bucket_admits_vended_delivery_only_from_this_source(full_stack, dev_stack):
+    def statements(stack):
+        policy = next(p for p in stack.of_type("aws:s3/bucketPolicy:BucketPolicy")
+                      if p.name == "media-logs")
+        return {s.get("Sid"): s for s in json.loads(policy.inputs["policy"])["Statement"]}
+
+    assert "AllowCloudFrontLogDelivery" not in statements(dev_stack)
+    statement = statements(full_stack)["AllowCloudFrontLogDelivery"]
+    source = full_stack.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(
+        f":delivery-source:{source.inputs['name']}")
+    assert statement["Resource"].endswith("/AWSLogs/123456789012/CloudFront/*")
+
+
+def test_log_bucket_drops_acls_once_legacy_logging_is_gone(dev_stack, full_stack):
+    def ownership(stack):
+        return next(o.inputs["rule"]["objectOwnership"] for o in stack.of_type(
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls") if o.name == "media-logs")
+
+    assert ownership(dev_stack) == "BucketOwnerPreferred"
+    assert ownership(full_stack) == "BucketOwnerEnforced"

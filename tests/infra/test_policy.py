@@ -218,7 +218,6 @@ CASES = [
     ("distribution-secure", rules.DISTRIBUTION, None, _break_behaviour_http),
     ("distribution-secure", rules.DISTRIBUTION, None, _break_behaviour_headers),
     ("distribution-secure", rules.DISTRIBUTION, None, _break_s3_origin_oac),
-    ("distribution-secure", rules.DISTRIBUTION, None, _break_distribution_logging),
     ("origin-access-control-signs-always", rules.OAC, None, _break_oac),
     ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_no_rate_rule),
     ("web-acl-rate-limited-and-observable", rules.WEB_ACL, None, _break_web_acl_rule_metrics),
@@ -404,3 +403,21 @@ def test_a_cloudfront_web_acl_needs_logging(dev_stack):
     resources = [(t, p) for t, p in _stack_resources(dev_stack) if t != rules.WEB_ACL_LOGGING]
     fired = stack_violations(resources)
     assert [r for r, _ in fired] == ["cloudfront-web-acl-logged"]
+
+
+def test_a_distribution_without_any_access_logging_fires(dev_stack):
+    resources = _stack_resources(dev_stack)
+    distribution = next(p for t, p in resources if t == rules.DISTRIBUTION)
+    assert stack_violations(resources) == []
+    _break_distribution_logging(distribution)
+    fired = stack_violations(resources)
+    assert [r for r, _ in fired] == ["distribution-access-logged"]
+    assert "standard logging must be enabled" in fired[0][1]
+
+
+def test_logging_v2_counts_as_access_logging(full_stack):
+    resources = _stack_resources(full_stack)
+    assert not next(p for t, p in resources if t == rules.DISTRIBUTION).get("loggingConfig")
+    assert stack_violations(resources) == []
+    without_v2 = [(t, p) for t, p in resources if t != rules.LOG_DELIVERY_SOURCE]
+    assert [r for r, _ in stack_violations(without_v2)] == ["distribution-access-logged"]

@@ -203,6 +203,10 @@ FLOW_LOG, LOG_GROUP = "aws:ec2/flowLog:FlowLog", "aws:cloudwatch/logGroup:LogGro
 ALARM, DASHBOARD = "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard"
 # A stack with additional metrics (and their alarms) and VPC flow logs on.
 OBSERVED = {"additionalMetricsEnabled": "true", "flowLogsEnabled": "true"}
+LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+LOG_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+LOGGING_V2 = {"standardLoggingV2Enabled": "true"}
 # A stack with Origin Shield and a geo restriction on.
 SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
                   "geoRestrictionLocations": '["KP", "IR"]'}
@@ -304,6 +308,13 @@ MUTATIONS = [
              _cloudfront_widget_in_another_region, DASHBOARD, "dashboardBody.widgets[0]"),
     Mutation("log-group-retention-not-allowed", LOG_GROUP, _set(["retentionInDays"], 45),
              LOG_GROUP, "retentionInDays"),
+    Mutation("cloudfront-log-source-wrong-log-type", LOG_SOURCE,
+             _set(["logType"], "ERROR_LOGS"), LOG_SOURCE, "logType", config=LOGGING_V2),
+    Mutation("log-destination-unknown-format", LOG_DESTINATION,
+             _set(["outputFormat"], "csv"), LOG_DESTINATION, "outputFormat", config=LOGGING_V2),
+    Mutation("log-delivery-from-an-unknown-source", LOG_DELIVERY,
+             _set(["deliverySourceName"], "someone-elses-source"), LOG_DELIVERY,
+             "deliverySourceName", config=LOGGING_V2),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
