@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from infra.config import StackConfig
 
 CLOUDFRONT_METRICS_REGION = "us-east-1"
-PERIOD = 300  # seconds; CloudFront's standard metrics are per minute, additional ones too
+PERIOD = 300  # seconds per datapoint, every widget
 
 
 @dataclass
