@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from twin_grants import LONG_TITLE_SECONDS, SHORT_GRANT_TTL
 
 from twin.edge.nginx import NJS_MODULE
 from twin.state import TwinPorts
@@ -43,10 +44,6 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
         yield t
     finally:
         t.down()
-
-
-# The API's shortest grant, and one title long enough to outlive two of them.
-SHORT_GRANT_TTL, LONG_TITLE_SECONDS = 60, 140
 
 
 @pytest.fixture(scope="module")

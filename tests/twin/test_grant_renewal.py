@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import SHORT_GRANT_TTL
+from twin_grants import SHORT_GRANT_TTL
 
 CHROMIUM = shutil.which("chromium")
 PLAYER_STATE = """(() => {
