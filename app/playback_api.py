@@ -11,11 +11,12 @@ from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
+from app.json_body import request_json_object
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RENEWAL_TOKEN, renewal_margin
 from app.problems import Problem
@@ -130,19 +131,9 @@ def json_body(members: set[str]) -> dict[str, Any]:
     415 for a body that is not application/json, 400 for invalid JSON, a non-object or
     an unknown member, 413 past MAX_CONTENT_LENGTH.
     """
-    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+    body = request_json_object()
+    if body is None:
         return {}
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
-    if not raw:
-        return {}
-    if request.mimetype != "application/json":
-        raise Problem(415, "The request body must be application/json.")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        raise Problem(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise Problem(400, "The request body must be a JSON object.")
     unknown = set(body) - members
     if unknown:
         raise Problem(400, f"Unknown body members: {sorted(unknown)}.")
