@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 from app.catalog import CATALOG_KEY
 from edge.config import EdgeConfig, load_edge_config
+from edge.invalidation import invalidation_path
 from media.ffmpeg import find_ffmpeg
 from media.library import Library
 from media.validate import check_library
@@ -191,7 +192,8 @@ def publish(
     report.uploaded = [o.key for o in changed]
     report.bytes_uploaded = sum(o.size for o in changed)
     # Only objects that were there before can be cached at the edge.
-    report.invalidated = ["/" + o.key for o in changed if o.mutable and o.key in existing]
+    report.invalidated = [invalidation_path(o.key) for o in changed
+                          if o.mutable and o.key in existing]
     if prune:
         published = set(files)
         report.pruned = stale_keys(listed, published)
@@ -239,7 +241,8 @@ def stale_keys(listed: Iterable[str], published: set[str]) -> list[str]:
 def prune_paths(stale: list[str], published: set[str]) -> list[str]:
     """Invalidation paths for deleted keys: a wildcard per folder nothing published is in.
 
-    A removed title becomes `/video/{id}/*`, a removed rendition of a kept title
+    Paths are encoded as CloudFront requires (`edge.invalidation`). A removed title
+    becomes `/video/{id}/*`, a removed rendition of a kept title
     `/video/{id}/{name}/*`; a lone key in a kept folder stays an exact path, so
     a wildcard never covers an object that is still published.
     """
@@ -248,11 +251,11 @@ def prune_paths(stale: list[str], published: set[str]) -> list[str]:
     paths: list[str] = []
     for key in stale:
         parts = key.split("/")
-        path = "/" + key
+        path = invalidation_path(key)
         for depth in range(2, len(parts)):   # video/{id} first, then deeper
             folder = "/".join(parts[:depth])
             if folder not in kept_folders:
-                path = f"/{folder}/*"
+                path = invalidation_path(folder + "/", wildcard=True)
                 break
         if path not in paths:
             paths.append(path)

@@ -31,6 +31,7 @@ from edge.cloudfront import (
     REFUSING_DIRECTIVES,
 )
 from edge.config import CachePolicy, EdgeConfig
+from edge.invalidation import WILDCARD, path_tokens
 from edge.origin import ORIGIN_VERIFY_HEADER
 
 SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
@@ -417,16 +418,29 @@ sub vcl_synth {{
 
 
 def ban_expression(path: str) -> str:
-    """A Varnish ban for one CloudFront invalidation path ('*' is a wildcard).
+    """A Varnish ban for one CloudFront invalidation path ('*' at the end is a wildcard).
 
-    Literal characters go in brackets, so the CLI needs no backslash escapes.
+    The path is written as `edge.invalidation` requires (ValueError otherwise) and is
+    matched against the URL the viewer sent: a %XX octet in either hex case, and '~' or
+    '*' raw as well as encoded, since viewers send those raw. Literal characters go in
+    brackets, so the CLI needs no backslash escapes.
     """
-    if not path.startswith("/") or any(c in path for c in '\\^]"\n '):
-        raise ValueError(f"invalidation path {path!r}: must start with '/' and be plain")
+    tokens = path_tokens(path)
     regex = "".join(
-        ".*" if c == "*" else c if c.isalnum() or c in "/-_~%" else f"[{c}]" for c in path
+        ".*" if token == WILDCARD and index == len(tokens) - 1
+        else _octet_regex(token) if token.startswith("%")
+        else token if token.isalnum() or token in "/-_"
+        else f"[{token}]"
+        for index, token in enumerate(tokens)
     )
     return f'obj.http.X-Edge-Path ~ "^{regex}$"'
+
+
+def _octet_regex(octet: str) -> str:
+    """'%7E' -> '(?:%7[eE]|[~])': both hex cases, and the raw character where viewers send it."""
+    encoded = "%" + "".join(f"[{c.lower()}{c}]" if c.isalpha() else c for c in octet[1:])
+    raw = chr(int(octet[1:], 16))
+    return f"(?:{encoded}|[{raw}])" if raw in "~*" else encoded
 
 
 def write_varnish_edge(edge: EdgeConfig, twin: VarnishEdge) -> Path:
