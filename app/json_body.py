@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 
 from app.problems import Problem
 
@@ -56,11 +57,17 @@ def request_json_object() -> dict[str, Any] | None:
     """The current request's JSON object body, or None when it has no body.
 
     Raises Problem 413 (past MAX_CONTENT_LENGTH), 415 (not application/json) or
-    400 (not JSON, too deeply nested, or not an object).
+    400 (unreadable framing such as a malformed chunk, not JSON, too deeply nested,
+    or not an object).
     """
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return None
-    raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    try:
+        raw = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
+    except HTTPException:
+        raise
+    except Exception:  # noqa: BLE001 - the server's reader failed on the client's framing
+        raise Problem(400, "The request body could not be read (bad chunked encoding).") from None
     if not raw:
         return None
     if request.mimetype != JSON_MEDIA_TYPE:

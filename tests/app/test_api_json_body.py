@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
 
 import pytest
+from gunicorn.http.errors import InvalidChunkSize
 
 from app.json_body import MAX_DEPTH, nesting_depth
 from app.openapi import SPEC
@@ -99,3 +101,23 @@ def test_a_body_at_the_depth_limit_still_reaches_validation(client: Any) -> None
     response = client.post(concrete(POST_PATHS[0]), data=body, content_type="application/json")
     assert response.status_code == 400
     assert "profile must match" in response.get_json()["detail"]
+
+
+class UnreadableBody(io.RawIOBase):
+    """wsgi.input as gunicorn's reader leaves it on a malformed chunk: reading raises."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        raise InvalidChunkSize(b"ZZ")
+
+
+@pytest.mark.parametrize("path", POST_PATHS)
+def test_a_body_the_server_cannot_read_is_a_400_problem(client: Any, path: str) -> None:
+    response = client.post(
+        concrete(path), data=b"{}", content_type="application/json",
+        environ_overrides={"wsgi.input": UnreadableBody()},
+    )
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
