@@ -267,3 +267,8 @@ _ISO_3166_ALPHA2_CODES = """
     WS YE YT ZA ZM ZW
     """
 ISO_3166_ALPHA2: frozenset[str] = frozenset(_ISO_3166_ALPHA2_CODES.split())
+
+# "Quotas" (cloudfront-limits.html), general quotas: the longest URL CloudFront takes, and the
+# longest request line plus headers (query string included, body not), in bytes.
+MAX_URL_BYTES = 8192
+MAX_REQUEST_BYTES = 20480

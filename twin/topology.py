@@ -35,6 +35,7 @@ from twin.edge.varnish import (
     MediaOrigin,
     VarnishEdge,
     ban_expression,
+    varnish_request_limits,
     write_varnish_edge,
 )
 from twin.seed import aws_environment, client, origin_secret, seed_aws, signing_key
@@ -313,7 +314,7 @@ class Twin:
         argv = [processes.binary("varnishd"), "-F", "-n", str(workdir), "-j", "none",
                 "-a", f"127.0.0.1:{v.port}", "-T", f"127.0.0.1:{v.admin_port}", "-S", "none",
                 "-f", str(vcl), "-s", "malloc,256m", "-P", str(v.directory / "varnishd.pid"),
-                "-p", "thread_pool_min=50", "-p", "timeout_idle=65"]
+                "-p", "thread_pool_min=50", "-p", "timeout_idle=65", *varnish_request_limits()]
         self._spawn("cache", argv, "varnishd")
 
     def _spawn_edge(self) -> None:

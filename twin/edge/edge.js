@@ -247,4 +247,127 @@ function verifySignedCookies(r) {
         });
 }
 
-export default { viewerRequestTarget: viewerRequestTarget, verifySignedCookies: verifySignedCookies };
+// CloudFront's Range rules (Developer Guide, "How CloudFront processes partial requests for
+// an object (range GETs)"): it follows RFC 9110 section 14, but answers 200 with the whole
+// object when the byte ranges are not in ascending order, overlap, or any range spec is
+// invalid. '1' when the viewer's Range is to be ignored that way, '' otherwise (no Range,
+// another unit, or ranges nginx serves: 206, multipart/byteranges, or 416 if none fits).
+function rangeIgnored(r) {
+    var header = r.headersIn.Range;
+    if (!header || !/^bytes=/i.test(header)) {
+        return '';
+    }
+    var specs = header.slice(6).split(',');
+    var previousLast = -1;
+    for (var i = 0; i < specs.length; i++) {
+        var spec = /^\s*(\d*)-(\d*)\s*$/.exec(specs[i]);
+        if (!spec || (spec[1] === '' && spec[2] === '')) {
+            return '1';
+        }
+        if (spec[1] === '') {               // suffix range: its position depends on the length
+            if (i !== specs.length - 1 || (specs.length > 1 && Number(spec[2]) === 0)) {
+                return '1';
+            }
+            continue;
+        }
+        var first = Number(spec[1]);
+        var last = spec[2] === '' ? Infinity : Number(spec[2]);
+        if (last < first || first <= previousLast) {
+            return '1';
+        }
+        previousLast = last;
+    }
+    return '';
+}
+
+// '1' for a Range nginx cannot serve itself: several ranges CloudFront would honour.
+// nginx serves one range from a proxied answer, so these go to serveRanges.
+function rangeMultiple(r) {
+    var header = r.headersIn.Range;
+    return header && header.indexOf(',') >= 0 && rangeIgnored(r) === '' ? '1' : '';
+}
+
+// The satisfiable [first, last] pairs of a Range CloudFront honours, for an object of size
+// bytes (RFC 9110 section 14.1.2: a last past the end is clamped, a suffix counts from it).
+function satisfiableRanges(header, size) {
+    var ranges = [];
+    header.slice(6).split(',').forEach(function (text) {
+        var spec = /^\s*(\d*)-(\d*)\s*$/.exec(text);
+        var first, last;
+        if (spec[1] === '') {
+            first = Math.max(0, size - Number(spec[2]));
+            last = Number(spec[2]) === 0 ? -1 : size - 1;
+        } else {
+            first = Number(spec[1]);
+            last = spec[2] === '' ? size - 1 : Math.min(Number(spec[2]), size - 1);
+        }
+        if (first < size && first <= last) {
+            ranges.push([first, last]);
+        }
+    });
+    return ranges;
+}
+
+// What the cache says about the object, passed on to the viewer as the proxy would.
+var PASSED_ON = ['Age', 'Cache-Control', 'ETag', 'Expires', 'Last-Modified', 'Via', 'X-Cache',
+                 'X-Amz-Cf-Id', 'X-Amz-Cf-Pop'];
+var HOP_BY_HOP = ['connection', 'content-length', 'content-type', 'transfer-encoding',
+                  'keep-alive', 'accept-ranges', 'content-range', 'range'];
+
+// Several ranges: the whole object from the cache (as the location would proxy it), then
+// a 206 multipart/byteranges answer (RFC 9110 section 14.6), or 416 if none fits.
+async function serveRanges(r) {
+    var target = r.variables.edge_target || r.variables.request_uri;
+    var headers = {};
+    r.rawHeadersIn.forEach(function (pair) {
+        if (HOP_BY_HOP.indexOf(pair[0].toLowerCase()) < 0) {
+            headers[pair[0]] = pair[1];
+        }
+    });
+    headers['X-Edge-Behavior'] = r.variables.edge_behavior;
+    headers['X-Forwarded-For'] = r.remoteAddress;
+    headers['Accept-Encoding'] = 'identity';
+    var reply = await ngx.fetch('http://' + r.variables.edge_cache_addr + target,
+                                { method: r.method, headers: headers });
+    var bytes = await reply.arrayBuffer();
+    var body = Buffer.from(bytes);
+    PASSED_ON.forEach(function (name) {
+        var value = reply.headers.get(name);
+        if (value !== null && value !== undefined) {
+            r.headersOut[name] = value;
+        }
+    });
+    if (reply.status !== 200) {
+        r.headersOut['Content-Type'] = reply.headers.get('Content-Type') || 'text/plain';
+        r.return(reply.status, body);
+        return;
+    }
+    var size = body.length;
+    var ranges = satisfiableRanges(r.headersIn.Range, size);
+    r.headersOut['Accept-Ranges'] = 'bytes';
+    if (ranges.length === 0) {
+        r.headersOut['Content-Range'] = 'bytes */' + size;
+        r.return(416, '');
+        return;
+    }
+    var type = reply.headers.get('Content-Type') || 'application/octet-stream';
+    var boundary = 'edgeflix' + Date.now().toString(16) + Math.random().toString(16).slice(2);
+    var pieces = [];
+    ranges.forEach(function (range) {
+        pieces.push(Buffer.from('\r\n--' + boundary + '\r\nContent-Type: ' + type
+                                + '\r\nContent-Range: bytes ' + range[0] + '-' + range[1]
+                                + '/' + size + '\r\n\r\n'));
+        pieces.push(body.slice(range[0], range[1] + 1));
+    });
+    pieces.push(Buffer.from('\r\n--' + boundary + '--\r\n'));
+    r.headersOut['Content-Type'] = 'multipart/byteranges; boundary=' + boundary;
+    r.return(206, Buffer.concat(pieces));
+}
+
+export default {
+    viewerRequestTarget: viewerRequestTarget,
+    verifySignedCookies: verifySignedCookies,
+    rangeIgnored: rangeIgnored,
+    rangeMultiple: rangeMultiple,
+    serveRanges: serveRanges,
+};

@@ -4,8 +4,11 @@ nginx picks the behaviour (first match, CloudFront path patterns, as regex
 locations in edge-config order), runs the behaviour's viewer-request function
 (edge-config's own file, through the njs adapter in `edge.js`), enforces signed
 cookies on `signed` behaviours, answers CORS preflights, and adds the
-response-headers policy. Caching is Varnish's job (`varnish.py`); nginx tells
-it which behaviour matched in `X-Edge-Behavior`.
+response-headers policy, and serves byte ranges as CloudFront does (a Range
+CloudFront ignores gets the whole object; see `rangeIgnored` in `edge.js`), and
+answers the errors it raises itself as problem+json (`OWN_ERRORS`).
+Caching is Varnish's job (`varnish.py`): it always answers nginx with the whole
+object; nginx tells it which behaviour matched in `X-Edge-Behavior`.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.cloudfront import path_pattern_regex
+from edge.cloudfront import MAX_REQUEST_BYTES, MAX_URL_BYTES, path_pattern_regex
 from edge.config import Behavior, EdgeConfig, ResponseHeadersPolicy
+from twin.problem_pages import PROBLEM_JSON, problem_body
 
 NJS_MODULE = Path("/usr/lib/nginx/modules/ngx_http_js_module.so")
 ADAPTER = Path(__file__).with_name("edge.js")
@@ -32,6 +36,26 @@ COMPRESSIBLE_TYPES = (
     "application/json", "application/javascript", "application/vnd.apple.mpegurl",
     "application/problem+json", "text/css", "text/plain", "image/svg+xml",
 )
+# Errors the edge answers itself, as problem+json. nginx says 494 for a request header
+# too large (RFC 6585 section 5: 431); 414 is a request line past its buffer.
+OWN_ERRORS = {
+    400: "The edge could not parse the request.",
+    403: "The request is not allowed here (method, or a missing or invalid signed cookie).",
+    404: "No such path at the edge.",
+    405: "Method not allowed.",
+    408: "The request was not received in time.",
+    411: "A body needs a Content-Length.",
+    413: "The request body is too large.",
+    414: "The request URI is too long.",
+    431: "The request headers are too large.",
+    500: "The edge failed.",
+    501: "The edge does not implement this request.",
+    502: "The origin answered with an invalid response.",
+    503: "The origin is not available.",
+    504: "The origin did not answer in time.",
+}
+NGINX_STATUS = {431: 494}
+  # nginx's own code for the same refusal
 CORS_HEADERS = (
     "Access-Control-Allow-Origin", "Access-Control-Expose-Headers",
     "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age",
@@ -124,6 +148,27 @@ def _response_headers(key: str, policy: ResponseHeadersPolicy) -> list[str]:
     return lines
 
 
+def _error_pages() -> list[str]:
+    """error_page lines sending each of the edge's own errors to its problem location."""
+    return [
+        f"error_page {NGINX_STATUS.get(code, code)} ={code} /_edge/problem/{code};"
+        for code in OWN_ERRORS
+    ]
+
+
+def _problem_locations() -> str:
+    """One internal location per own error, answering its problem document."""
+    return "".join(
+        f"        location = /_edge/problem/{code} {{\n"
+        f"            internal;\n"
+        f"            default_type {PROBLEM_JSON};\n"
+        f'            add_header Cache-Control "no-store" always;\n'
+        f"            return {code} {_quote(problem_body(code, detail))};\n"
+        f"        }}\n"
+        for code, detail in OWN_ERRORS.items()
+    )
+
+
 def _location(index: int, behavior: Behavior, edge: EdgeConfig) -> str:
     policy = edge.response_headers_policies[behavior.response_headers_policy]
     methods = "|".join(behavior.allowed_methods)
@@ -149,6 +194,8 @@ def _location(index: int, behavior: Behavior, edge: EdgeConfig) -> str:
         body += ["gzip on;", f"gzip_types {' '.join(COMPRESSIBLE_TYPES)};",
                  "gzip_min_length 1000;", "gzip_proxied any;", "gzip_vary on;"]
     body += [
+        # Varnish answers with the whole object; nginx serves the viewer's ranges from it.
+        'proxy_set_header Range "";',
         f"proxy_set_header X-Edge-Behavior {index};",
         "proxy_set_header Host $http_host;",
         "proxy_set_header Connection \"\";",
@@ -156,8 +203,32 @@ def _location(index: int, behavior: Behavior, edge: EdgeConfig) -> str:
         f"proxy_pass http://edge_cache{target};",
         *_response_headers(behavior.response_headers_policy, policy),
     ]
-    inner = "".join(f"            {line}\n" for line in body)
-    return f"        location ~ {_quote(path_pattern_regex(behavior.path))} {{\n{inner}        }}\n"
+    # A Range CloudFront ignores (edge.js rangeIgnored) goes to a twin of this location
+    # that does not serve ranges: the whole object, 200. Several ranges go to one that
+    # builds multipart/byteranges in njs (nginx serves one range of a proxied answer).
+    ranged = [
+        body[0],
+        *_error_pages(),
+        f'if ($request_uri ~ "^.{{{MAX_URL_BYTES + 1}}}") {{ return 414; }}',
+        f"error_page 418 = @edge_whole_{index};",
+        f"error_page 419 = @edge_ranges_{index};",
+        "if ($edge_range_ignored) { return 418; }",
+        "if ($edge_range_multiple) { return 419; }",
+        *body[1:],
+        "proxy_force_ranges on;",
+    ]
+    multiple = [line for line in body if not line.startswith(("proxy_", "gzip"))]
+    multiple += [f"set $edge_behavior {index};", "js_content edge.serveRanges;"]
+    return "".join(
+        f"        location {where} {{\n"
+        + "".join(f"            {line}\n" for line in lines)
+        + "        }\n"
+        for where, lines in (
+            (f"~ {_quote(path_pattern_regex(behavior.path))}", ranged),
+            (f"@edge_whole_{index}", body),
+            (f"@edge_ranges_{index}", multiple),
+        )
+    )
 
 
 def _cookie_map(name: str) -> str:
@@ -188,6 +259,7 @@ def render_nginx_conf(edge: EdgeConfig, twin: NginxEdge) -> str:
     cookie_maps = "\n".join(_cookie_map(n) for n in SIGNED_COOKIE_NAMES)
     keys = " ".join(f"{kid}={spki}" for kid, spki in sorted(twin.trusted_keys.items()))
     locations = "".join(_location(i, b, edge) for i, b in enumerate(edge.behaviors))
+    error_pages = "".join(f"        {line}\n" for line in _error_pages())
     user = "user root;\n" if os.geteuid() == 0 else ""
     nofile = min(65536, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     return f"""# Rendered by twin/edge/nginx.py from edge-config; do not edit.
@@ -216,6 +288,9 @@ http {{
 
     js_path {d};
     js_import edge from edge.js;
+    js_set $edge_range_ignored edge.rangeIgnored;
+    js_set $edge_range_multiple edge.rangeMultiple;
+    js_var $edge_cache_addr 127.0.0.1:{twin.cache_port};
 {imports}    js_var $edge_trusted_keys {_quote(keys)};
 
 {cookie_maps}
@@ -245,7 +320,13 @@ http {{
         proxy_read_timeout 65s;
         proxy_buffers 16 64k;
 
+{error_pages}
+        # CloudFront's quotas: a URL of at most {MAX_URL_BYTES} bytes, a request (line and
+        # headers) of at most {MAX_REQUEST_BYTES} bytes. The buffers take any line of such a
+        # request; a longer URL is 414 as at CloudFront (in each behaviour).
+        large_client_header_buffers 4 {MAX_REQUEST_BYTES + 64};
 {locations}
+{_problem_locations()}
         location = /_edge/verdict {{
             internal;
             if ($edge_cloudfront_policy = "") {{ return 403; }}

@@ -18,6 +18,7 @@ ALB stand-in with the secret origin header. Invalidations are bans on the stored
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,12 +28,14 @@ from edge.cloudfront import (
     DELTA_SECONDS,
     DELTA_SECONDS_CAP,
     FRESHNESS_DIRECTIVES,
+    MAX_REQUEST_BYTES,
     NO_STORE_HONOURED_ERROR_CODES,
     REFUSING_DIRECTIVES,
 )
 from edge.config import CachePolicy, EdgeConfig
 from edge.invalidation import WILDCARD, path_tokens
 from edge.origin import ORIGIN_VERIFY_HEADER
+from twin.problem_pages import PROBLEM_JSON
 
 SIGNED_COOKIE_RE = r"(^|;\s*)CloudFront-(Policy|Signature|Key-Pair-Id|Expires)=[^;]*"
 # Cache-Control directives CloudFront may honour by not caching (when and where differs
@@ -73,6 +76,24 @@ class VarnishEdge:
     @property
     def vcl(self) -> Path:
         return self.directory / "edge.vcl"
+
+
+def varnish_request_limits() -> list[str]:
+    """varnishd parameters taking any request CloudFront forwards (Developer Guide, "Quotas":
+    at most 20,480 bytes of request line and headers); Varnish's defaults refuse a header
+    line past 8 KB."""
+    size = MAX_REQUEST_BYTES + 1024  # room for the headers the edge adds
+    return ["-p", f"http_req_hdr_len={size}", "-p", f"http_req_size={2 * size}"]
+
+
+def _vcl_problem(response: str, detail: str) -> str:
+    """A VCL expression for a problem+json body (`twin.problem_pages`' shape) built from
+    `response`'s status and reason (`resp` or `beresp`). Long strings cannot hold '"}', so
+    the closing brace is preceded by a space."""
+    head = '{"{"type":"about:blank","title":""}'
+    status = '{"","status":"}'
+    tail = '{","detail":' + json.dumps(detail) + ' }"}'
+    return f"{head} + {response}.reason + {status} + {response}.status + {tail}"
 
 
 def _vcl_string(value: str) -> str:
@@ -381,8 +402,9 @@ sub vcl_backend_error {{
     # for that code's minimum TTL (no headers to lengthen it); a ban can remove it.
     set beresp.http.X-Edge-Path = bereq.http.X-Edge-Path;
     set beresp.http.X-Cache = "Error from cloudfront";
-    set beresp.http.Content-Type = "text/plain";
-    synthetic("origin unreachable" + {_vcl_string(chr(10))});
+    set beresp.http.Content-Type = "{PROBLEM_JSON}";
+    set beresp.http.Cache-Control = "no-store";
+    synthetic({_vcl_problem("beresp", "The origin could not be reached.")});
     call edge_error_min_ttl;
     set beresp.grace = 0s;
     if (beresp.ttl <= 0s) {{
@@ -412,6 +434,9 @@ sub vcl_deliver {{
 
 sub vcl_synth {{
     set resp.http.X-Cache = "Error from cloudfront";
+    set resp.http.Content-Type = "{PROBLEM_JSON}";
+    set resp.http.Cache-Control = "no-store";
+    synthetic({_vcl_problem("resp", "The edge refused the request.")});
     return (deliver);
 }}
 """
