@@ -73,6 +73,8 @@ def test_range_requests_follow_cloudfront(object_url: str, kind: str, cache: str
             assert response.content == BODY
         elif status == 416:
             assert response.headers["Content-Range"] == f"bytes */{SIZE}"
+            assert response.headers["Content-Type"] == "application/problem+json"
+            assert response.json()["status"] == 416
         else:
             assert [(f, la) for f, la, _ in parts(response)] == ranges
             for first, last, data in parts(response):

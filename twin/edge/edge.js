@@ -347,7 +347,11 @@ async function serveRanges(r) {
     r.headersOut['Accept-Ranges'] = 'bytes';
     if (ranges.length === 0) {
         r.headersOut['Content-Range'] = 'bytes */' + size;
-        r.return(416, '');
+        r.headersOut['Content-Type'] = 'application/problem+json';
+        r.return(416, JSON.stringify({
+            type: 'about:blank', title: 'Range Not Satisfiable', status: 416,
+            detail: 'No requested range is within the object.'
+        }));
         return;
     }
     var type = reply.headers.get('Content-Type') || 'application/octet-stream';

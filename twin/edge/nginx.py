@@ -47,6 +47,7 @@ OWN_ERRORS = {
     411: "A body needs a Content-Length.",
     413: "The request body is too large.",
     414: "The request URI is too long.",
+    416: "No requested range is within the object.",
     431: "The request headers are too large.",
     500: "The edge failed.",
     501: "The edge does not implement this request.",
