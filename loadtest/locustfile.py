@@ -28,6 +28,7 @@ from locust import FastHttpUser, between, events, task
 from loadtest import cluster
 from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
 from loadtest.metrics import StreamStats
+from loadtest.premiere import PREMIERE_SHARE, PremiereCurve, premiere_title
 from loadtest.target import is_loopback_url
 from loadtest.viewer import (
     BROWSE_SHARE,
@@ -85,6 +86,13 @@ def _add_arguments(parser) -> None:
         type=float,
         default=30.0,
         help="seconds excluded from the after-warm-up hit ratio",
+    )
+    group.add_argument(
+        "--shape",
+        choices=("steady", "premiere"),
+        default="steady",
+        help="load shape; with premiere, viewers arriving with the surge mostly pick one new "
+        "title (the shape itself is loadtest/premiere_shape.py, passed to Locust with -f)",
     )
     group.add_argument(
         "--stream-metrics", default="", help="write the viewers' figures to this JSON file"
@@ -199,6 +207,11 @@ class Viewer(FastHttpUser):
         self.link = LinkModel(float(getattr(opts, "link_mbps", LINK_MBPS_DEFAULT)), rng=self.rng)
         self.loopback_only = is_loopback_url(self.host)
         self.picker: ZipfPicker | None = None
+        # A premiere: viewers who arrive with the surge came for the new title.
+        self.premiere_fan = False
+        if getattr(opts, "shape", "steady") == "premiere" and opts.run_time and opts.num_users:
+            curve = PremiereCurve(peak=int(opts.num_users), duration_s=float(opts.run_time))
+            self.premiere_fan = curve.is_surge_arrival(_since_start(time.monotonic()))
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
 
     @task
@@ -232,7 +245,11 @@ class Viewer(FastHttpUser):
                 break
             offset = following
         if titles:
-            self.picker = ZipfPicker(list(titles.values()), self.zipf_s, self.rng)
+            catalog = list(titles.values())
+            featured = premiere_title(catalog) if self.premiere_fan else None
+            self.picker = ZipfPicker(
+                catalog, self.zipf_s, self.rng, featured=featured, featured_share=PREMIERE_SHARE
+            )
         if self.rng.random() < RECOMMENDATIONS_SHARE:
             self._json(
                 "api",
@@ -318,6 +335,7 @@ class Viewer(FastHttpUser):
             if index == 0:
                 startup_ms = (arrived - play_started) * 1000
                 STATS.startup_ms.append(startup_ms)
+                STATS.bucket(_since_start(arrived)).startup_ms.append(startup_ms)
                 STATS.startup_phase("playback_api", granted - play_started)
                 STATS.startup_phase("playlists", playlists_done - granted)
                 STATS.startup_phase("first_segment", arrived - playlists_done)
@@ -381,7 +399,7 @@ class Viewer(FastHttpUser):
         url = self._absolute(url)
         if self.loopback_only and not is_loopback_url(url):
             # A loopback run never follows a link off the machine.
-            STATS.request(kind, "non-loopback URL refused")
+            STATS.request(kind, "non-loopback URL refused", at_s=_since_start(time.monotonic()))
             raise PlaybackError
         started = time.monotonic()
         kwargs = {"headers": headers or {}, "name": name, "catch_response": True}
@@ -406,7 +424,9 @@ class Viewer(FastHttpUser):
                     data = None
                 if not isinstance(data, dict):
                     error = "not a JSON object"
-            STATS.request(kind, error)
+            STATS.request(
+                kind, error, at_s=_since_start(started), viewers=self.environment.runner.user_count
+            )
             if error:
                 resp.failure(error)
                 raise PlaybackError

@@ -296,6 +296,23 @@ class CacheAccounting(Mergeable):
         }
 
 
+TIMELINE_BUCKET_S = 5.0  # width of a timeline bucket, seconds of wall clock
+
+
+@dataclass
+class TimeBucket(Mergeable):
+    """What happened in one timeline bucket.
+
+    `viewers` is each recording process's viewer count when it first recorded in the bucket,
+    summed over processes (Locust workers), so it merges by addition like the rest.
+    """
+
+    viewers: int = 0
+    requests: Counter = field(default_factory=Counter)
+    failures: int = 0
+    startup_ms: list[float] = field(default_factory=list)
+
+
 @dataclass
 class StreamStats(Mergeable):
     """Everything the viewers report: one process's, one worker's delta, or a merge of those."""
@@ -321,17 +338,65 @@ class StreamStats(Mergeable):
     rendition_bytes: Counter = field(default_factory=Counter)
     switches: Counter = field(default_factory=Counter)
     renewals: Counter = field(default_factory=Counter)
+    bucket_s: float = field(default=TIMELINE_BUCKET_S, metadata=SETTING)
+    # Keyed by the bucket's start in whole seconds since the test start, as a string (JSON-safe).
+    timeline: dict[str, TimeBucket] = field(default_factory=dict)
     cache: CacheAccounting = field(init=False)
+    _viewers_sampled: set[str] = field(default_factory=set, metadata=STATE)
 
     def __post_init__(self) -> None:
         self.cache = CacheAccounting(self.warmup_s)
 
-    def request(self, kind: str, error: str | None = None) -> None:
-        """Count one HTTP request of `kind`; `error` names its failure ("HTTP 403", "Timeout")."""
+    def request(
+        self,
+        kind: str,
+        error: str | None = None,
+        at_s: float | None = None,
+        viewers: int | None = None,
+    ) -> None:
+        """Count one HTTP request of `kind`; `error` names its failure ("HTTP 403", "Timeout").
+
+        With `at_s` (seconds since the test start) it also counts in that timeline bucket, and
+        `viewers` (this process's current viewer count) samples the bucket's viewers.
+        """
         self.requests[kind] += 1
         if error:
             self.failures[kind] += 1
             self.errors[f"{kind}: {error}"] += 1
+        if at_s is not None:
+            bucket = self.bucket(at_s, viewers)
+            bucket.requests[kind] += 1
+            bucket.failures += bool(error)
+
+    def bucket(self, at_s: float, viewers: int | None = None) -> TimeBucket:
+        """The timeline bucket holding `at_s` seconds since the test start; the first call per
+        bucket with `viewers` adds that count to the bucket's viewers."""
+        key = str(int(max(0.0, at_s) // self.bucket_s * self.bucket_s))
+        bucket = self.timeline.setdefault(key, TimeBucket())
+        if viewers is not None and key not in self._viewers_sampled:
+            self._viewers_sampled.add(key)
+            bucket.viewers += viewers
+        return bucket
+
+    def timeline_rows(self) -> list[dict]:
+        """Per bucket, in time order: `t_s` (bucket start), viewers, requests/s (all and API:
+        the ALB's targets see only API requests), failed requests, error ratio and the p95
+        start-up (ms) of plays whose first segment arrived in it."""
+        rows = []
+        for key in sorted(self.timeline, key=float):
+            b = self.timeline[key]
+            total = sum(b.requests.values())
+            rows.append({
+                "t_s": float(key),
+                "viewers": b.viewers,
+                "requests_per_s": round(total / self.bucket_s, 2),
+                "api_requests_per_s": round(b.requests.get("api", 0) / self.bucket_s, 2),
+                "failures": b.failures,
+                "error_ratio": round(b.failures / total, 6) if total else None,
+                "startup_count": len(b.startup_ms),
+                "startup_p95_ms": distribution(b.startup_ms)["p95"],
+            })  # fmt: skip
+        return rows
 
     def received(self, kind: str, size_bytes: int) -> None:
         """Body bytes of one successful response of `kind`."""
@@ -399,6 +464,8 @@ class StreamStats(Mergeable):
                 "by_cause": dict(sorted(self.renewals.items())),
             },
             "cache": self.cache.as_dict(),
+            "timeline_bucket_s": self.bucket_s,
+            "timeline": self.timeline_rows(),
         }
 
 

@@ -24,6 +24,7 @@ from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+SHAPES = {"steady": None, "premiere": Path(__file__).with_name("premiere_shape.py")}
 DEFAULT_OUT = REPO_ROOT / "reports" / "loadtest"
 _DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s?)?$")
 
@@ -75,6 +76,14 @@ def parser() -> argparse.ArgumentParser:
         help="viewers started/s (default users/10)",
     )
     p.add_argument("--duration", type=parse_duration, default="1m", help="e.g. 30s, 5m")
+    p.add_argument(
+        "--shape",
+        choices=sorted(SHAPES),
+        default="steady",
+        help="steady: --users viewers, started at --spawn-rate; premiere: a baseline of 10%% of "
+        "--users, a surge to --users within about a minute (mostly onto one new title), a "
+        "plateau, then decay, over --duration",
+    )
     p.add_argument("--speedup", type=_positive(float), default=1.0, help="play clock speed-up")
     p.add_argument("--max-segments", type=_positive(int), default=10, help="segments per play")
     p.add_argument(
@@ -118,9 +127,11 @@ def parser() -> argparse.ArgumentParser:
 
 def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float) -> list[str]:
     spawn_rate = args.spawn_rate or max(1.0, args.users / 10)
+    shape_file = SHAPES[args.shape]
+    locustfiles = [LOCUSTFILE] + ([shape_file] if shape_file else [])
     return [
         sys.executable, "-m", "locust",
-        "-f", str(LOCUSTFILE),
+        "-f", ",".join(str(f) for f in locustfiles),
         "--headless", "--only-summary",
         "-u", str(args.users), "-r", f"{spawn_rate:g}", "-t", f"{args.duration}s",
         "-H", url,
@@ -128,6 +139,7 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
         "--csv", str(out / "locust"),
         "--html", str(out / "report.html"),
         "--loglevel", "WARNING",
+        "--shape", args.shape,
         "--speedup", f"{args.speedup:g}",
         "--max-segments", str(args.max_segments),
         "--buffer-segments", f"{args.buffer_segments:g}",
@@ -164,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
             for i in range(args.workers)
         ]
     print(
-        f"loadtest: {args.users} viewers for {args.duration}s against {target.cdn_url} "
+        f"loadtest: {args.users} viewers"
+        + (" at the peak of a premiere" if args.shape == "premiere" else "")
+        + f" for {args.duration}s against {target.cdn_url} "
         f"({target.source})"
         + (f", Locust master and {args.workers} workers" if args.workers else "")
         + f"; reports in {out}",
@@ -190,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     run = {
         "url": target.cdn_url,
         "users": args.users,
+        "shape": args.shape,
         "duration": f"{args.duration}s",
         "duration_s": args.duration,
         "wall_s": round(time.monotonic() - started, 1),

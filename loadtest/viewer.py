@@ -30,13 +30,26 @@ class ZipfPicker:
 
     Ranks come from the catalog's `popularity` (descending, ties by id), so the picker does not
     depend on the scale of that field; items without one rank after those with one, in order.
+    With a `featured` title (a premiere), a share `featured_share` of picks is that title and
+    the rest follow Zipf. ValueError for no titles, s < 0 or a share outside 0..1.
     """
 
-    def __init__(self, titles: Sequence[dict], s: float = 1.0, rng: random.Random | None = None):
+    def __init__(
+        self,
+        titles: Sequence[dict],
+        s: float = 1.0,
+        rng: random.Random | None = None,
+        featured: dict | None = None,
+        featured_share: float = 0.0,
+    ):
         if not titles:
             raise ValueError("no titles to pick from")
         if s < 0:
             raise ValueError(f"Zipf exponent must be >= 0, got {s}")
+        if not 0.0 <= featured_share <= 1.0:
+            raise ValueError(f"featured share must be in 0..1, got {featured_share}")
+        self.featured = featured
+        self.featured_share = featured_share if featured is not None else 0.0
         indexed = list(enumerate(titles))
         indexed.sort(key=lambda pair: (-_popularity(pair[1]), pair[0]))
         self.ranked: list[dict] = [title for _, title in indexed]
@@ -50,6 +63,8 @@ class ZipfPicker:
         return (self._cumulative[rank - 1] - previous) / self._cumulative[-1]
 
     def pick(self) -> dict:
+        if self.featured is not None and self._rng.random() < self.featured_share:
+            return self.featured
         x = self._rng.random() * self._cumulative[-1]
         return self.ranked[min(bisect.bisect_right(self._cumulative, x), len(self.ranked) - 1)]
 
