@@ -270,6 +270,7 @@ class Viewer(FastHttpUser):
             body={"profile": self.profile},
         )
         STATS.plays_started += 1
+        STATS.plays_by_title[title_id] += 1
         granted = time.monotonic()
         grant = PlayGrant(title_id, str(document.get("renewal_token") or ""))
         grant.update(document, self.speedup)

@@ -338,6 +338,7 @@ class StreamStats(Mergeable):
     rendition_bytes: Counter = field(default_factory=Counter)
     switches: Counter = field(default_factory=Counter)
     renewals: Counter = field(default_factory=Counter)
+    plays_by_title: Counter = field(default_factory=Counter)
     bucket_s: float = field(default=TIMELINE_BUCKET_S, metadata=SETTING)
     # Keyed by the bucket's start in whole seconds since the test start, as a string (JSON-safe).
     timeline: dict[str, TimeBucket] = field(default_factory=dict)
@@ -442,6 +443,10 @@ class StreamStats(Mergeable):
                 "completed": self.plays_completed,
                 "with_stall": self.plays_with_stall,
             },
+            # The most played titles: under a premiere, its title leads.
+            "plays_by_title": dict(
+                sorted(self.plays_by_title.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+            ),
             "startup_ms": distribution(self.startup_ms),
             "startup_phases_ms": {
                 phase: distribution(values) for phase, values in self.startup_phases_ms.items()

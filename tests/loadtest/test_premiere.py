@@ -176,4 +176,8 @@ def test_a_ci_sized_premiere_against_the_api(api_stack, tmp_path):
     # More load at the peak than at the baseline, and the run ends on time.
     assert by_t[peak_t]["requests_per_s"] > by_t[0.0]["requests_per_s"]
     assert max(r["t_s"] for r in rows) < 30.0
+    # The premiere is the stack's least popular title; the surge makes it the most played.
+    plays = viewers["plays_by_title"]
+    assert max(plays, key=plays.get) == "charlie", plays
+    assert plays["charlie"] > plays.get("alpha", 0) + plays.get("bravo", 0), plays
     assert sum(r["requests_per_s"] for r in rows) * 5 == pytest.approx(viewers["requests"]["total"])
