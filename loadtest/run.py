@@ -22,6 +22,7 @@ from loadtest.launch import (
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu
+from loadtest.timeline_report import render_html
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SHAPES = {"steady": None, "premiere": Path(__file__).with_name("premiere_shape.py")}
@@ -216,11 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         "locust_processes": [p.as_dict() for p in processes],
         "target_processes": target_processes,
+        # The twin's API instances (its gunicorn groups); unknown for a URL.
+        "api_instances": sum(1 for role in target.pids if role.startswith("api-")) or None,
         "workers": workers,
         "command": command,
     }
     summary = build_summary(stream, gates, run, locust_totals(entries))
     write_summary(summary, out / "summary.json")
+    (out / "timeline.html").write_text(render_html(summary))
     print(render_summary(summary))
-    print(f"summary: {out / 'summary.json'}  report: {out / 'report.html'}")
+    print(
+        f"summary: {out / 'summary.json'}  report: {out / 'report.html'}  "
+        f"over time: {out / 'timeline.html'}"
+    )
     return 0 if summary["passed"] else 1

@@ -176,6 +176,9 @@ def test_a_ci_sized_premiere_against_the_api(api_stack, tmp_path):
     # More load at the peak than at the baseline, and the run ends on time.
     assert by_t[peak_t]["requests_per_s"] > by_t[0.0]["requests_per_s"]
     assert max(r["t_s"] for r in rows) < 30.0
+    page = (tmp_path / "timeline.html").read_text()
+    assert page.count("<svg") == 4 and "premiere" in page
+    assert summary["run"]["api_instances"] is None  # a URL, not the twin: fleet size unknown
     # The premiere is the stack's least popular title; the surge makes it the most played.
     plays = viewers["plays_by_title"]
     assert max(plays, key=plays.get) == "charlie", plays
