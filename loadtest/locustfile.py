@@ -28,7 +28,7 @@ from locust import FastHttpUser, between, events, task
 from loadtest import cluster
 from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
 from loadtest.metrics import StreamStats
-from loadtest.premiere import PREMIERE_SHARE, PremiereCurve, premiere_title
+from loadtest.premiere import PREMIERE_SHARE, curve_from_options, premiere_title
 from loadtest.target import is_loopback_url
 from loadtest.viewer import (
     BROWSE_SHARE,
@@ -93,6 +93,12 @@ def _add_arguments(parser) -> None:
         default="steady",
         help="load shape; with premiere, viewers arriving with the surge mostly pick one new "
         "title (the shape itself is loadtest/premiere_shape.py, passed to Locust with -f)",
+    )
+    group.add_argument(
+        "--shape-peak", type=int, default=0, help="premiere: peak viewers (default: -u)"
+    )
+    group.add_argument(
+        "--shape-duration", type=float, default=0.0, help="premiere: seconds (default: -t)"
     )
     group.add_argument(
         "--stream-metrics", default="", help="write the viewers' figures to this JSON file"
@@ -209,8 +215,8 @@ class Viewer(FastHttpUser):
         self.picker: ZipfPicker | None = None
         # A premiere: viewers who arrive with the surge came for the new title.
         self.premiere_fan = False
-        if getattr(opts, "shape", "steady") == "premiere" and opts.run_time and opts.num_users:
-            curve = PremiereCurve(peak=int(opts.num_users), duration_s=float(opts.run_time))
+        curve = curve_from_options(opts)
+        if curve is not None:
             self.premiere_fan = curve.is_surge_arrival(_since_start(time.monotonic()))
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
 

@@ -81,7 +81,10 @@ class PremiereCurve:
         surge_rate = (self.peak - self.baseline) / (self.peak_at - self.surge_start)
         if t < self.surge_start:
             return float(max(1, self.baseline))  # the baseline is there within a second
-        return max(1.0, surge_rate)
+        if t < self.decay_start:
+            return max(1.0, surge_rate)
+        # Decay: Locust reaches each tick's (lower) target within a second.
+        return float(max(1, self.peak - self.baseline))
 
     def tick(self, t: float) -> tuple[int, float] | None:
         """What a Locust shape's tick() returns at `t`: (viewers, spawn rate per s), or None to
@@ -92,6 +95,23 @@ class PremiereCurve:
     def is_surge_arrival(self, t: float) -> bool:
         """Whether a viewer starting at `t` came with the premiere rather than the baseline."""
         return self.surge_start <= t < self.decay_start
+
+
+def curve_from_options(opts: object) -> PremiereCurve | None:
+    """The premiere's curve from Locust's parsed options, None unless `--shape premiere`.
+
+    The peak and length come from `--shape-peak` and `--shape-duration` (seconds), which
+    `python -m loadtest` sets to `--users` and `--duration`: Locust forwards only custom options
+    to its workers, not `-u` and `-t`. Without them (Locust run by hand, one process), `-u` and
+    `-t` are the peak and the length. ValueError when neither gives a peak and a length.
+    """
+    if getattr(opts, "shape", "steady") != "premiere":
+        return None
+    peak = getattr(opts, "shape_peak", 0) or getattr(opts, "num_users", 0)
+    duration = getattr(opts, "shape_duration", 0) or getattr(opts, "run_time", 0)
+    if not peak or not duration:
+        raise ValueError("--shape premiere needs a peak (-u) and a run time (-t)")
+    return PremiereCurve(peak=int(peak), duration_s=float(duration))
 
 
 def premiere_title(titles: Sequence[dict]) -> dict:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from locust import LoadTestShape
 
-from loadtest.premiere import PremiereCurve
+from loadtest.premiere import curve_from_options
 
 
 class PremiereShape(LoadTestShape):
-    """Locust drives the viewer count along `PremiereCurve` (peak `-u`, length `-t`)."""
+    """Locust drives the viewer count along `PremiereCurve` (see `curve_from_options`)."""
 
-    use_common_options = True
+    use_common_options = True  # -u and -t are the peak and the length, not ignored
 
     def tick(self) -> tuple[int, float] | None:
-        opts = self.runner.environment.parsed_options
-        curve = PremiereCurve(peak=int(opts.num_users), duration_s=float(opts.run_time))
+        curve = curve_from_options(self.runner.environment.parsed_options)
+        if curve is None:  # loaded without --shape premiere: nothing to run
+            return None
         return curve.tick(self.get_run_time())

@@ -141,6 +141,8 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
         "--html", str(out / "report.html"),
         "--loglevel", "WARNING",
         "--shape", args.shape,
+        "--shape-peak", str(args.users),
+        "--shape-duration", str(args.duration),
         "--speedup", f"{args.speedup:g}",
         "--max-segments", str(args.max_segments),
         "--buffer-segments", f"{args.buffer_segments:g}",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import random
+from types import SimpleNamespace
 
 import msgpack
 import pytest
 from loadtest_stack import gates_by_name, run_loadtest
 
 from loadtest.metrics import StreamStats
-from loadtest.premiere import PREMIERE_SHARE, PremiereCurve, premiere_title
+from loadtest.premiere import PREMIERE_SHARE, PremiereCurve, curve_from_options, premiere_title
 from loadtest.viewer import ZipfPicker
 
 
@@ -34,8 +35,9 @@ def test_the_curve_has_a_baseline_a_surge_within_a_minute_a_plateau_and_decay():
     surge = [users[t] for t in range(90, 151)]
     assert surge == sorted(surge) and surge[0] < 200 and surge[-1] == 1000
     assert min(t for t in users if users[t] == 1000) - 90 <= 60
-    # Surge arrivals per second: (1000 - 100) viewers over 60 s.
+    # Surge arrivals per second: (1000 - 100) viewers over 60 s; decay keeps up within a tick.
     assert ticks[120][1] == pytest.approx(15.0)
+    assert ticks[400][1] >= users[400] - users[401]
     # Plateau until 60% of the run.
     assert {users[t] for t in range(151, 360)} == {1000}
     # Decay: down every few seconds, towards (not below) the baseline.
@@ -59,6 +61,17 @@ def test_bad_curves_are_refused():
         PremiereCurve(0, 60)
     with pytest.raises(ValueError, match="duration"):
         PremiereCurve(10, 0)
+
+
+def test_the_curve_comes_from_the_options_workers_receive():
+    # A worker gets only custom options from its master, so -u and -t are its defaults.
+    worker = SimpleNamespace(shape="premiere", shape_peak=40, shape_duration=120.0, num_users=1)
+    assert curve_from_options(worker) == PremiereCurve(40, 120.0)
+    by_hand = SimpleNamespace(shape="premiere", shape_peak=0, num_users=10, run_time=60)
+    assert curve_from_options(by_hand) == PremiereCurve(10, 60.0)
+    assert curve_from_options(SimpleNamespace(shape="steady", num_users=10)) is None
+    with pytest.raises(ValueError, match="run time"):
+        curve_from_options(SimpleNamespace(shape="premiere", num_users=10, run_time=None))
 
 
 def test_surge_arrivals_mostly_pick_the_premiere_and_the_rest_follow_zipf():
@@ -141,10 +154,13 @@ def test_a_bucket_drained_half_way_samples_its_viewers_once():
 
 
 def test_a_ci_sized_premiere_against_the_api(api_stack, tmp_path):
-    """Peak 8 viewers over 30 s (baseline 1): Locust follows the curve; no request fails."""
+    """Peak 8 viewers over 30 s (baseline 1), a Locust master (which runs the shape) and 2
+    workers (whose viewers pick titles): the curve is followed; no request fails."""
     code, summary, output = run_loadtest(
         api_stack.api_url,
         tmp_path,
+        "--workers",
+        "2",
         "--shape",
         "premiere",
         "--users",
@@ -164,6 +180,7 @@ def test_a_ci_sized_premiere_against_the_api(api_stack, tmp_path):
     gates_by_name(code, summary, output)
     assert "at the peak of a premiere" in output
     assert summary["run"]["shape"] == "premiere"
+    assert summary["run"]["workers"]["missing_final"] == [], output
     viewers = summary["viewers"]
     assert viewers["requests"]["failed"] == 0, viewers["errors"]
     rows = viewers["timeline"]
@@ -175,7 +192,9 @@ def test_a_ci_sized_premiere_against_the_api(api_stack, tmp_path):
     assert 5.0 <= peak_t <= 15.0, rows
     # More load at the peak than at the baseline, and the run ends on time.
     assert by_t[peak_t]["requests_per_s"] > by_t[0.0]["requests_per_s"]
-    assert max(r["t_s"] for r in rows) < 30.0
+    assert by_t[25.0]["viewers"] < 8, rows  # decaying
+    # Workers' clocks start with their first spawn message: a bucket may start at 30 s.
+    assert max(r["t_s"] for r in rows) <= 30.0
     page = (tmp_path / "timeline.html").read_text()
     assert page.count("<svg") == 4 and "premiere" in page
     assert summary["run"]["api_instances"] is None  # a URL, not the twin: fleet size unknown
