@@ -1,6 +1,8 @@
 """Locust viewer model for edgeflix: browse, pick by Zipf popularity, play an HLS title at
 real-time pace with adaptive bitrate, renew the grant as a player does, and measure start-up,
-segment timing, stalls, bytes, renditions, renewals and the edge's X-Cache.
+segment timing, stalls, bytes, renditions, renewals and the edge's X-Cache. One concern over
+450 lines: a viewer's HTTP steps and what they record; its decisions are in viewer.py and
+premiere.py.
 
 Works against the local twin and a deployed CloudFront URL alike; run it through
 `python -m loadtest`, or directly:
@@ -419,7 +421,9 @@ class Viewer(FastHttpUser):
                 exc = getattr(resp, "error", None)
                 error = type(exc).__name__ if exc is not None else "connection error"
             elif resp.status_code == 403 and on_forbidden is not None:
-                STATS.request(kind)
+                STATS.request(
+                    kind, at_s=_since_start(started), viewers=self.environment.runner.user_count
+                )
                 resp.success()
                 on_forbidden()
             elif not 200 <= resp.status_code < 300:
