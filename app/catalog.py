@@ -79,6 +79,9 @@ class Rendition(_Model):
     width: int = Field(gt=0)
     height: int = Field(gt=0)
     bandwidth: int = Field(gt=0, description="peak bits per second, as in the master playlist")
+    average_bandwidth: int | None = Field(
+        default=None, gt=0,
+        description="average bits per second (the master's AVERAGE-BANDWIDTH); optional")
     playlist: str
 
 

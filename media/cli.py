@@ -10,9 +10,10 @@ from app.catalog import CatalogError
 from edge.config import EdgeConfigError
 from infra import outputs
 from media.ffmpeg import FfmpegFailed, FfmpegNotFound
-from media.generate import LibrarySpec, generate_library
+from media.generate import LibrarySpec, generate_library, library_stamp
 from media.library import Library
 from media.publisher import PublishError, publish
+from media.sample import DEFAULT_PROFILE, PROFILES
 from media.validate import LibraryInvalid
 from media.warm import WarmLimits
 
@@ -45,7 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     gen = sub.add_parser("generate", help="generate (or reuse) the sample HLS library")
     gen.add_argument("--titles", type=int, default=12, help="number of titles (default 12)")
     gen.add_argument("--seconds", type=int, default=None,
-                     help="make every title this long (a multiple of 4; default 20-60 s each)")
+                     help="make every title this long (a multiple of 4; default: the "
+                          "profile's durations)")
+    gen.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                     help="demo: 0.4/1.2/3 Mbps ladder with a 20-minute title (default); "
+                          "ci: the same rungs at a tenth of the bitrate, 20-60 s titles; "
+                          "tiny: small frames for tests")
     gen.add_argument("--out", type=Path, default=None,
                      help="library directory (default .cache/media/<fingerprint>)")
     gen.add_argument("--quiet", action="store_true")
@@ -56,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--distribution-id", help="CloudFront distribution to invalidate")
     pub.add_argument("--titles", type=int, default=12, help="sample titles to publish")
     pub.add_argument("--seconds", type=int, default=None, help="as for generate")
+    pub.add_argument("--profile", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                     help="as for generate")
     pub.add_argument("--library", type=Path, default=None,
                      help="publish this library directory instead of the generated sample")
     pub.add_argument("--extra", type=Path, action="append", default=[], metavar="DIR",
@@ -82,9 +90,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace, say) -> int:
-    library = generate_library(LibrarySpec(titles=args.titles, seconds=args.seconds), args.out,
-                               progress=say)
-    say(f"{len(library.catalog.titles)} titles, {library.size_bytes() / 1e6:.1f} MB")
+    spec = LibrarySpec(titles=args.titles, seconds=args.seconds, profile=args.profile)
+    library = generate_library(spec, args.out, progress=say,
+                               show_progress=False if args.quiet else None)
+    stamp = library_stamp(library)
+    minutes = sum(t.duration for t in library.catalog.titles) / 60
+    say(f"{len(library.catalog.titles)} titles ({minutes:.1f} min), "
+        f"{library.size_bytes() / 1e6:.1f} MB, generated in {stamp['seconds_to_generate']} s")
     print(library.root)
     return 0
 
@@ -94,8 +106,9 @@ def _publish(args: argparse.Namespace, say) -> int:
     if args.library is not None:
         library = Library.open(args.library)
     else:
-        library = generate_library(LibrarySpec(titles=args.titles, seconds=args.seconds),
-                                   progress=say)
+        spec = LibrarySpec(titles=args.titles, seconds=args.seconds, profile=args.profile)
+        library = generate_library(spec, progress=say,
+                                   show_progress=False if args.quiet else None)
     extra: dict[str, Path] = {}
     for folder in args.extra:
         if not folder.is_dir():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,13 +43,34 @@ class Ffmpeg:
     def version(self) -> str:
         return _version(self.ffmpeg)
 
-    def run(self, args: list[str], what: str) -> None:
-        """Run ffmpeg quietly; raise FfmpegFailed with the tail of stderr."""
-        cmd = [self.ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y", *args]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            tail = "\n".join(proc.stderr.strip().splitlines()[-8:])
-            raise FfmpegFailed(f"ffmpeg failed while {what} (exit {proc.returncode}):\n{tail}")
+    def run(self, args: list[str], what: str,
+            on_progress: Callable[[float], None] | None = None) -> None:
+        """Run ffmpeg quietly; raise FfmpegFailed with the tail of stderr.
+
+        With `on_progress`, ffmpeg reports through `-progress pipe:1` and the
+        callback receives the seconds of output written so far (`out_time_us`,
+        see the `-progress` option in ffmpeg(1)) each time ffmpeg reports.
+        """
+        cmd = [self.ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y"]
+        if on_progress is None:
+            proc = subprocess.run([*cmd, *args], capture_output=True, text=True)
+            returncode, stderr = proc.returncode, proc.stderr
+        else:
+            # stderr goes to a file so a chatty ffmpeg cannot block on a full pipe.
+            with tempfile.TemporaryFile(mode="w+") as err:
+                with subprocess.Popen([*cmd, "-nostats", "-progress", "pipe:1", *args],
+                                      stdout=subprocess.PIPE, stderr=err, text=True) as live:
+                    assert live.stdout is not None
+                    for line in live.stdout:
+                        key, _, value = line.strip().partition("=")
+                        if key == "out_time_us" and value.isdigit():
+                            on_progress(int(value) / 1e6)
+                returncode = live.returncode
+                err.seek(0)
+                stderr = err.read()
+        if returncode != 0:
+            tail = "\n".join(stderr.strip().splitlines()[-8:])
+            raise FfmpegFailed(f"ffmpeg failed while {what} (exit {returncode}):\n{tail}")
 
     def probe(self, args: list[str]) -> dict:
         """Run ffprobe with JSON output; raise FfmpegFailed when it fails."""

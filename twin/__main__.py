@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from media.sample import DEFAULT_PROFILE, PROFILES
 from twin import processes
 from twin.install import install_player, install_system_packages
 from twin.state import DEFAULT_RUN_DIR, TwinPorts, TwinState
@@ -37,7 +38,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         install_player(_say)
     twin = Twin(stack=args.stack, run_dir=run_dir,
                 ports=functools.partial(TwinPorts.defaults, edge=args.port),
-                titles=args.titles, warm_top=args.warm, progress=_say)
+                titles=args.titles, warm_top=args.warm, profile=args.library, progress=_say)
     _say(f"edgeflix twin of stack {args.stack!r}: {len(twin.ports.api)} API instance(s), "
          f"run dir {run_dir}")
     try:
@@ -90,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--stack", default="dev")
     up.add_argument("--titles", type=int, default=12)
     up.add_argument("--warm", type=int, default=3, help="titles to warm at the edge")
+    up.add_argument("--library", choices=sorted(PROFILES), default=DEFAULT_PROFILE,
+                    help="library profile to publish (default demo: a 20-minute title and a "
+                         "0.4/1.2/3 Mbps ladder; ci: small and quick)")
     up.add_argument("--port", type=int, default=0, help="viewer port (default 8080)")
     up.add_argument("--no-install", action="store_true", help="never apt-get or npm")
     sub.add_parser("down", help="stop everything `up` started")

@@ -67,6 +67,7 @@ class Twin:
                  ports: TwinPorts | Callable[[int], TwinPorts] = TwinPorts.defaults,
                  titles: int = 12,
                  seconds: int | None = None, warm_top: int = 3,
+                 profile: str = "ci",
                  progress: Callable[[str], None] | None = None,
                  edge_config: EdgeConfig | None = None,
                  cookie_ttl: int | None = None) -> None:
@@ -83,6 +84,9 @@ class Twin:
         self.seconds = seconds
         # Tests shorten the grant (the API's minimum is 60 s) to watch renewals happen.
         self.cookie_ttl = cookie_ttl or self.stack.signed_cookie_ttl
+        # The library profile (media.sample): `python -m twin up` asks for "demo";
+        # the default stays the cheap "ci" one so a test never encodes 20 minutes.
+        self.profile = profile
         self.warm_top = warm_top
         self.say = progress or (lambda _line: None)
         self._procs: dict[str, subprocess.Popen] = {}
@@ -332,7 +336,8 @@ class Twin:
     def _publish(self) -> None:
         from media import LibrarySpec, generate_library, publish
 
-        library = generate_library(LibrarySpec(titles=self.titles, seconds=self.seconds))
+        library = generate_library(LibrarySpec(titles=self.titles, seconds=self.seconds,
+                                               profile=self.profile))
         report = publish(
             library, self.state.bucket,
             extra_files=player_files(),

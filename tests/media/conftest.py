@@ -14,13 +14,21 @@ from media.generate import LibrarySpec, generate_library
 from media.library import Library
 
 BUCKET = "edgeflix-media-test"
-SMALL = LibrarySpec(titles=3, seconds=8)
+SMALL = LibrarySpec(titles=3, seconds=8, profile="ci")
+# One feature-length title in the tiny profile: 300 segments per rendition, cheap frames.
+LONG = LibrarySpec(titles=1, seconds=20 * 60, profile="tiny")
 
 
 @pytest.fixture(scope="session")
 def small_library() -> Library:
-    """3 titles of 8 s (2 segments x 3 renditions each); cached in .cache/media between runs."""
+    """3 ci-profile titles of 8 s (2 segments x 3 renditions each); cached in .cache/media."""
     return generate_library(SMALL)
+
+
+@pytest.fixture(scope="session")
+def long_library() -> Library:
+    """One 20-minute title (tiny profile, ~1 min to encode once); cached in .cache/media."""
+    return generate_library(LONG)
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ def test_no_ffmpeg_exits_nonzero_with_install_hint(tmp_path):
 
 
 def test_generate_prints_the_library_directory(small_library, capsys):
-    assert main(["generate", "--titles", "3", "--seconds", "8", "--quiet"]) == 0
+    assert main(["generate", "--titles", "3", "--seconds", "8", "--profile", "ci", "--quiet"]) == 0
     assert capsys.readouterr().out.strip() == str(small_library.root)
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from app.catalog import TITLE_ID
 from media.ffmpeg import FfmpegNotFound, find_ffmpeg
-from media.generate import STAMP, LibrarySpec, default_cache_dir, generate_library
+from media.generate import LibrarySpec, default_cache_dir, generate_library
 from media.sample import LADDER, plan_titles
 
-SIZE_BUDGET = 30_000_000
+# ci: 12 titles of 20-60 s at about a tenth of the demo ladder's bitrates.
+CI_SIZE_BUDGET = 40_000_000
 LADDER_SIZES = {"240p": (426, 240), "480p": (854, 480), "720p": (1280, 720)}
 
 
@@ -90,11 +91,20 @@ def test_first_frames_differ_between_titles(small_library):
             assert diff / len(frames[a]) > 5, "two titles' first frames look the same"
 
 
-def test_default_plan_is_within_the_contract():
-    plan = plan_titles()
+def test_ci_plan_is_within_the_contract():
+    plan = plan_titles(profile="ci")
     assert len(plan) == 12
     assert all(20 <= t.seconds <= 60 and t.seconds % 4 == 0 for t in plan)
     assert all(TITLE_ID.match(t.id) for t in plan)
+
+
+def test_demo_plan_has_a_feature_length_title_and_the_most_popular_one_is_it():
+    plan = plan_titles()
+    assert len(plan) == 12 and all(TITLE_ID.match(t.id) for t in plan)
+    assert all(t.seconds % 4 == 0 for t in plan)
+    longest = max(plan, key=lambda t: t.seconds)
+    assert longest.seconds >= 20 * 60
+    assert longest == max(plan, key=lambda t: t.popularity), "warming should cover it"
 
 
 def test_popularity_is_zipf_and_not_in_catalogue_order():
@@ -108,14 +118,14 @@ def test_popularity_is_zipf_and_not_in_catalogue_order():
 
 def test_generation_is_cached(small_library):
     started = time.monotonic()
-    again = generate_library(LibrarySpec(titles=3, seconds=8))
+    again = generate_library(LibrarySpec(titles=3, seconds=8, profile="ci"))
     assert again.root == small_library.root
     assert time.monotonic() - started < 2
     assert again.root.parent == default_cache_dir()
 
 
 def test_generation_is_deterministic(tmp_path):
-    spec = LibrarySpec(titles=1, seconds=4)
+    spec = LibrarySpec(titles=1, seconds=4, profile="ci")
     cached = generate_library(spec)                   # default cache, reused across runs
     fresh = generate_library(spec, tmp_path / "fresh")
 
@@ -129,40 +139,40 @@ def test_generation_is_deterministic(tmp_path):
 def test_generate_refuses_to_overwrite_a_foreign_directory(tmp_path):
     (tmp_path / "precious.txt").write_text("not a library")
     with pytest.raises(FileExistsError, match="not a generated library"):
-        generate_library(LibrarySpec(titles=1, seconds=4), tmp_path)
+        generate_library(LibrarySpec(titles=1, seconds=4, profile="ci"), tmp_path)
     assert (tmp_path / "precious.txt").read_text() == "not a library"
 
 
-def test_default_library_fits_the_size_budget_by_extrapolation(small_library):
-    """Bytes per second of the small library, scaled to the default plan, stays under 30 MB."""
+def test_ci_library_fits_the_size_budget_by_extrapolation(small_library):
+    """Bytes per second of the small library, scaled to the 12-title ci plan, stay small."""
     files = small_library.files()
     video = sum(p.stat().st_size for k, p in files.items() if k.startswith("video/"))
     other_per_title = sum(p.stat().st_size for k, p in files.items()
                           if not k.startswith("video/")) / len(small_library.catalog.titles)
     seconds = sum(t.duration for t in small_library.catalog.titles)
-    default = plan_titles(12)
-    estimate = video / seconds * sum(t.seconds for t in default) + other_per_title * len(default)
-    assert estimate < SIZE_BUDGET * 0.8, f"estimated {estimate / 1e6:.1f} MB"
-
-
-def test_default_library_size_when_cached():
-    """The real 12-title library, if `python -m media generate` has cached it already."""
-    try:
-        ff = find_ffmpeg()
-    except FfmpegNotFound:
-        pytest.skip("ffmpeg missing")
-    from media.ffmpeg import find_font
-
-    root = default_cache_dir() / LibrarySpec().fingerprint(ff.version, find_font())
-    if not (root / STAMP).is_file():
-        pytest.skip("default library not generated yet (python -m media generate, ~80 s)")
-    library = generate_library()
-    assert library.root == root
-    assert len(library.catalog.titles) == 12
-    assert library.size_bytes() < SIZE_BUDGET
+    ci = plan_titles(12, profile="ci")
+    estimate = video / seconds * sum(t.seconds for t in ci) + other_per_title * len(ci)
+    assert estimate < CI_SIZE_BUDGET, f"estimated {estimate / 1e6:.1f} MB"
 
 
 def test_missing_ffmpeg_gives_an_install_hint(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(FfmpegNotFound, match=r"apt-get install ffmpeg"):
-        generate_library(LibrarySpec(titles=1, seconds=4), tmp_path / "out")
+        generate_library(LibrarySpec(titles=1, seconds=4, profile="ci"), tmp_path / "out")
+
+
+def test_ffmpeg_progress_reports_seconds_written():
+    ff = find_ffmpeg()
+    seen: list[float] = []
+    ff.run(["-f", "lavfi", "-i", "testsrc2=d=3:s=64x64:r=10", "-f", "null", "-"],
+           what="a progress check", on_progress=seen.append)
+    assert seen and seen == sorted(seen)
+    assert seen[-1] == pytest.approx(3.0, abs=0.2)
+
+
+def test_ffmpeg_failure_with_progress_carries_stderr():
+    from media.ffmpeg import FfmpegFailed
+
+    with pytest.raises(FfmpegFailed, match="no-such-filter"):
+        find_ffmpeg().run(["-f", "lavfi", "-i", "no-such-filter", "-f", "null", "-"],
+                          what="a failing run", on_progress=lambda _s: None)

@@ -208,3 +208,18 @@ def test_warming_starts_only_after_the_invalidation_completes(cdn, library, s3, 
     assert slow.paths == ["/catalog.json"]
     assert slow.polls == 3
     assert report.warmed is not None and report.warmed.errors == []
+
+
+def test_warming_a_feature_length_title_stays_bounded(long_library):
+    """300 segments per rendition still cost one playlist and one segment per rendition."""
+    stub = StubCdn(long_library)
+    stub.thread.start()
+    try:
+        report = warm_edge(stub.url, long_library.catalog, 5, FAST)
+    finally:
+        stub.server.shutdown()
+        stub.server.server_close()
+    [title] = long_library.catalog.titles
+    assert report.errors == [] and not report.capped
+    assert sorted(stub.paths("GET")) == _expected_paths(title)
+    assert report.misses == 7
