@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, clients: AwsClients) -> Services:
     """Wire the long-lived objects; loads the catalog and key once, tolerating failure."""
     catalog = CatalogStore(clients.s3, settings.bucket, settings.catalog_key)
-    signing_key = SigningKey(clients.secrets, settings.signing_secret_id)
+    signing_key = SigningKey(clients.secrets, settings.signing_secret_id, settings.key_pair_id,
+                             settings.signing_key_refresh_seconds)
     table = PlayTable(clients.dynamodb, settings.table)
     catalog.refresh()
     signing_key.load()
@@ -35,7 +36,7 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         catalog=catalog,
         signing_key=signing_key,
         signer=PlaybackCookieSigner(
-            signing_key, settings.key_pair_id, settings.cdn_base, settings.cookie_ttl
+            signing_key, settings.cdn_base, settings.cookie_ttl
         ),
         table=table,
         recorder=PlayRecorder(table, settings.play_flush_seconds),

@@ -58,7 +58,12 @@ class Settings:
     signing_secret_id: str = env_setting(
         "edgeflix/cloudfront-signing-key", "EDGEFLIX_SIGNING_SECRET_ID")
     table: str = env_setting("edgeflix-plays", "EDGEFLIX_TABLE")
+    # The key id a bare-PEM signing secret signs under; a rotation document names its own.
     key_pair_id: str = env_setting("K2JCJMDEHXQW5F", "EDGEFLIX_KEY_PAIR_ID")
+    # Seconds between re-reads of the signing secret: the longest a key switch takes
+    # to reach a worker (infra/rotation.py waits this long before retiring a key).
+    signing_key_refresh_seconds: float = env_setting(
+        60.0, "EDGEFLIX_SIGNING_KEY_REFRESH_SECONDS", minimum=1)
     cdn_url: str = env_setting("http://127.0.0.1:8080", "EDGEFLIX_CDN_URL")
     # Seconds a playback grant's signed cookies stay valid.
     cookie_ttl: int = env_setting(600, "EDGEFLIX_COOKIE_TTL", minimum=60)
