@@ -135,6 +135,14 @@ class StackConfig(BaseModel):
 
     # Edge
     signed_cookie_ttl: Annotated[int, Field(ge=60, le=86_400, description="60..86400 s")] = 600
+    # Signing-key rotation (infra/rotation.py): two key slots, both trusted by the key
+    # group; the API signs with the current one. Bumping a slot's generation replaces
+    # its key (retire the old key, stage a fresh next one).
+    signing_key_current: Annotated[Literal["a", "b"], _allowed("a | b")] = "a"
+    signing_key_generation_a: Annotated[int, Field(ge=1, le=10_000,
+                                                   description="1..10000")] = 1
+    signing_key_generation_b: Annotated[int, Field(ge=1, le=10_000,
+                                                   description="1..10000")] = 1
     price_class: Annotated[Literal["PriceClass_100", "PriceClass_200", "PriceClass_All"],
                            _allowed("PriceClass_100 | PriceClass_200 | PriceClass_All")] = (
         "PriceClass_100"

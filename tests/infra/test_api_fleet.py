@@ -174,10 +174,12 @@ def test_user_data_carries_the_api_contract_env(dev_stack):
 
 def test_user_data_holds_no_secrets(dev_stack):
     script = _user_data(dev_stack)
-    pem = dev_stack.one("tls:index/privateKey:PrivateKey").outputs["privateKeyPem"]
+    keys = dev_stack.of_type("tls:index/privateKey:PrivateKey")
+    pems = [k.outputs["privateKeyPem"] for k in keys]
+    assert pems
     origin_verify = dev_stack.one("random:index/randomPassword:RandomPassword").outputs["result"]
     assert "PRIVATE KEY" not in script
-    assert pem.strip() not in script
+    assert all(pem.strip() not in script for pem in pems)
     assert origin_verify not in script
     assert "X-Origin-Verify" not in script
 

@@ -211,7 +211,7 @@ def test_exports_point_at_the_right_things(dev_stack):
     assert e["alb_dns_name"] == dev_stack.one("aws:lb/loadBalancer:LoadBalancer").outputs[
         "dnsName"]
     assert e["alb_url"] == "http://" + e["alb_dns_name"]
-    assert e["key_pair_id"] == dev_stack.one("aws:cloudfront/publicKey:PublicKey").outputs["id"]
+    assert e["key_pair_id"] == dev_stack.by_name("signing-public-key-a1").outputs["id"]
     assert e["asg_name"] == dev_stack.one("aws:autoscaling/group:Group").outputs["name"]
     assert e["media_bucket"] == _bucket(dev_stack, "media").outputs["id"]
 

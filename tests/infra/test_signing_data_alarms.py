@@ -2,31 +2,59 @@
 
 from __future__ import annotations
 
+import json
+
 from infra_harness import FULL_CONFIG
 
 
-def test_key_pair_is_rsa_2048(dev_stack):
-    key = dev_stack.one("tls:index/privateKey:PrivateKey").inputs
-    assert key == {"algorithm": "RSA", "rsaBits": 2048}
+def test_key_pairs_are_rsa_2048_in_two_slots(dev_stack):
+    keys = dev_stack.of_type("tls:index/privateKey:PrivateKey")
+    assert sorted(k.name for k in keys) == ["signing-key-a1", "signing-key-b1"]
+    assert all(k.inputs == {"algorithm": "RSA", "rsaBits": 2048} for k in keys)
 
 
-def test_public_key_in_the_trusted_key_group(dev_stack):
-    key = dev_stack.one("tls:index/privateKey:PrivateKey").outputs
-    public = dev_stack.one("aws:cloudfront/publicKey:PublicKey")
+def test_both_public_keys_in_the_trusted_key_group(dev_stack):
     group = dev_stack.one("aws:cloudfront/keyGroup:KeyGroup").inputs
-    assert public.inputs["encodedKey"] == key["publicKeyPem"]
-    assert group["items"] == [public.outputs["id"]]
+    ids = []
+    for slot in ("a", "b"):
+        key = dev_stack.by_name(f"signing-key-{slot}1").outputs
+        public = dev_stack.by_name(f"signing-public-key-{slot}1")
+        assert public.inputs["encodedKey"] == key["publicKeyPem"]
+        ids.append(public.outputs["id"])
+    assert group["items"] == ids
 
 
-def test_private_key_is_stored_as_a_secret(dev_stack):
-    version = dev_stack.one("aws:secretsmanager/secretVersion:SecretVersion")
-    secret = dev_stack.one("aws:secretsmanager/secret:Secret")
-    pem = dev_stack.one("tls:index/privateKey:PrivateKey").outputs["privateKeyPem"]
-    assert version.inputs["secretString"] == pem
-    assert version.inputs["secretId"] == secret.outputs["id"]
+def _document(stack):
+    version = stack.one("aws:secretsmanager/secretVersion:SecretVersion")
     assert "secretString" in version.secret_paths
+    return version, json.loads(version.inputs["secretString"])
+
+
+def test_secret_names_the_current_and_next_key(dev_stack):
+    version, document = _document(dev_stack)
+    secret = dev_stack.one("aws:secretsmanager/secret:Secret")
+    for role, slot in (("current", "a"), ("next", "b")):
+        pem = dev_stack.by_name(f"signing-key-{slot}1").outputs["privateKeyPem"]
+        public_id = dev_stack.by_name(f"signing-public-key-{slot}1").outputs["id"]
+        assert document[role] == {"key_pair_id": public_id, "private_key_pem": pem}
+    assert version.inputs["secretId"] == secret.outputs["id"]
     assert secret.inputs["recoveryWindowInDays"] == 7
     assert dev_stack.exports["signing_secret_name"] == secret.outputs["name"]
+    assert dev_stack.exports["key_pair_id"] == document["current"]["key_pair_id"]
+
+
+def test_switch_and_retire_follow_stack_config():
+    from infra_harness import DEV_CONFIG, run_program
+
+    switched = run_program({**DEV_CONFIG, "edgeflix:signingKeyCurrent": "b",
+                            "edgeflix:signingKeyGenerationA": "2"})
+    _, document = _document(switched)
+    assert document["current"]["key_pair_id"] == switched.by_name(
+        "signing-public-key-b1").outputs["id"]
+    assert document["next"]["key_pair_id"] == switched.by_name(
+        "signing-public-key-a2").outputs["id"]
+    names = {k.name for k in switched.of_type("tls:index/privateKey:PrivateKey")}
+    assert names == {"signing-key-a2", "signing-key-b1"}
 
 
 def test_plays_table_is_on_demand_with_pitr(dev_stack):
