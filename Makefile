@@ -73,6 +73,11 @@ up: venv ## pulumi up (needs the pulumi CLI and AWS credentials)
 destroy: venv ## pulumi destroy
 	pulumi destroy --stack $(STACK)
 
+.PHONY: rotate-signing-key
+rotate-signing-key: venv ## rotate the CloudFront signing key: STEP=switch, then STEP=retire after the longest grant [APPLY=1]
+	@test -n "$(STEP)" || { echo "make rotate-signing-key: STEP=switch|retire is required" >&2; exit 2; }
+	$(PY) -m infra.rotation $(STEP) --stack $(STACK) $(if $(APPLY),--apply)
+
 library: venv ## generate (or reuse from .cache/media) the sample HLS library
 	$(PY) -m media generate $(ARGS)
 
