@@ -70,6 +70,15 @@ class ActiveKey:
     private_key: rsa.RSAPrivateKey
 
 
+def signing_secret_document(current_id: str, current_pem: str,
+                            next_id: str, next_pem: str) -> str:
+    """The secret string `parse_signing_secret` reads: the current key and the staged next."""
+    return json.dumps({
+        "current": {"key_pair_id": current_id, "private_key_pem": current_pem},
+        "next": {"key_pair_id": next_id, "private_key_pem": next_pem},
+    })
+
+
 def parse_signing_secret(text: str, default_key_pair_id: str) -> ActiveKey:
     """The signing key a Secrets Manager secret string names.
 

@@ -13,13 +13,13 @@ grant carries it. The sequence is in infra/rotation.py and the README.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_tls as tls
 
+from app.signing import signing_secret_document
 from infra.config import StackConfig
 
 SLOTS = ("a", "b")
@@ -33,14 +33,6 @@ class SigningArgs:
 def slot_generation(cfg: StackConfig, slot: str) -> int:
     """The generation of a key slot (`a` or `b`) from stack config."""
     return cfg.signing_key_generation_a if slot == "a" else cfg.signing_key_generation_b
-
-
-def secret_document(current_id: str, current_pem: str, next_id: str, next_pem: str) -> str:
-    """The secret string app/signing.py reads: the current and the staged next key."""
-    return json.dumps({
-        "current": {"key_pair_id": current_id, "private_key_pem": current_pem},
-        "next": {"key_pair_id": next_id, "private_key_pem": next_pem},
-    })
 
 
 class Signing(pulumi.ComponentResource):
@@ -87,7 +79,7 @@ class Signing(pulumi.ComponentResource):
         document = pulumi.Output.all(
             self.public_keys[current].id, keys[current].private_key_pem,
             self.public_keys[upcoming].id, keys[upcoming].private_key_pem,
-        ).apply(lambda v: secret_document(*v))
+        ).apply(lambda v: signing_secret_document(*v))
         aws.secretsmanager.SecretVersion(
             f"{name}-secret",
             secret_id=self.secret.id,

@@ -1,8 +1,9 @@
 """What the twin puts into the AWS stand-in before anything reads it.
 
-The same setup the real stack performs: an RSA 2048 signing key whose PEM is
-the Secrets Manager secret and whose public half the edge trusts under a key
-pair id, the plays table (pk/sk, on demand) and the private media bucket.
+The same setup the real stack performs: two RSA 2048 signing keys, current and
+next, named in the Secrets Manager secret (app/signing.py's rotation document)
+and both trusted by the edge under their key pair ids; the plays table (pk/sk,
+on demand) and the private media bucket.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from botocore.config import Config
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from app.signing import signing_secret_document
 from infra.bucket_policies import cloudfront_read_statement, policy_document
 
 DUMMY_CREDENTIALS = {
@@ -118,9 +120,21 @@ def client(service: str, endpoint_url: str):  # noqa: ANN201 - boto3 clients are
     )
 
 
+def signing_secret(key: SigningKey, next_key: SigningKey | None) -> str:
+    """The secret string the API reads: the rotation document, or a bare PEM without a next key."""
+    if next_key is None:
+        return key.private_pem
+    return signing_secret_document(key.key_pair_id, key.private_pem,
+                                   next_key.key_pair_id, next_key.private_pem)
+
+
 def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
-             key: SigningKey) -> None:
-    """Bucket, secret and table, idempotently (a restarted moto starts empty)."""
+             key: SigningKey, next_key: SigningKey | None = None) -> None:
+    """Bucket, secret and table, idempotently (a restarted moto starts empty).
+
+    With `next_key`, the secret is the rotation document naming `key` as current
+    (app/signing.py); without, the bare PEM the API signs under its configured key id.
+    """
     s3 = client("s3", endpoint_url)
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if bucket not in existing:
@@ -137,10 +151,11 @@ def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
     s3.put_bucket_policy(Bucket=bucket, Policy=policy_document(
         cloudfront_read_statement(f"arn:aws:s3:::{bucket}", TWIN_DISTRIBUTION_ARN)))
     sm = client("secretsmanager", endpoint_url)
+    text = signing_secret(key, next_key)
     try:
-        sm.put_secret_value(SecretId=secret_id, SecretString=key.private_pem)
+        sm.put_secret_value(SecretId=secret_id, SecretString=text)
     except sm.exceptions.ResourceNotFoundException:
-        sm.create_secret(Name=secret_id, SecretString=key.private_pem,
+        sm.create_secret(Name=secret_id, SecretString=text,
                          Description="CloudFront signing key (local twin)")
     ddb = client("dynamodb", endpoint_url)
     if table not in ddb.list_tables()["TableNames"]:

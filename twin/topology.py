@@ -38,7 +38,15 @@ from twin.edge.varnish import (
     varnish_request_limits,
     write_varnish_edge,
 )
-from twin.seed import aws_environment, client, origin_secret, seed_aws, signing_key
+from twin.seed import (
+    aws_environment,
+    client,
+    origin_secret,
+    seed_aws,
+    signing_key,
+    signing_secret,
+    write_private,
+)
 from twin.state import DEFAULT_RUN_DIR, STATE_FILE, TwinPorts, TwinState
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,6 +54,9 @@ PLAYER_DIR = REPO_ROOT / "player"
 STARTUP_TIMEOUT = 30.0
 # gunicorn drains in-flight requests on SIGTERM; a twin has none worth waiting longer for.
 STOP_TIMEOUT = 8.0
+# How often the twin's API workers re-read the signing secret (production: the
+# settings default, 60 s); short, so a rotation test sees the switch within seconds.
+SIGNING_KEY_REFRESH_SECONDS = 2.0
 
 
 def player_files() -> dict[str, Path]:
@@ -115,6 +126,11 @@ class Twin:
         return self.run_dir / "signing-key.pem"
 
     @property
+    def next_key_file(self) -> Path:
+        """The staged next signing key: trusted at the edge, named `next` in the secret."""
+        return self.run_dir / "signing-key-next.pem"
+
+    @property
     def logs(self) -> Path:
         return self.run_dir / "logs"
 
@@ -128,8 +144,10 @@ class Twin:
         self.state.started_at = time.time()
         # A fresh signing key and origin secret for every start.
         self.key_file.unlink(missing_ok=True)
+        self.next_key_file.unlink(missing_ok=True)
         self.secret_file.unlink(missing_ok=True)
         key = signing_key(self.key_file)
+        signing_key(self.next_key_file)
         origin_secret(self.secret_file)
         self.state.key_pair_id = key.key_pair_id
         n = self.stack.min_size
@@ -233,9 +251,28 @@ class Twin:
         self._wait("moto", processes.http_ok(f"{self.state.moto_url}/moto-api/data.json"),
                    "moto server")
         seed_aws(self.state.moto_url, bucket=self.state.bucket, table=self.state.table,
-                 secret_id=self.state.secret_id, key=signing_key(self.key_file))
+                 secret_id=self.state.secret_id, key=signing_key(self.key_file),
+                 next_key=signing_key(self.next_key_file))
         if self.state.titles:  # a restart: the stand-in forgot its objects
             self._publish()
+
+    def rotate_signing_key(self) -> str:
+        """Switch the signing key as `make rotate-signing-key STEP=switch` does; the new key id.
+
+        The next key becomes current in the secret (and the old one next); the edge
+        already trusts both, and each API worker picks the switch up within
+        SIGNING_KEY_REFRESH_SECONDS. The key files swap too, so a restarted moto is
+        seeded with the rotated secret.
+        """
+        old, new = self.key_file.read_text(), self.next_key_file.read_text()
+        write_private(self.key_file, new)
+        write_private(self.next_key_file, old)
+        key, upcoming = signing_key(self.key_file), signing_key(self.next_key_file)
+        client("secretsmanager", self.state.moto_url).put_secret_value(
+            SecretId=self.state.secret_id, SecretString=signing_secret(key, upcoming))
+        self.state.key_pair_id = key.key_pair_id
+        self.state.save(self.run_dir)
+        return key.key_pair_id
 
     def stop_origin(self, sig: int = signal.SIGTERM) -> None:
         """Stop the moto server (the origin outage of the chaos tests)."""
@@ -259,6 +296,7 @@ class Twin:
             "key_pair_id": self.state.key_pair_id,
             "cdn_url": self.state.cdn_url,
             "cookie_ttl": self.cookie_ttl,
+            "signing_key_refresh_seconds": SIGNING_KEY_REFRESH_SECONDS,
             "cookie_secure": False,  # plain http on loopback
         }))
         return env
@@ -322,10 +360,11 @@ class Twin:
         self._spawn("cache", argv, "varnishd")
 
     def _spawn_edge(self) -> None:
-        key = signing_key(self.key_file)
+        # The key group: the current and the staged next key, as infra/signing.py.
+        keys = [signing_key(self.key_file), signing_key(self.next_key_file)]
         nginx = NginxEdge(port=self.ports.edge, cache_port=self.ports.cache,
                           directory=self.run_dir / "edge",
-                          trusted_keys={key.key_pair_id: key.public_spki_b64})
+                          trusted_keys={k.key_pair_id: k.public_spki_b64 for k in keys})
         conf = write_nginx_edge(self.edge, nginx)
         prefix = [processes.binary("nginx"), "-p", str(nginx.directory), "-c", str(conf)]
         check = subprocess.run([*prefix, "-t", "-q"], capture_output=True, text=True)
