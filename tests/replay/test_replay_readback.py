@@ -105,15 +105,17 @@ def test_bucket_policy_source_arn_is_the_distribution(stack):
     assert described["ARN"] == dist.outputs["arn"]
 
 
-def test_key_group_holds_the_public_key(stack):
+def test_key_group_holds_the_current_and_next_public_keys(stack):
     result, engine = stack
-    key = one(result, "aws:cloudfront/publicKey:PublicKey")
+    keys = result.of_type("aws:cloudfront/publicKey:PublicKey")
+    assert len(keys) == 2
     group = one(result, "aws:cloudfront/keyGroup:KeyGroup")
     cf = engine.client("cloudfront")
     items = cf.get_key_group(Id=group.id)["KeyGroup"]["KeyGroupConfig"]["Items"]
-    assert items == [key.id]
-    pem = cf.get_public_key(Id=key.id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
-    assert "BEGIN PUBLIC KEY" in pem
+    assert sorted(items) == sorted(key.id for key in keys)
+    for key in keys:
+        pem = cf.get_public_key(Id=key.id)["PublicKey"]["PublicKeyConfig"]["EncodedKey"]
+        assert "BEGIN PUBLIC KEY" in pem
     dist = one(result, "aws:cloudfront/distribution:Distribution")
     behaviours = [dist.inputs["defaultCacheBehavior"], *dist.inputs.get(
         "orderedCacheBehaviors", [])]
