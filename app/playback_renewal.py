@@ -65,9 +65,10 @@ class RenewalTokens:
         self._lock = threading.Lock()
 
     def _mac_key(self) -> bytes | None:
-        private = self._key.get()
-        if private is None:
+        active = self._key.get()
+        if active is None:
             return None
+        private = active.private_key
         derived = self._derived
         if derived is not None and derived[0] is private:
             return derived[1]

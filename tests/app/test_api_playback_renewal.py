@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tests_app_support import SECRET_ID, private_key_pem, set_cookies
+from tests_app_support import KEY_PAIR_ID, SECRET_ID, private_key_pem, set_cookies
 
 from app.playback_renewal import RenewalTokens, renewal_margin
 from app.signing import SigningKey
@@ -113,7 +113,7 @@ def test_a_token_for_another_title_is_403(client: Any) -> None:
 def test_a_token_under_another_signing_key_is_403(client: Any, secrets: Any) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     secrets.create_secret(Name="other-key", SecretString=private_key_pem(other))
-    key = SigningKey(secrets, "other-key")
+    key = SigningKey(secrets, "other-key", KEY_PAIR_ID, refresh_seconds=60)
     forged = RenewalTokens(key, 21600).issue(TITLE, int(time.time()))
     assert forged is not None
     assert client.post(RENEWAL, json={"renewal_token": forged}).status_code == 403
@@ -168,6 +168,6 @@ def test_renewal_is_503_while_the_signing_key_is_missing(
 
 def _loaded_key(secrets: Any, private_key: rsa.RSAPrivateKey) -> SigningKey:
     secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key))
-    key = SigningKey(secrets, SECRET_ID)
+    key = SigningKey(secrets, SECRET_ID, KEY_PAIR_ID, refresh_seconds=60)
     assert key.load()
     return key
