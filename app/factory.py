@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.auth import TokenVerifier
 from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
@@ -44,7 +45,16 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         limiter=PlaybackRateLimiter(settings.plays_per_minute),
         renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
         renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
+        verifier=token_verifier(settings),
     )
+
+
+def token_verifier(settings: Settings) -> TokenVerifier | None:
+    """The user pool's access-token verifier; None when sign-in is not configured."""
+    if not settings.sign_in_configured:
+        return None
+    assert settings.user_pool_client_id is not None
+    return TokenVerifier(settings.jwks, settings.issuer, settings.user_pool_client_id)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -27,6 +27,8 @@ class Problem(HTTPException):
         self.code = status
         self.extensions = extensions
         self.retry_after: int | None = extensions.pop("retry_after", None)
+        # Extra response headers (e.g. WWW-Authenticate), not body members.
+        self.response_headers: dict[str, str] = extensions.pop("response_headers", {})
 
 
 def problem_response(status: int, title: str, detail: str, **extensions: Any) -> Response:
@@ -55,6 +57,8 @@ def http_problem(exc: HTTPException) -> Response:
         response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
     if isinstance(exc, Problem) and exc.retry_after is not None:
         response.headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, Problem):
+        response.headers.update(exc.response_headers)
     return response
 
 

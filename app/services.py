@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.auth import TokenVerifier
 from app.catalog_store import CatalogStore, CatalogVersion
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
@@ -31,6 +32,8 @@ class Services:
     limiter: PlaybackRateLimiter
     renewals: RenewalTokens
     renewal_limiter: PlaybackRateLimiter
+    # None until sign-in is configured (Settings.sign_in_configured).
+    verifier: TokenVerifier | None = None
 
     def start(self) -> None:
         """Start the catalog refresher and the play writer (each only if configured)."""

@@ -90,6 +90,15 @@ class Settings:
     # Per-profile grant renewals per minute in one worker; 0 disables. A player
     # renews once per cookie TTL (plus a retry on a 403), so this is generous.
     renewals_per_minute: int = env_setting(12, "EDGEFLIX_RENEWALS_PER_MINUTE", minimum=0)
+    # The Cognito user pool and public app client that sign viewers in (app/auth.py);
+    # without both, playback answers 503 and the accounts API is unavailable.
+    user_pool_id: str | None = env_setting(None, "EDGEFLIX_USER_POOL_ID", blank_is_unset=True)
+    user_pool_client_id: str | None = env_setting(
+        None, "EDGEFLIX_USER_POOL_CLIENT_ID", blank_is_unset=True)
+    # The tokens' `iss` and the pool's JWKS; unset, both derive from region and pool id
+    # as on AWS. The twin sets the JWKS URL to the moto server's (FACTS.md).
+    token_issuer: str | None = env_setting(None, "EDGEFLIX_TOKEN_ISSUER", blank_is_unset=True)
+    jwks_url: str | None = env_setting(None, "EDGEFLIX_JWKS_URL", blank_is_unset=True)
     # Not from the environment: a property of the API's own request bodies.
     max_body_bytes: int = 4096
 
@@ -97,6 +106,23 @@ class Settings:
     def cdn_base(self) -> str:
         """The CDN base URL without a trailing slash."""
         return self.cdn_url.rstrip("/")
+
+    @property
+    def sign_in_configured(self) -> bool:
+        """Both the user pool and its app client are set."""
+        return bool(self.user_pool_id and self.user_pool_client_id)
+
+    @property
+    def issuer(self) -> str:
+        """The tokens' expected `iss`: https://cognito-idp.<region>.amazonaws.com/<pool id>."""
+        if self.token_issuer:
+            return self.token_issuer
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def jwks(self) -> str:
+        """Where the pool's public keys are fetched: `<issuer>/.well-known/jwks.json` by default."""
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Settings:
         """A copy with the given fields replaced (tests pass plain dicts)."""
