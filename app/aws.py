@@ -14,11 +14,13 @@ from app.settings import Settings
 
 @dataclass(frozen=True)
 class AwsClients:
-    """boto3 clients for S3 (catalog), Secrets Manager (signing key), DynamoDB (plays)."""
+    """boto3 clients: S3 (catalog), Secrets Manager (signing key), DynamoDB (plays,
+    profiles), Cognito user pools (sign-in)."""
 
     s3: Any
     secrets: Any
     dynamodb: Any
+    cognito: Any
 
 
 def create_aws_clients(settings: Settings) -> AwsClients:
@@ -50,4 +52,5 @@ def _clients(region: str, endpoint_url: str | None) -> AwsClients:
         s3=session.client("s3", config=storage, **common),
         secrets=session.client("secretsmanager", config=storage, **common),
         dynamodb=session.client("dynamodb", config=table, **common),
+        cognito=session.client("cognito-idp", config=storage, **common),
     )

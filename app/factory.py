@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.accounts import Accounts
 from app.auth import TokenVerifier
 from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
@@ -15,6 +16,7 @@ from app.document_cache import CatalogDocumentCache
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
+from app.profiles import ProfileStore
 from app.recommendations import Recommender
 from app.request_ids import RequestIdMiddleware
 from app.services import Services
@@ -45,7 +47,13 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         limiter=PlaybackRateLimiter(settings.plays_per_minute),
         renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
         renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
+        profiles=ProfileStore(clients.dynamodb, settings.table),
         verifier=token_verifier(settings),
+        accounts=(
+            Accounts(clients.cognito, settings.user_pool_client_id)
+            if settings.sign_in_configured and settings.user_pool_client_id
+            else None
+        ),
     )
 
 
@@ -59,6 +67,7 @@ def token_verifier(settings: Settings) -> TokenVerifier | None:
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory; `config` overrides Settings fields read from the environment."""
+    from app.accounts_api import accounts_api
     from app.catalog_api import catalog_api
     from app.health import health
     from app.openapi import openapi_api
@@ -75,7 +84,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.merge_slashes = False
     services = build_services(settings, create_aws_clients(settings))
     app.extensions["edgeflix"] = services
-    for blueprint in (errors, health, catalog_api, playback_api, recommendations_api, openapi_api):
+    for blueprint in (errors, health, catalog_api, playback_api, recommendations_api,
+                      accounts_api, openapi_api):
         app.register_blueprint(blueprint)
     # Outermost first: request id on everything; then the two lanes that answer
     # repeatable requests without Flask (see their docstrings); then Flask.

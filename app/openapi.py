@@ -1,5 +1,8 @@
 """The OpenAPI 3.1 description of the API, served at /api/v1/openapi.json.
 
+One concern, one document: DESIGN.md asks for one OpenAPI spec for the API, so
+every operation's description lives here, however long.
+
 Kept true by tests/app/test_openapi_conformance.py (schemathesis against the app).
 """
 
@@ -10,11 +13,13 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from app.accounts_api import CONFIRMATION_CODE, EMAIL, PASSWORD, REFRESH_TOKEN
 from app.catalog import TITLE_ID
 from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET
 from app.playback_api import PROFILE
 from app.playback_renewal import RENEWAL_TOKEN
 from app.problems import PROBLEM_JSON
+from app.profiles import MAX_PROFILES, PROFILE_ID, PROFILE_NAME
 
 openapi_api = Blueprint("openapi", __name__, url_prefix="/api/v1")
 
@@ -67,6 +72,37 @@ _GRANT_HEADERS = {
     "Cache-Control": {"required": True, "schema": {"const": "private, no-store"}},
 }
 _NOT_READY = _problem("A dependency (catalog or signing key) is not loaded yet.")
+_UNAUTHORIZED = _problem(
+    "No bearer token, or an invalid one (expired, forged, another pool or client); "
+    "see WWW-Authenticate."
+)
+_SIGN_IN_DOWN = _problem("Sign-in is not configured or the user pool is unreachable.")
+_BEARER = [{"cognito": []}]
+_NO_STORE = {"Cache-Control": {"required": True, "schema": {"const": "private, no-store"}}}
+
+
+def _body(ref: str) -> dict[str, Any]:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}},
+    }
+
+
+def _strings(**patterns: str) -> dict[str, Any]:
+    return _object({name: {"type": "string", "pattern": p} for name, p in patterns.items()})
+
+
+_NO_CONTENT = {"description": "Done.", "headers": _NO_STORE}
+_BODY_ERRORS = {
+    "400": _problem("Malformed body, or refused by the user pool."),
+    "413": _problem("Body too large."),
+    "415": _problem("Body is not application/json."),
+}
+_COGNITO_ERRORS = {
+    "429": _problem("Too many attempts."),
+    "502": _problem("The user pool failed to answer."),
+    "503": _SIGN_IN_DOWN,
+}
 
 _SUMMARY_PROPERTIES: dict[str, Any] = {
     "id": {"type": "string", "pattern": TITLE_ID.pattern},
@@ -180,6 +216,38 @@ SCHEMAS: dict[str, Any] = {
                     {**_SUMMARY_PROPERTIES, "score": {"type": "number"}, "reason": _STRING}
                 ),
             },
+        }
+    ),
+    "Credentials": _strings(email=EMAIL.pattern, password=PASSWORD.pattern),
+    "Confirmation": _strings(email=EMAIL.pattern, code=CONFIRMATION_CODE.pattern),
+    "RefreshRequest": _strings(refresh_token=REFRESH_TOKEN.pattern),
+    "ProfileRequest": _strings(name=PROFILE_NAME.pattern),
+    "SignedUp": _object({"user_sub": _STRING, "confirmed": {"type": "boolean"}}),
+    "Tokens": {
+        "type": "object",
+        "description": "OAuth 2.0 token response members (RFC 6749 §5.1); a refresh "
+        "answers without refresh_token.",
+        "required": ["access_token", "id_token", "token_type", "expires_in"],
+        "properties": {
+            "access_token": _STRING,
+            "id_token": _STRING,
+            "refresh_token": _STRING,
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer", "description": "Seconds."},
+        },
+        "additionalProperties": False,
+    },
+    "Profile": _object(
+        {
+            "id": {"type": "string", "pattern": PROFILE_ID.pattern},
+            "name": _STRING,
+            "created_at": _STRING,
+        }
+    ),
+    "ProfileList": _object(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}},
+            "max": {"const": MAX_PROFILES},
         }
     ),
     "Liveness": _object({"status": {"const": "ok"}}),
@@ -378,6 +446,121 @@ SPEC: dict[str, Any] = {
                 },
             }
         },
+        "/api/v1/accounts": {
+            "post": {
+                "operationId": "signUp",
+                "summary": "Create an account (Cognito SignUp); confirm it before signing in.",
+                "requestBody": _body("Credentials"),
+                "responses": {
+                    "201": _json("SignedUp", "Created, unconfirmed.", _NO_STORE),
+                    **_BODY_ERRORS,
+                    "409": _problem("An account with this email exists."),
+                    **_COGNITO_ERRORS,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/accounts/confirmation": {
+            "post": {
+                "operationId": "confirmSignUp",
+                "summary": "Confirm an account with its emailed code (Cognito ConfirmSignUp).",
+                "requestBody": _body("Confirmation"),
+                "responses": {
+                    "204": _NO_CONTENT,
+                    **_BODY_ERRORS,
+                    "401": _problem("Not authorised by the user pool."),
+                    "403": _problem("The account cannot be confirmed."),
+                    **_COGNITO_ERRORS,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/sessions": {
+            "post": {
+                "operationId": "signIn",
+                "summary": "Sign in with email and password (USER_PASSWORD_AUTH).",
+                "requestBody": _body("Credentials"),
+                "responses": {
+                    "200": _json("Tokens", "Signed in.", _NO_STORE),
+                    **_BODY_ERRORS,
+                    "401": _problem("Incorrect email or password."),
+                    "403": _problem("Unconfirmed account, or a challenge this API cannot answer."),
+                    **_COGNITO_ERRORS,
+                    **_COMMON_ERRORS,
+                },
+            },
+            "delete": {
+                "operationId": "signOut",
+                "summary": "Sign out everywhere (GlobalSignOut): refresh tokens are revoked; "
+                "access tokens expire on their own.",
+                "security": _BEARER,
+                "responses": {
+                    "204": _NO_CONTENT,
+                    "401": _UNAUTHORIZED,
+                    **_COGNITO_ERRORS,
+                    **_COMMON_ERRORS,
+                },
+            },
+        },
+        "/api/v1/sessions/refresh": {
+            "post": {
+                "operationId": "refreshSession",
+                "summary": "New access and id tokens for a refresh token (REFRESH_TOKEN_AUTH).",
+                "requestBody": _body("RefreshRequest"),
+                "responses": {
+                    "200": _json("Tokens", "Refreshed.", _NO_STORE),
+                    **_BODY_ERRORS,
+                    "401": _problem("The refresh token is invalid, expired or revoked."),
+                    "403": _problem("The account cannot sign in."),
+                    **_COGNITO_ERRORS,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/profiles": {
+            "get": {
+                "operationId": "listProfiles",
+                "summary": "The signed-in account's profiles.",
+                "security": _BEARER,
+                "responses": {
+                    "200": _json("ProfileList", "The profiles, oldest first.", _NO_STORE),
+                    "401": _UNAUTHORIZED,
+                    "503": _SIGN_IN_DOWN,
+                    **_COMMON_ERRORS,
+                },
+            },
+            "post": {
+                "operationId": "createProfile",
+                "summary": f"Add a profile (at most {MAX_PROFILES} per account).",
+                "security": _BEARER,
+                "requestBody": _body("ProfileRequest"),
+                "responses": {
+                    "201": _json("Profile", "Created.", _NO_STORE),
+                    **_BODY_ERRORS,
+                    "401": _UNAUTHORIZED,
+                    "409": _problem(f"The account already has {MAX_PROFILES} profiles."),
+                    "503": _SIGN_IN_DOWN,
+                    **_COMMON_ERRORS,
+                },
+            },
+        },
+        "/api/v1/profiles/{profile_id}": {
+            "delete": {
+                "operationId": "deleteProfile",
+                "summary": "Remove one of the account's profiles.",
+                "security": _BEARER,
+                "parameters": [
+                    {"name": "profile_id", "in": "path", "required": True, "schema": _STRING}
+                ],
+                "responses": {
+                    "204": _NO_CONTENT,
+                    "401": _UNAUTHORIZED,
+                    "404": _problem("The account has no such profile."),
+                    "503": _SIGN_IN_DOWN,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
         "/api/v1/openapi.json": {
             "get": {
                 "operationId": "openapi",
@@ -392,7 +575,17 @@ SPEC: dict[str, Any] = {
             }
         },
     },
-    "components": {"schemas": SCHEMAS},
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "cognito": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "A Cognito user pool access token (app/auth.py).",
+            }
+        },
+    },
 }
 
 _SPEC_BYTES = json.dumps(SPEC, separators=(",", ":")).encode()

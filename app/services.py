@@ -7,12 +7,14 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from app.accounts import Accounts
 from app.auth import TokenVerifier
 from app.catalog_store import CatalogStore, CatalogVersion
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
 from app.problems import Problem
+from app.profiles import ProfileStore
 from app.recommendations import Recommender
 from app.settings import Settings
 from app.signing import PlaybackCookieSigner, SigningKey
@@ -32,8 +34,10 @@ class Services:
     limiter: PlaybackRateLimiter
     renewals: RenewalTokens
     renewal_limiter: PlaybackRateLimiter
-    # None until sign-in is configured (Settings.sign_in_configured).
+    profiles: ProfileStore
+    # Both None until sign-in is configured (Settings.sign_in_configured).
     verifier: TokenVerifier | None = None
+    accounts: Accounts | None = None
 
     def start(self) -> None:
         """Start the catalog refresher and the play writer (each only if configured)."""

@@ -322,7 +322,9 @@ def _instance_policy(media_arn: str, artifacts_arn: str, secret_arn: str,
              "Resource": secret_arn},
             {"Sid": "PlaysTable", "Effect": "Allow",
              "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
-                        "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+                        "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem",
+                        # profiles: TransactWriteItems is authorised per item action
+                        "dynamodb:DeleteItem"],
              "Resource": table_arn},
         ],
     }

@@ -160,3 +160,41 @@ def seed_aws(endpoint_url: str, *, bucket: str, table: str, secret_id: str,
     ddb = client("dynamodb", endpoint_url)
     if table not in ddb.list_tables()["TableNames"]:
         create_plays_table(ddb, table)
+
+
+@dataclass(frozen=True)
+class UserPoolIds:
+    """A Cognito user pool and its public app client."""
+
+    pool_id: str
+    client_id: str
+
+
+# The pool's shape as infra/accounts.py declares it (email usernames, public client).
+USER_POOL_CLIENT_NAME = "player"
+USER_POOL_AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
+                        "ALLOW_USER_SRP_AUTH"]
+
+
+def create_user_pool(idp, name: str) -> UserPoolIds:  # noqa: ANN001 - boto3 clients are untyped
+    """A user pool with email usernames and a public app client (no secret)."""
+    pool_id = idp.create_user_pool(
+        PoolName=name, UsernameAttributes=["email"], AutoVerifiedAttributes=["email"],
+    )["UserPool"]["Id"]
+    client_id = idp.create_user_pool_client(
+        UserPoolId=pool_id, ClientName=USER_POOL_CLIENT_NAME, GenerateSecret=False,
+        ExplicitAuthFlows=USER_POOL_AUTH_FLOWS, PreventUserExistenceErrors="ENABLED",
+    )["UserPoolClient"]["ClientId"]
+    return UserPoolIds(pool_id, client_id)
+
+
+def seed_user_pool(endpoint_url: str, name: str) -> UserPoolIds:
+    """The twin's user pool, reused by name if moto already has it."""
+    idp = client("cognito-idp", endpoint_url)
+    for pool in idp.list_user_pools(MaxResults=60)["UserPools"]:
+        if pool["Name"] == name:
+            clients = idp.list_user_pool_clients(UserPoolId=pool["Id"], MaxResults=60)
+            for app_client in clients["UserPoolClients"]:
+                if app_client["ClientName"] == USER_POOL_CLIENT_NAME:
+                    return UserPoolIds(pool["Id"], app_client["ClientId"])
+    return create_user_pool(idp, name)

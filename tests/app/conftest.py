@@ -20,10 +20,13 @@ from tests_app_support import (
     KEY_PAIR_ID,
     REGION,
     SECRET_ID,
+    UserPool,
     create_plays_table,
     make_title,
+    moto_public_jwks,
     private_key_pem,
 )
+from token_issuer import JwksServer
 
 from app.catalog import CATALOG_KEY
 from app.factory import create_app
@@ -80,7 +83,7 @@ def boto_clients(moto_session: Any) -> dict[str, Any]:
     """Test-side boto3 clients, built once."""
     return {
         name: boto3.client(name, region_name=REGION)
-        for name in ("s3", "dynamodb", "secretsmanager")
+        for name in ("s3", "dynamodb", "secretsmanager", "cognito-idp")
     }
 
 
@@ -129,6 +132,21 @@ def seeded(
     secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key))
 
 
+@pytest.fixture(scope="module")
+def moto_jwks() -> Iterator[JwksServer]:
+    """moto's Cognito public keys on a loopback URL (moto signs every pool's tokens
+    with one key pair; in-process moto answers botocore, not an HTTP JWKS fetch)."""
+    server = JwksServer(lambda: moto_public_jwks)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def user_pool(aws: None, boto_clients: dict[str, Any], moto_jwks: JwksServer) -> UserPool:
+    """A moto user pool (email usernames) with a public app client, as infra/accounts.py."""
+    return UserPool.create(boto_clients["cognito-idp"], moto_jwks.url)
+
+
 TEST_SETTINGS: dict[str, Any] = {
     "cdn_url": CDN,
     "key_pair_id": KEY_PAIR_ID,
@@ -139,12 +157,12 @@ TEST_SETTINGS: dict[str, Any] = {
 
 
 @pytest.fixture
-def make_app(aws: None) -> Callable[..., Flask]:
-    """Build an app with test settings plus overrides."""
+def make_app(aws: None, user_pool: UserPool) -> Callable[..., Flask]:
+    """Build an app with test settings (sign-in through `user_pool`) plus overrides."""
     built: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
-        app = create_app({**TEST_SETTINGS, **overrides})
+        app = create_app({**TEST_SETTINGS, **user_pool.settings, **overrides})
         app.testing = True
         built.append(app)
         return app

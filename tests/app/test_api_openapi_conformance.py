@@ -12,10 +12,19 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from app.openapi import SPEC
 
 EXAMPLES = 20
+# The user pool owns its password policy and username rules (a JSON Schema cannot
+# say "one upper, one lower, one digit, one symbol"), so a schema-valid sign-up,
+# confirmation or sign-in may still be refused with a 400; other checks still apply.
+USER_POOL_RULES = {
+    ("/api/v1/accounts", "post"),
+    ("/api/v1/accounts/confirmation", "post"),
+    ("/api/v1/sessions", "post"),
+}
 # Negative mode needs an input to break: operations without parameters or body get
 # positive cases only.
 CASES = [
@@ -46,6 +55,7 @@ def test_operation_conforms_to_the_spec(
         suppress_health_check=list(HealthCheck),
     )
     def conforms(case: Any) -> None:
-        case.call_and_validate()
+        excluded = [positive_data_acceptance] if (path, method) in USER_POOL_RULES else []
+        case.call_and_validate(excluded_checks=excluded)
 
     conforms()

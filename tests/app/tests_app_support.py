@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import moto.cognitoidp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -81,3 +86,53 @@ def make_title(
             },
         ],
     }
+
+
+def _moto_public_jwks() -> dict[str, Any]:
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    return json.loads(gzip.decompress((resources / "jwks-public.json.gz").read_bytes()))
+
+
+moto_public_jwks = _moto_public_jwks()
+PASSWORD = "Correct-Horse-9-battery"
+
+
+@dataclass
+class UserPool:
+    """A moto user pool and public app client; signs viewers up and in through boto3."""
+
+    idp: Any
+    pool_id: str
+    client_id: str
+    jwks_url: str
+
+    @classmethod
+    def create(cls, idp: Any, jwks_url: str) -> UserPool:
+        ids = twin_seed.create_user_pool(idp, "edgeflix-viewers")
+        return cls(idp, ids.pool_id, ids.client_id, jwks_url)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """Settings overrides that point the API at this pool."""
+        return {
+            "user_pool_id": self.pool_id,
+            "user_pool_client_id": self.client_id,
+            "jwks_url": self.jwks_url,
+        }
+
+    def access_token(self, email: str = "viewer@example.com") -> str:
+        """A confirmed viewer's access token (signs the viewer up on first use)."""
+        try:
+            self.idp.sign_up(ClientId=self.client_id, Username=email, Password=PASSWORD)
+            self.idp.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=email)
+        except self.idp.exceptions.UsernameExistsException:
+            pass
+        result = self.idp.initiate_auth(
+            ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+        )
+        return result["AuthenticationResult"]["AccessToken"]
+
+    def bearer(self, email: str = "viewer@example.com") -> dict[str, str]:
+        """The Authorization header for that viewer."""
+        return {"Authorization": f"Bearer {self.access_token(email)}"}

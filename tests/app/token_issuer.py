@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -32,19 +33,17 @@ def public_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, Any]:
     return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
 
 
-class LocalUserPool:
-    """Signs Cognito-shaped tokens and serves their JWKS at `jwks_url`."""
+class JwksServer:
+    """Serves `document()` as JSON on 127.0.0.1 at `url`; `fetches` counts the requests."""
 
-    def __init__(self, key: rsa.RSAPrivateKey, kid: str = "key-1") -> None:
-        self.keys: dict[str, rsa.RSAPrivateKey] = {kid: key}
-        self.kid = kid
+    def __init__(self, document: Callable[[], dict[str, Any]]) -> None:
         self.fetches = 0
-        pool = self
+        server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
-                pool.fetches += 1
-                body = json.dumps(pool.jwks()).encode()
+                server.fetches += 1
+                body = json.dumps(document()).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -58,7 +57,27 @@ class LocalUserPool:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         port = self._server.server_address[1]
-        self.jwks_url = f"http://127.0.0.1:{port}/{POOL_ID}/.well-known/jwks.json"
+        self.url = f"http://127.0.0.1:{port}/{POOL_ID}/.well-known/jwks.json"
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class LocalUserPool:
+    """Signs Cognito-shaped tokens and serves their JWKS at `jwks_url`."""
+
+    def __init__(self, key: rsa.RSAPrivateKey, kid: str = "key-1") -> None:
+        self.keys: dict[str, rsa.RSAPrivateKey] = {kid: key}
+        self.kid = kid
+        self._jwks = JwksServer(self.jwks)
+        self.jwks_url = self._jwks.url
+
+    @property
+    def fetches(self) -> int:
+        """How often the JWKS was fetched."""
+        return self._jwks.fetches
 
     def jwks(self) -> dict[str, Any]:
         """The published key set."""
@@ -98,5 +117,4 @@ class LocalUserPool:
 
     def close(self) -> None:
         """Stop the JWKS server."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._jwks.close()

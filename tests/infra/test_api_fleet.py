@@ -229,6 +229,8 @@ def test_instance_role_is_least_privilege(dev_stack):
     table = dev_stack.one("aws:dynamodb/table:Table").outputs["arn"]
     assert by_sid["PlaysTable"]["Resource"] == table
     assert "dynamodb:DeleteTable" not in by_sid["PlaysTable"]["Action"]
+    # Profiles are deleted item by item (app/profiles.py), never the table.
+    assert "dynamodb:DeleteItem" in by_sid["PlaysTable"]["Action"]
     for statement in policy["Statement"]:
         assert statement["Resource"] != "*"
         assert all(not a.endswith("*") for a in
