@@ -12,6 +12,7 @@ import pulumi_aws as aws
 from edge.config import load_edge_config
 from edge.origin import api_origin_transport
 from infra import config, outputs
+from infra.accounts import Accounts, AccountsArgs
 from infra.alarms import Alarms, AlarmsArgs
 from infra.api_fleet import ApiFleet, ApiFleetArgs
 from infra.dashboard import ViewerPathDashboard, ViewerPathDashboardArgs
@@ -37,6 +38,7 @@ def main() -> None:
 
     network = Network("network", NetworkArgs(cfg))
     data = Data("data", DataArgs(cfg))
+    accounts = Accounts("accounts", AccountsArgs(cfg))
     signing = Signing("signing", SigningArgs(cfg))
     media = MediaOrigin("media", MediaOriginArgs(cfg, replica_provider=replica_provider))
     # TLS from CloudFront to the ALB needs a name the stack can certify (hostedZoneId):
@@ -100,6 +102,8 @@ def main() -> None:
         key_pair_id=signing.key_pair_id,
         cdn_url=edge.cdn_url,
         rollback_alarm_names=alarms.rollback_alarm_names,
+        user_pool_id=accounts.user_pool_id,
+        user_pool_client_id=accounts.client_id,
     ))
 
     ViewerPathDashboard("viewer-path", ViewerPathDashboardArgs(
@@ -122,6 +126,8 @@ def main() -> None:
     pulumi.export(outputs.DISTRIBUTION_ID, edge.distribution_id)
     pulumi.export(outputs.ALB_DNS_NAME, lb.dns_name)
     pulumi.export(outputs.ALB_URL, lb.url)
+    pulumi.export(outputs.USER_POOL_ID, accounts.user_pool_id)
+    pulumi.export(outputs.USER_POOL_CLIENT_ID, accounts.client_id)
     if waf is not None:
         pulumi.export(outputs.WEB_ACL_ARN, waf.web_acl_arn)
 

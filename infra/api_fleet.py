@@ -94,6 +94,9 @@ class ApiFleetArgs:
     key_pair_id: pulumi.Input[str]
     cdn_url: pulumi.Input[str]
     rollback_alarm_names: list[pulumi.Input[str]]
+    # The viewers' user pool and app client (infra/accounts.py); unset, sign-in is off.
+    user_pool_id: pulumi.Input[str] | None = None
+    user_pool_client_id: pulumi.Input[str] | None = None
 
 
 class ApiFleet(pulumi.ComponentResource):
@@ -174,6 +177,7 @@ class ApiFleet(pulumi.ComponentResource):
         env = pulumi.Output.all(
             bucket=args.media_bucket, signing_secret_id=args.signing_secret_arn,
             table=args.table_name, key_pair_id=args.key_pair_id, cdn_url=args.cdn_url,
+            user_pool_id=args.user_pool_id, user_pool_client_id=args.user_pool_client_id,
         ).apply(lambda settings: {
             **environment_from_settings({
                 **settings, "catalog_key": CATALOG_KEY, "cookie_ttl": cfg.signed_cookie_ttl,

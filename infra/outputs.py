@@ -29,9 +29,12 @@ TABLE_NAME = "table_name"  # the plays table (DynamoDB)
 SIGNING_SECRET_NAME = "signing_secret_name"  # Secrets Manager secret with the signing key
 KEY_PAIR_ID = "key_pair_id"  # CloudFront public key id that signed cookies name
 WEB_ACL_ARN = "web_acl_arn"  # the WAF web ACL; exported only when edgeflix:wafEnabled
+USER_POOL_ID = "user_pool_id"  # the viewers' Cognito user pool
+USER_POOL_CLIENT_ID = "user_pool_client_id"  # its public app client (the player's)
 
 EXPORTED = (CDN_URL, API_HEALTH_URL, MEDIA_BUCKET, DISTRIBUTION_ID, ALB_DNS_NAME, ALB_URL,
-            ASG_NAME, TABLE_NAME, SIGNING_SECRET_NAME, KEY_PAIR_ID, WEB_ACL_ARN)
+            ASG_NAME, TABLE_NAME, SIGNING_SECRET_NAME, KEY_PAIR_ID, WEB_ACL_ARN, USER_POOL_ID,
+            USER_POOL_CLIENT_ID)
 READ_TIMEOUT_SECONDS = 120.0  # `pulumi stack output` may have to reach a remote backend
 
 

@@ -55,6 +55,7 @@ def load_all() -> None:
         cloudfront_monitoring,
         cloudfront_policies,
         cloudwatch,
+        cognito_idp,
         dynamodb,
         ec2,
         ec2_instances,

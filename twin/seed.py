@@ -170,7 +170,8 @@ class UserPoolIds:
     client_id: str
 
 
-# The pool's shape as infra/accounts.py declares it (email usernames, public client).
+# The pool's shape as infra/accounts.py declares it (email usernames, public client);
+# tests/infra/test_accounts.py keeps the two alike (this module does not load Pulumi).
 USER_POOL_CLIENT_NAME = "player"
 USER_POOL_AUTH_FLOWS = ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH",
                         "ALLOW_USER_SRP_AUTH"]

@@ -197,3 +197,19 @@ def test_web_acl_is_a_cloudfront_acl_with_the_playback_rate_rule(stack):
     assert [{d["Name"]: d["Value"] for d in a["Dimensions"]} for a in waf_alarms] == [
         {"WebACL": got["VisibilityConfig"]["MetricName"],
          "Rule": rules["playback-rate"]["VisibilityConfig"]["MetricName"]}]
+
+
+def test_user_pool_and_public_client_exist(stack):
+    result, engine = stack
+    pool = one(result, "aws:cognito/userPool:UserPool")
+    client = one(result, "aws:cognito/userPoolClient:UserPoolClient")
+    idp = engine.client("cognito-idp")
+    described = idp.describe_user_pool(UserPoolId=pool.id)["UserPool"]
+    assert described["UsernameAttributes"] == ["email"]
+    assert described["Policies"]["PasswordPolicy"]["MinimumLength"] >= 12
+    # Pulumi.dev.yaml is a sandbox stack (forceDestroy: true).
+    assert described["DeletionProtection"] == "INACTIVE"
+    app_client = idp.describe_user_pool_client(
+        UserPoolId=pool.id, ClientId=client.id)["UserPoolClient"]
+    assert "ClientSecret" not in app_client
+    assert "ALLOW_USER_PASSWORD_AUTH" in app_client["ExplicitAuthFlows"]
