@@ -16,6 +16,7 @@ from flask import Blueprint, Response, request
 from app.accounts import Accounts
 from app.auth import Viewer, signed_in_viewer
 from app.http_caching import NO_STORE
+from app.json_body import request_json_object
 from app.problems import Problem
 from app.profiles import MAX_PROFILES, PROFILE_ID, PROFILE_NAME
 from app.services import services
@@ -40,13 +41,8 @@ FIELDS: dict[str, re.Pattern[str]] = {
 
 def json_fields(*names: str) -> dict[str, str]:
     """The body's members `names`, all required strings matching FIELDS; 400/415 otherwise."""
-    if request.mimetype != "application/json":
-        raise Problem(415, "The request body must be application/json.")
-    try:
-        body = json.loads(request.get_data(cache=False))
-    except (UnicodeDecodeError, ValueError):
-        raise Problem(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
+    body = request_json_object()
+    if body is None:
         raise Problem(400, "The request body must be a JSON object.")
     unknown = set(body) - set(names)
     if unknown:

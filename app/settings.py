@@ -91,7 +91,7 @@ class Settings:
     # renews once per cookie TTL (plus a retry on a 403), so this is generous.
     renewals_per_minute: int = env_setting(12, "EDGEFLIX_RENEWALS_PER_MINUTE", minimum=0)
     # The Cognito user pool and public app client that sign viewers in (app/auth.py);
-    # without both, playback answers 503 and the accounts API is unavailable.
+    # without both, the accounts API is unavailable (503).
     user_pool_id: str | None = env_setting(None, "EDGEFLIX_USER_POOL_ID", blank_is_unset=True)
     user_pool_client_id: str | None = env_setting(
         None, "EDGEFLIX_USER_POOL_CLIENT_ID", blank_is_unset=True)

@@ -51,16 +51,24 @@ NESTED = {
 }
 
 
+@pytest.fixture
+def bearer(user_pool: Any) -> dict[str, str]:
+    """A signed-in viewer's header: endpoints that need one check the body after it."""
+    return {"Authorization": f"Bearer {user_pool.access_token('nested@example.com')}"}
+
+
 def test_post_endpoints_are_found_in_the_spec() -> None:
     assert "/api/v1/titles/{title_id}/playback" in POST_PATHS
 
 
 @pytest.mark.parametrize("path", POST_PATHS)
 @pytest.mark.parametrize("shape", NESTED)
-def test_deeply_nested_bodies_are_400_problems(client: Any, path: str, shape: str) -> None:
+def test_deeply_nested_bodies_are_400_problems(client: Any, bearer: dict[str, str], path: str,
+                                               shape: str) -> None:
     body = NESTED[shape]
     assert len(body) < 4096, "the body stays under the API's body cap"
-    response = client.post(concrete(path), data=body, content_type="application/json")
+    response = client.post(concrete(path), data=body, content_type="application/json",
+                           headers=bearer)
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 400
@@ -72,8 +80,10 @@ def test_deeply_nested_bodies_are_400_problems(client: Any, path: str, shape: st
     [b'{"profile": "ann"', b"\xff\xfe{}", b'{"profile": NaN', b"", b" \n"],
     ids=["truncated", "not-utf8", "bad-literal", "empty", "whitespace"],
 )
-def test_parser_failures_are_400_problems(client: Any, path: str, body: bytes) -> None:
-    response = client.post(concrete(path), data=body, content_type="application/json")
+def test_parser_failures_are_400_problems(client: Any, bearer: dict[str, str], path: str,
+                                         body: bytes) -> None:
+    response = client.post(concrete(path), data=body, content_type="application/json",
+                           headers=bearer)
     if not body and not SPEC["paths"][path]["post"]["requestBody"].get("required"):
         assert response.status_code < 400  # no body at all is allowed where it is optional
         return
@@ -114,9 +124,10 @@ class UnreadableBody(io.RawIOBase):
 
 
 @pytest.mark.parametrize("path", POST_PATHS)
-def test_a_body_the_server_cannot_read_is_a_400_problem(client: Any, path: str) -> None:
+def test_a_body_the_server_cannot_read_is_a_400_problem(client: Any, bearer: dict[str, str],
+                                                        path: str) -> None:
     response = client.post(
-        concrete(path), data=b"{}", content_type="application/json",
+        concrete(path), data=b"{}", content_type="application/json", headers=bearer,
         environ_overrides={"wsgi.input": UnreadableBody()},
     )
     assert response.status_code == 400
