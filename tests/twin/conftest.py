@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from twin_grants import LONG_TITLE_SECONDS, SHORT_GRANT_TTL
+from twin_grants import LONG_TITLE_PROFILE, LONG_TITLE_SECONDS, SHORT_GRANT_TTL
 
 from twin.edge.nginx import NJS_MODULE
 from twin.state import TwinPorts
@@ -48,7 +48,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
 
 @pytest.fixture(scope="module")
 def short_grant_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    """A second twin whose grants last 60 s, serving one 140 s title."""
+    """A second twin whose grants last 60 s, serving one 20-minute title (tiny profile)."""
     missing = _missing()
     if missing:
         pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
@@ -56,7 +56,7 @@ def short_grant_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]
         pytest.skip("the player needs hls.js from npm (`make setup`)")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-short-grant"),
              ports=TwinPorts.free, titles=1, seconds=LONG_TITLE_SECONDS, warm_top=0,
-             progress=print, cookie_ttl=SHORT_GRANT_TTL)
+             profile=LONG_TITLE_PROFILE, progress=print, cookie_ttl=SHORT_GRANT_TTL)
     t.up()
     try:
         yield t

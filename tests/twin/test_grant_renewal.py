@@ -1,8 +1,10 @@
-"""Playing past the grant's lifetime on a twin with 60 s grants: renewals keep cookies valid.
+"""Playing the 20-minute title on a twin with 60 s grants: renewals keep cookies valid.
 
-A 60 s grant is renewed 15 s before it expires, so a viewing of two minutes
-needs two renewals; a pause longer than the grant must resume without error;
-a viewer that misses renew_after gets a 403 and renews once.
+A 60 s grant is renewed 15 s before it expires, so a viewing of two and a half
+minutes needs at least two renewals; the player seeks deep into the feature (its
+last minutes are segments no earlier grant ever fetched); a pause longer than
+the grant must resume without error; a viewer that misses renew_after gets a
+403 and renews once.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
-from twin_grants import SHORT_GRANT_TTL
+from twin_grants import LONG_TITLE_SECONDS, SHORT_GRANT_TTL
 
 CHROMIUM = shutil.which("chromium")
 PLAYER_STATE = """(() => {
   const video = document.querySelector('video');
   const p = window.edgeflixPlayer || {};
   return {t: video ? video.currentTime : 0, paused: video ? video.paused : null,
+          duration: video ? video.duration : 0,
           engine: p.engine || null, error: p.error || null,
           renewals: p.renewals || 0, plays: p.plays || 0,
           expires_at: p.grant ? p.grant.expires_at : null};
@@ -46,24 +49,30 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
     from headless_chromium import Browser
 
     title = short_grant_twin.state.titles[0]
+    late = LONG_TITLE_SECONDS - 240  # four minutes before the end of the feature
     browser = Browser()
-    trace: list[dict] = []
+    phases: dict[str, list[dict]] = {"start": [], "late": [], "paused": [], "resumed": []}
     try:
         browser.goto(f"{short_grant_twin.state.cdn_url}/?title={title}&autoplay=1")
-        before_pause = watch(browser, 20, trace)
-        first_expiry = trace[0].get("expires_at") or before_pause.get("expires_at")
+        before_seek = watch(browser, 20, phases["start"])
+        first_expiry = phases["start"][0].get("expires_at") or before_seek.get("expires_at")
+        browser.evaluate(f"document.querySelector('video').currentTime = {late}")
+        before_pause = watch(browser, 16, phases["late"])
         paused_at = browser.evaluate(
             "(() => { const v = document.querySelector('video'); v.pause();"
             " return v.currentTime; })()"
         )
-        paused = watch(browser, SHORT_GRANT_TTL + 10, trace)  # longer than a whole grant
+        paused = watch(browser, SHORT_GRANT_TTL + 10, phases["paused"])  # longer than a grant
         browser.evaluate("document.querySelector('video').play()")
-        resumed = watch(browser, 50, trace)
+        resumed = watch(browser, 50, phases["resumed"])
     finally:
         browser.close()
+    trace = [s for phase in phases.values() for s in phase]
     assert resumed.get("error") is None, trace[-3:]
     assert resumed["engine"] == "hls.js"
-    assert before_pause["t"] > 5, before_pause
+    assert before_seek["duration"] == pytest.approx(LONG_TITLE_SECONDS, abs=1), before_seek
+    assert before_seek["t"] > 5, before_seek
+    assert before_pause["t"] > late + 5, ("played on after the seek", before_pause)
     assert paused["paused"] is True
     assert paused["t"] == pytest.approx(paused_at, abs=0.5), "the pause held"
     # Played on after the pause, past what was buffered before it (hls.js keeps 30 s):
@@ -73,9 +82,12 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
     assert resumed["renewals"] >= 2, trace[-1]
     assert resumed["plays"] == 1, "renewals, not new plays"
     assert resumed["expires_at"] > first_expiry
-    playing = [s["t"] for s in trace if s.get("paused") is False and s["t"] > 0]
-    stuck = [(a, b) for a, b in zip(playing, playing[1:], strict=False) if b <= a]
-    assert not stuck, f"currentTime stopped advancing while playing: {stuck}"
+    for name in ("start", "late", "resumed"):
+        # The first sample of a phase may still be seeking or resuming; after it, every
+        # sample while playing must be further into the title than the one before.
+        playing = [s["t"] for s in phases[name][1:] if s.get("paused") is False and s["t"] > 0]
+        stuck = [(a, b) for a, b in zip(playing, playing[1:], strict=False) if b <= a]
+        assert not stuck, f"currentTime stopped advancing in phase {name!r}: {stuck}"
 
 
 def test_a_viewer_that_outlives_its_grant_renews_on_the_403_and_carries_on(
