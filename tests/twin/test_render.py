@@ -10,7 +10,13 @@ import pytest
 from edge.config import load_edge_config
 from twin.__main__ import main
 from twin.alb import AlbTwin, render_haproxy_cfg
-from twin.edge.nginx import NginxEdge, function_module, render_nginx_conf
+from twin.edge.nginx import (
+    VERIFIER_SOCKET,
+    NginxEdge,
+    function_module,
+    render_nginx_conf,
+    write_nginx_edge,
+)
 from twin.edge.varnish import ApiOrigin, MediaOrigin, VarnishEdge, ban_expression, render_vcl
 from twin.state import TwinPorts
 
@@ -41,6 +47,19 @@ def test_nginx_picks_the_behaviour_cloudfront_picks(tmp_path, path):
     unquoted = [(r.replace('\\"', '"').replace("\\\\", "\\"), i) for r, i in patterns]
     chosen = next(int(i) for regex, i in unquoted if re.search(regex, path))
     assert EDGE.behaviors[chosen] == EDGE.behavior_for(path)
+
+
+def test_a_socket_left_by_a_killed_nginx_does_not_block_the_next_start(tmp_path):
+    """nginx refuses to bind a unix socket whose file exists (EADDRINUSE)."""
+    import socket
+
+    with socket.socket(socket.AF_UNIX) as leftover:
+        leftover.bind(str(tmp_path / VERIFIER_SOCKET))
+    assert (tmp_path / VERIFIER_SOCKET).is_socket()
+    write_nginx_edge(EDGE, NginxEdge(port=1, cache_port=2, directory=tmp_path,
+                                     trusted_keys={"KTEST": "MIIB"}))
+    assert not (tmp_path / VERIFIER_SOCKET).exists()
+    assert f"listen unix:{tmp_path}/{VERIFIER_SOCKET};" in (tmp_path / "nginx.conf").read_text()
 
 
 def test_signed_behaviours_and_only_they_check_cookies(tmp_path):

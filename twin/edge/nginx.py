@@ -364,6 +364,10 @@ def write_nginx_edge(edge: EdgeConfig, twin: NginxEdge) -> Path:
     d = twin.directory
     # Verdicts of an earlier run were made with its keys: start empty.
     shutil.rmtree(d / "verdicts", ignore_errors=True)
+    # nginx leaves its unix socket behind when killed (or when the machine stops); a
+    # leftover one makes the next start fail with EADDRINUSE. No nginx of this twin is
+    # running here: the twin refuses to start over a running one.
+    (d / VERIFIER_SOCKET).unlink(missing_ok=True)
     for sub in ("tmp", "verdicts"):
         (d / sub).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ADAPTER, d / "edge.js")
