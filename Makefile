@@ -13,7 +13,7 @@ STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 # Debian packages the local twin, the sample library and the browser test need.
 APT_PACKAGES := varnish gcc haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
-.PHONY: help setup system-deps venv player demo down test lint plan preview up destroy \
+.PHONY: help setup system-deps venv player demo down chaos test lint plan preview up destroy \
         library publish loadtest verify bench-api capacity \
         loadgen-plan loadgen-cost loadgen-up loadgen-results loadgen-destroy
 
@@ -53,6 +53,10 @@ demo: setup ## start the local twin, publish the sample library, print the URL, 
 
 down: ## stop everything `make demo` started
 	$(PY) -m twin down
+
+chaos: venv ## on the running twin: SERVICE=<name> ACTION=kill|stop|slow, or ACTION=heal
+	@test -n "$(ACTION)" || { echo "make chaos: ACTION=kill|stop|slow|heal is required" >&2; exit 2; }
+	$(PY) -m twin chaos --action $(ACTION) $(if $(SERVICE),--service $(SERVICE))
 
 test: setup ## install what is missing, lint, and run every offline test
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,4 @@
-"""`python -m twin up|down|status`: the local twin from the command line."""
+"""`python -m twin up|down|status|chaos`: the local twin from the command line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from media.sample import DEFAULT_PROFILE, PROFILES
-from twin import processes
+from twin import chaos, processes
 from twin.install import install_player, install_system_packages
 from twin.state import DEFAULT_RUN_DIR, TwinPorts, TwinState
 from twin.topology import Twin
@@ -83,6 +83,27 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0 if running and all(running.values()) else 1
 
 
+def cmd_chaos(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir)
+    try:
+        if args.action == "heal":
+            healed = chaos.heal(run_dir, progress=_say)
+            _say(f"healed {', '.join(healed) or 'nothing (no chaos was on)'}")
+            return 0
+        if not args.service:
+            raise chaos.ChaosError(f"--service is required for {args.action}")
+        slowdown = chaos.Slowdown(args.pause_ms, args.period_ms, args.max_seconds)
+        names = chaos.act(run_dir, args.service, args.action, slowdown)
+    except chaos.ChaosError as exc:
+        print(f"chaos: {exc}", file=sys.stderr)
+        return 2
+    except processes.StartupFailed as exc:
+        print(f"chaos: heal failed: {exc}", file=sys.stderr)
+        return 1
+    _say(f"{args.action}: {', '.join(names)} (`python -m twin chaos --action heal` undoes it)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m twin", description=__doc__)
     parser.add_argument("--run-dir", default=str(DEFAULT_RUN_DIR))
@@ -99,8 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("down", help="stop everything `up` started")
     status = sub.add_parser("status", help="which twin processes run")
     status.add_argument("--json", action="store_true")
+    hit = sub.add_parser("chaos", help="kill, stop or slow one service of the running twin; "
+                                      "heal undoes it (see twin/chaos.py)")
+    hit.add_argument("--service", help="a process name from `status` (api-1, moto, alb, "
+                                       "cache, edge) or a group (api)")
+    hit.add_argument("--action", choices=chaos.ACTIONS, required=True)
+    defaults = chaos.Slowdown()
+    hit.add_argument("--pause-ms", type=int, default=defaults.pause_ms,
+                     help="slow: frozen this long in every period")
+    hit.add_argument("--period-ms", type=int, default=defaults.period_ms)
+    hit.add_argument("--max-seconds", type=int, default=defaults.max_seconds,
+                     help="slow: the throttler ends itself after this long")
     args = parser.parse_args(argv)
-    return {"up": cmd_up, "down": cmd_down, "status": cmd_status}[args.command](args)
+    return {"up": cmd_up, "down": cmd_down, "status": cmd_status,
+            "chaos": cmd_chaos}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -81,6 +81,13 @@ class TwinState:
     titles: list[str] = field(default_factory=list)
     started_at: float = 0.0
     startup_seconds: float = 0.0
+    # What `Twin.attach` needs to restart a part as it was started (`make chaos ACTION=heal`):
+    # the library it published (media.sample profile, title count, forced duration) and
+    # the grant lifetime its API instances were given.
+    profile: str = "ci"
+    library_titles: int = 0
+    library_seconds: int | None = None
+    cookie_ttl: int = 0
 
     def save(self, run_dir: Path) -> None:
         path = run_dir / STATE_FILE

@@ -113,7 +113,28 @@ class Twin:
             stack=stack,
             run_dir=str(self.run_dir),
             ports=self.ports.all(),
+            profile=profile,
+            library_titles=titles,
+            library_seconds=seconds,
+            cookie_ttl=self.cookie_ttl,
         )
+
+    @classmethod
+    def attach(cls, run_dir: Path = DEFAULT_RUN_DIR) -> Twin:
+        """The twin running from `run_dir`, as its state file records it.
+
+        Raises StartupFailed when no twin was started there, StateFileError when
+        state.json is damaged.
+        """
+        state = TwinState.load(run_dir)
+        if state is None:
+            raise processes.StartupFailed(f"no twin runs from {run_dir} (`python -m twin up`)")
+        twin = cls(stack=state.stack, run_dir=Path(run_dir),
+                   ports=TwinPorts.from_mapping(state.ports),
+                   titles=state.library_titles, seconds=state.library_seconds,
+                   profile=state.profile, cookie_ttl=state.cookie_ttl or None)
+        twin.state = state
+        return twin
 
     # ---- paths ---------------------------------------------------------------
 
@@ -170,7 +191,7 @@ class Twin:
                  f"{self.state.cdn_url}{self.stack.health_check_path}"),
                  "edge (healthz through the ALB)")),
             (f"publish {self.titles} title(s) + the player page", self._publish),
-            ("API ready, playback through the edge", self._wait_ready),
+            ("API ready, playback through the edge", self.wait_ready),
             (f"warm the edge with the top {self.warm_top} title(s)", self._warm),
         ]
         try:
@@ -320,6 +341,32 @@ class Twin:
         self.state.pids.pop(name)
         self.state.save(self.run_dir)
 
+    def restart(self, name: str) -> None:
+        """Start part `name` of the twin again (a state.json process name) and wait for it.
+
+        A restarted moto server is seeded and published again; a restarted cache
+        starts empty. Raises KeyError for an unknown name, StartupFailed when the
+        part does not become ready.
+        """
+        if name == "moto":
+            self.start_origin()
+            return
+        if name.startswith("api-"):
+            index = int(name.removeprefix("api-"))
+            self.start_api(index)
+            self._wait(name, processes.http_ok(
+                f"http://127.0.0.1:{self.ports.api[index - 1]}{self.stack.health_check_path}"),
+                f"API instance {index}")
+            return
+        spawn, ready = {
+            "alb": (self._spawn_alb,
+                    processes.http_ok(f"{self.state.alb_url}/", status=403)),
+            "cache": (self._spawn_cache, processes.tcp_open(self.ports.cache)),
+            "edge": (self._spawn_edge, processes.tcp_open(self.ports.edge)),
+        }[name]
+        spawn()
+        self._wait(name, ready, name)
+
     def _wait_fleet(self) -> None:
         for i, port in enumerate(self.ports.api, start=1):
             self._wait(f"api-{i}", processes.http_ok(
@@ -400,7 +447,11 @@ class Twin:
             report = warm_edge(self.state.cdn_url, self._library.catalog, self.warm_top)
             self.say(f"      {report.summary()}")
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Wait until every API instance is ready and a play works through the edge.
+
+        Raises StartupFailed after STARTUP_TIMEOUT.
+        """
         for i, port in enumerate(self.ports.api, start=1):
             self._wait(f"api-{i}", processes.http_ok(f"http://127.0.0.1:{port}/readyz"),
                        f"API instance {i} readiness")
