@@ -240,16 +240,41 @@ def error_ttl(status: int, cache_control: CacheControl, expires_in: int | None =
 
 
 # ---- Where viewers and shields are -------------------------------------------------
-# The AWS Regions offered for Origin Shield (CloudFront Developer Guide, "Using Origin
-# Shield", section "Choosing the AWS Region for Origin Shield"). An origin in another
-# Region uses the nearest of these; the guide maps each origin Region to one.
+# The AWS Regions offered for Origin Shield, and for an origin elsewhere the Region the
+# guide says to enable it in (CloudFront Developer Guide, "Using Origin Shield", section
+# "Choosing the AWS Region for Origin Shield": twelve Regions and an eight-row table).
+# A Region AWS adds to that list later must be added here before a stack can use it.
 ORIGIN_SHIELD_REGIONS: frozenset[str] = frozenset({
     "us-east-1", "us-east-2", "us-west-2",
     "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2",
     "eu-central-1", "eu-west-1", "eu-west-2",
-    "me-central-1",
     "sa-east-1",
 })
+ORIGIN_SHIELD_NEAREST: Mapping[str, str] = {
+    "us-west-1": "us-west-2",
+    "af-south-1": "eu-west-1",
+    "ap-east-1": "ap-southeast-1",
+    "ca-central-1": "us-east-1",
+    "eu-south-1": "eu-central-1",
+    "eu-west-3": "eu-west-2",
+    "eu-north-1": "eu-west-2",
+    "me-south-1": "ap-south-1",
+}
+
+
+def origin_shield_advice(origin_region: str) -> str:
+    """Which Origin Shield Region the guide recommends for an origin in `origin_region`.
+
+    A sentence for an error message: the same Region when it offers Origin Shield,
+    else the guide's mapping, else the list to pick the lowest-latency one from.
+    """
+    if origin_region in ORIGIN_SHIELD_REGIONS:
+        return f"{origin_region} offers Origin Shield: use it"
+    if origin_region in ORIGIN_SHIELD_NEAREST:
+        return (f"for an origin in {origin_region} the CloudFront guide recommends "
+                f"{ORIGIN_SHIELD_NEAREST[origin_region]}")
+    return ("pick the one with the lowest latency to the origin: "
+            + ", ".join(sorted(ORIGIN_SHIELD_REGIONS)))
 
 # ISO 3166-1 alpha-2: the 249 officially assigned codes, the form CloudFront's geo
 # restriction takes (CloudFront API Reference, GeoRestriction: "Location" elements are

@@ -30,7 +30,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from edge.cloudfront import ISO_3166_ALPHA2, ORIGIN_SHIELD_REGIONS
+from edge.cloudfront import ISO_3166_ALPHA2, ORIGIN_SHIELD_REGIONS, origin_shield_advice
 from infra.stack_settings import StackSettings
 
 NAMESPACE = "edgeflix"
@@ -241,7 +241,8 @@ class StackConfig(BaseModel):
     @classmethod
     def _origin_shield_region(cls, value: str | None) -> str | None:
         if value is not None and value not in ORIGIN_SHIELD_REGIONS:
-            raise ValueError(f"{value!r} is not a region CloudFront offers Origin Shield in")
+            raise ValueError(f"{value!r} is not a region CloudFront offers Origin Shield in; "
+                             + origin_shield_advice(value))
         return value
 
     @field_validator("geo_restriction_locations")
@@ -349,8 +350,7 @@ class StackConfig(BaseModel):
             raise ValueError(
                 f"{_key('origin_shield_region')}: required with "
                 f"{_key('origin_shield_enabled')}, because aws:region {self.region} has no "
-                f"Origin Shield; pick the one nearest the origin: "
-                f"{', '.join(sorted(ORIGIN_SHIELD_REGIONS))}"
+                f"Origin Shield; {origin_shield_advice(self.region)}"
             )
         if self.geo_restriction_type == "none" and self.geo_restriction_locations:
             raise ValueError(

@@ -113,9 +113,13 @@ def test_defaults_match_the_contract():
          "at least one country code"),
         ({"geoRestrictionType": "block"}, "edgeflix:geoRestrictionType", "none | allow | deny"),
         ({"originShieldRegion": "us-west-1"}, "edgeflix:originShieldRegion",
-         "Origin Shield in"),
+         "guide recommends us-west-2"),
+        ({"originShieldRegion": "me-central-1"}, "edgeflix:originShieldRegion",
+         "lowest latency to the origin: ap-northeast-1"),
         ({"originShieldEnabled": "true", "region": "ca-central-1"},
-         "edgeflix:originShieldRegion", "us-east-1"),
+         "edgeflix:originShieldRegion", "recommends us-east-1"),
+        ({"originShieldEnabled": "true", "region": "eu-north-1"},
+         "edgeflix:originShieldRegion", "recommends eu-west-2"),
     ],
 )
 def test_invalid_value_names_key_and_allowed_values(override, key, hint):
