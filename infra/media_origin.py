@@ -14,9 +14,11 @@ from infra.config import StackConfig
 LOG_PREFIX_ALB = "alb"
 LOG_PREFIX_CDN = "cloudfront/"
 LOG_PREFIX_S3 = "s3/media/"
-# Where CloudWatch Logs' vended delivery writes (CloudWatch Logs User Guide, "Logs sent to
-# Amazon S3"): AWSLogs/<account>/CloudFront/ under the destination bucket.
-LOG_PREFIX_CDN_V2 = "AWSLogs/{account}/CloudFront/"
+# Where CloudWatch Logs' vended delivery may write: the bucket policy that page documents
+# (CloudWatch Logs User Guide, "Logs sent to Amazon S3") grants AWSLogs/<account>/*, and
+# the key below it depends on the delivery's suffix path, so the grant stays at that
+# documented prefix; the SourceArn condition pins it to this stack's delivery source.
+LOG_PREFIX_CDN_V2 = "AWSLogs/{account}/"
 CLOUDFRONT_LOGS_REGION = "us-east-1"  # a distribution's delivery source lives here
 
 

@@ -140,7 +140,7 @@ def test_log_bucket_admits_vended_delivery_only_from_this_source(full_stack, dev
     assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert statement["Condition"]["ArnLike"]["aws:SourceArn"].endswith(
         f":delivery-source:{source.inputs['name']}")
-    assert statement["Resource"].endswith("/AWSLogs/123456789012/CloudFront/*")
+    assert statement["Resource"].endswith("/AWSLogs/123456789012/*")
 
 
 def test_log_bucket_drops_acls_once_legacy_logging_is_gone(dev_stack, full_stack):
