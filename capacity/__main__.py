@@ -8,19 +8,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from app.catalog import CATALOG_KEY, Catalog, CatalogError, load_catalog
+from app.catalog import CatalogError, load_catalog
 from capacity.model import ladder_bitrate
 from capacity.plan import CapacityPlan, Inputs, build_plan
 from capacity.prices import PriceError, load_prices
 from infra.config import REPO_ROOT, ConfigError, load_stack
-from media.generate import default_cache_dir
-from media.sample import plan_titles
+from media.generate import MAXRATE_FACTOR
+from media.sample import PROFILES, plan_titles
 
 BENCH_RESULT = REPO_ROOT / "reports" / "bench-api.json"
 DEFAULT_HIT_RATIO = 0.95
+DEMO = PROFILES["demo"]
 # Measured on this kind of machine (2 vCPUs, gunicorn gthread, a 325-byte JSON endpoint,
 # 2026-11): the fallback when neither a figure nor a bench-api result is given.
 DEFAULT_API_RPS = 2600.0
@@ -29,13 +31,15 @@ DEFAULT_API_RPS = 2600.0
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m capacity", description=__doc__.splitlines()[0])
     p.add_argument("--viewers", type=int, required=True, help="concurrent viewers")
-    p.add_argument("--bitrate", type=float, help="Mbps per viewer (default: the sample ladder)")
+    p.add_argument("--bitrate", type=float,
+                   help="Mbps per viewer (default: adaptive bitrate on the ladder)")
     p.add_argument("--hit-ratio", type=float, help=f"edge hit ratio 0..1 ({DEFAULT_HIT_RATIO})")
     p.add_argument("--api-rps-per-instance", type=float,
                    help="API req/s one instance serves at 100%% CPU (default: bench-api result)")
     p.add_argument("--bench-result", type=Path, default=BENCH_RESULT,
                    help="the JSON `make bench-api` writes")
-    p.add_argument("--catalog", type=Path, help="catalog.json (default: newest sample library)")
+    p.add_argument("--catalog", type=Path,
+                   help="catalog.json whose ladder and titles to use (default: the demo library's)")
     p.add_argument("--titles", type=int,
                    help="titles in the catalog (default: --catalog's, else the sample plan's)")
     p.add_argument("--hot-share", type=float,
@@ -49,12 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def find_catalog(explicit: Path | None) -> Catalog | None:
-    """The given catalog, else the newest generated sample library's, else None."""
-    if explicit is not None:
-        return load_catalog(explicit)
-    found = sorted(default_cache_dir().glob(f"*/{CATALOG_KEY}"), key=lambda p: p.stat().st_mtime)
-    return load_catalog(found[-1]) if found else None
+def demo_ladder() -> tuple[int, ...]:
+    """The demo library's ladder as its master playlist would state it, from the profile:
+    each rung's peak (video target x MAXRATE_FACTOR, media/generate.py) plus audio, bit/s."""
+    return tuple(sorted(int(r.video_bitrate * MAXRATE_FACTOR) + DEMO.audio_bitrate
+                        for r in DEMO.ladder))
 
 
 def bench_throughput(path: Path) -> tuple[float, str] | None:
@@ -75,21 +78,25 @@ def bench_throughput(path: Path) -> tuple[float, str] | None:
 
 def resolve_inputs(args: argparse.Namespace) -> Inputs:
     """Fill every input from the flags, else the repo's measurements, else labelled defaults."""
-    wanted = args.bitrate is None or (args.catalog is not None and args.titles is None)
-    catalog = find_catalog(args.catalog) if wanted else None
+    catalog = load_catalog(args.catalog) if args.catalog is not None else None
+    ladders = Counter(tuple(sorted(r.bandwidth for r in t.renditions))
+                      for t in (catalog.titles if catalog is not None else ()))
+    if ladders:
+        ladder = ladders.most_common(1)[0][0]
+        ladder_source = f"{args.catalog}'s most common ladder (peak BANDWIDTH)"
+    else:
+        ladders = Counter({demo_ladder(): 1})
+        ladder = demo_ladder()
+        ladder_source = "the demo library's ladder, from media/sample.py"
     if args.bitrate is not None:
         bitrate, bitrate_source = args.bitrate * 1e6, "given (BITRATE)"
-    elif catalog is not None:
-        ladders = [ladder_bitrate([r.bandwidth for r in t.renditions]) for t in catalog.titles]
-        bitrate = sum(ladders) / len(ladders)
-        bitrate_source = "the sample library's ladder (peak BANDWIDTH) x RENDITION_SHARES"
     else:
-        raise ValueError("no BITRATE given and no sample library found: run `make library` "
-                         "or pass BITRATE=<Mbps>")
-    # A cached library may be a test's small one: only an explicit catalog sets the count.
+        rates = {lad: ladder_bitrate(lad, args.max_segments) for lad in ladders}
+        bitrate = sum(rates[lad] * n for lad, n in ladders.items()) / ladders.total()
+        bitrate_source = f"{ladder_source} under the viewer model's adaptive bitrate"
     if args.titles is not None:
         titles = args.titles
-    elif args.catalog is not None and catalog is not None:
+    elif catalog is not None:
         titles = len(catalog.titles)
     else:
         titles = len(plan_titles())
@@ -106,7 +113,8 @@ def resolve_inputs(args: argparse.Namespace) -> Inputs:
     return Inputs(
         viewers=args.viewers, bitrate_bps=bitrate, bitrate_source=bitrate_source,
         hit_ratio=hit, hit_ratio_source=hit_source, api_rps_per_instance=api_rps,
-        api_rps_source=api_source, catalog_titles=titles, hot_share=args.hot_share,
+        api_rps_source=api_source, catalog_titles=titles, ladder_bps=ladder,
+        ladder_source=ladder_source, hot_share=args.hot_share,
         max_segments=args.max_segments, hours=args.hours, api_bytes_per_request=args.api_bytes,
     )
 
@@ -128,6 +136,17 @@ def render(plan: CapacityPlan) -> str:
         f"  viewer model {plan.model.segments_per_play:g} segments a play, a play every "
         f"{plan.model.cycle_seconds:.2f} s, watching {plan.model.watching_share:.0%} of the time"
         f" (loadtest/viewer.py); {i.catalog_titles} titles",
+    ]
+    if plan.abr is not None:
+        a = plan.abr
+        lines.append(
+            f"  ABR          {'/'.join(f'{b / 1e6:.2f}' for b in i.ladder_bps)} Mbps ladder "
+            f"({i.ladder_source}): segments "
+            f"{'/'.join(f'{x:.0%}' for x in a.segment_shares)}, bytes "
+            f"{'/'.join(f'{x:.0%}' for x in a.byte_shares)}, {a.switches_per_play:.2f} "
+            f"switches and {a.extra_media_playlists:.2f} extra media playlists a play "
+            "(loadtest/abr.py over modelled links)")
+    lines += [
         "",
         f"{'kind':16s} {'per viewer-min':>14s} {'edge req/s':>14s}",
     ]
@@ -196,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({
             "inputs": asdict(plan.inputs),
             "per_viewer_minute": plan.model.per_minute,
+            "plays_per_viewer_minute": plan.model.plays_per_minute,
+            "abr": asdict(plan.abr) if plan.abr is not None else None,
             "edge_rps_by_kind": plan.traffic.rps_by_kind,
             "edge_gbps": plan.traffic.edge_gbps,
             "origin_rps": plan.traffic.origin_rps,

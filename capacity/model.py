@@ -5,14 +5,19 @@ in bytes, bitrates in bits per second, money in USD per month of `hours_per_mont
 
 What each viewer asks for comes from the Locust viewer model (`loadtest/viewer.py`: think
 time, browse share, pages, recommendations share, playlists per play, watch length), read
-at call time so a change there changes the figures here. What the API does with a play in
-DynamoDB comes from the app's own constants (`app/plays.py`, `app/recommendations.py`,
-`app/settings.py`); the fleet rules from the stack config (`infra/config.py`).
+at call time so a change there changes the figures here; which renditions a play fetches,
+and so the delivered bitrate and the media playlists a play loads, from its adaptive
+bitrate (`loadtest/abr.py`), run here over a population of modelled links. What the API
+does with a play in DynamoDB comes from the app's own constants (`app/plays.py`,
+`app/recommendations.py`, `app/settings.py`); the fleet rules from the stack config
+(`infra/config.py`).
 """
 
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.plays import PlayRecorder
@@ -21,6 +26,7 @@ from app.settings import Settings
 from capacity.prices import GIB, PriceTable, tiered_cost
 from infra.config import StackConfig
 from loadtest import viewer
+from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
 from media.sample import SEGMENT_SECONDS
 
 # Request kinds: (origin behind CloudFront, whether the edge may cache the response).
@@ -68,8 +74,13 @@ def viewer_model(
     grant_ttl_seconds: float,
     segment_seconds: float = SEGMENT_SECONDS,
     max_segments: int | None = None,
+    extra_media_playlists: float = 0.0,
 ) -> ViewerModel:
     """Requests per viewer-minute by kind, from loadtest/viewer.py's parameters.
+
+    A play loads PLAYLISTS_PER_PLAY playlists (the master and the first rendition's
+    media playlist) plus `extra_media_playlists` on average, one for each further
+    rendition adaptive bitrate moves to (`AbrOutcome.extra_media_playlists`).
 
     `catalog_titles` sets the pages a browse reads (PAGE_LIMIT per page, at most
     MAX_PAGES); titles are assumed at least `max_segments` long (a real catalog's are).
@@ -83,6 +94,8 @@ def viewer_model(
     max_segments = viewer.MAX_SEGMENTS_DEFAULT if max_segments is None else max_segments
     if max_segments < 1:
         raise ValueError(f"max_segments must be >= 1, got {max_segments}")
+    if extra_media_playlists < 0:
+        raise ValueError(f"extra_media_playlists must be >= 0, got {extra_media_playlists}")
     segments = viewer.mean_watch_length(max_segments, max_segments)
     watch_seconds = segments * segment_seconds
     think_seconds = sum(viewer.THINK_TIME_S) / 2  # mean of a uniform draw
@@ -93,7 +106,7 @@ def viewer_model(
         "title": 1.0,
         "recommendations": viewer.BROWSE_SHARE * viewer.RECOMMENDATIONS_SHARE,
         "playback": float(max(1, math.ceil(watch_seconds / grant_ttl_seconds))),
-        "playlist": float(viewer.PLAYLISTS_PER_PLAY),
+        "playlist": viewer.PLAYLISTS_PER_PLAY + extra_media_playlists,
         "segment": segments,
     }
     plays_per_minute = 60.0 / cycle
@@ -106,15 +119,75 @@ def viewer_model(
     )
 
 
-def ladder_bitrate(bandwidths: list[int]) -> float:
-    """Mean delivered bitrate (bit/s) of a rendition ladder under the viewer model's
-    RENDITION_SHARES (highest bandwidth first); the catalog's peak BANDWIDTH values."""
-    if not bandwidths or min(bandwidths) <= 0:
+@dataclass(frozen=True)
+class AbrOutcome:
+    """What the viewer model's adaptive bitrate does over many plays of one ladder.
+
+    `segment_shares` and `byte_shares` are by rendition, ascending bandwidth; the
+    delivered bitrate is bits per second of media time; `extra_media_playlists` is the
+    mean number of renditions a play moves to after its first (each needs its media
+    playlist once); `switches_per_play` counts every change, back and forth.
+    """
+
+    segment_shares: tuple[float, ...]
+    byte_shares: tuple[float, ...]
+    mean_bitrate_bps: float
+    extra_media_playlists: float
+    switches_per_play: float
+
+
+def abr_outcome(
+    bandwidths: Sequence[int],
+    *,
+    max_segments: int | None = None,
+    segment_seconds: float = SEGMENT_SECONDS,
+    link_mbps: float = LINK_MBPS_DEFAULT,
+    plays: int = 2000,
+    seed: int = 1,
+) -> AbrOutcome:
+    """Run the Locust viewer's adaptive bitrate over `plays` modelled viewers, each with its
+    own link (loadtest/abr.py LinkModel around `link_mbps`) and a watch length drawn as the
+    viewer model draws it; a segment of a rendition is its BANDWIDTH x `segment_seconds`,
+    fetched as fast as the link allows (a cached segment). Deterministic for a `seed`.
+
+    ValueError for an empty ladder, a bandwidth <= 0, or plays < 1.
+    """
+    ladder = sorted(bandwidths)
+    if not ladder or ladder[0] <= 0:
         raise ValueError("a ladder needs at least one bandwidth > 0")
-    ordered = sorted(bandwidths, reverse=True)
-    shares = list(viewer.RENDITION_SHARES[: len(ordered)])
-    shares += [0.0] * (len(ordered) - len(shares))
-    return sum(b * s for b, s in zip(ordered, shares, strict=True)) / sum(shares)
+    if plays < 1:
+        raise ValueError(f"plays must be >= 1, got {plays}")
+    limit = viewer.MAX_SEGMENTS_DEFAULT if max_segments is None else max_segments
+    rng = random.Random(seed)
+    segments = [0] * len(ladder)
+    extra_playlists = switches = 0
+    for _ in range(plays):
+        link = LinkModel(link_mbps, rng=rng)
+        player = AdaptivePlayer(ladder)
+        visited = set()
+        for _segment in range(viewer.watch_length(limit, limit, rng)):
+            rendition = player.next_rendition()
+            visited.add(rendition)
+            size = int(ladder[rendition] * segment_seconds / 8)
+            segments[rendition] += 1
+            player.segment_loaded(link.download_s(size, 0.0), size)
+        extra_playlists += len(visited) - 1
+        switches += sum(player.switches.values())
+    total = sum(segments)
+    bits = [n * b * segment_seconds for n, b in zip(segments, ladder, strict=True)]
+    return AbrOutcome(
+        segment_shares=tuple(n / total for n in segments),
+        byte_shares=tuple(b / sum(bits) for b in bits),
+        mean_bitrate_bps=sum(bits) / (total * segment_seconds),
+        extra_media_playlists=extra_playlists / plays,
+        switches_per_play=switches / plays,
+    )
+
+
+def ladder_bitrate(bandwidths: Sequence[int], max_segments: int | None = None) -> float:
+    """Mean delivered bitrate (bit/s) of a rendition ladder (the catalog's peak BANDWIDTH
+    values) under the viewer model's adaptive bitrate (`abr_outcome`)."""
+    return abr_outcome(bandwidths, max_segments=max_segments).mean_bitrate_bps
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from capacity.model import (
+    AbrOutcome,
     DynamoDbLoad,
     Fleet,
     Traffic,
     ViewerModel,
+    abr_outcome,
     dynamodb_load,
     fleet,
     gunicorn_workers,
@@ -49,6 +51,10 @@ class Inputs:
     api_rps_per_instance: float
     api_rps_source: str
     catalog_titles: int
+    # The rendition ladder (BANDWIDTH, bit/s) adaptive bitrate runs on: how many media
+    # playlists a play loads (model.abr_outcome); `ladder_source` says where it came from.
+    ladder_bps: tuple[int, ...] = ()
+    ladder_source: str = "none: one media playlist a play"
     hot_share: float | None = None  # None: the Zipf rank-1 share over catalog_titles
     max_segments: int | None = None
     api_bytes_per_request: float = 2048.0  # ALB processed bytes, request + response
@@ -91,6 +97,7 @@ class CapacityPlan:
     inputs: Inputs
     stack: StackConfig
     model: ViewerModel
+    abr: AbrOutcome | None  # adaptive bitrate on inputs.ladder_bps; None without a ladder
     traffic: Traffic
     fleet: Fleet
     workers: int  # gunicorn worker processes over the whole fleet
@@ -128,10 +135,13 @@ def zipf_top_share(titles: int, s: float | None = None) -> float:
 
 def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> CapacityPlan:
     """Derive every figure of a plan; ValueError or PriceError on a bad input."""
+    abr = (abr_outcome(inputs.ladder_bps, max_segments=inputs.max_segments)
+           if inputs.ladder_bps else None)
     model = viewer_model(
         catalog_titles=inputs.catalog_titles,
         grant_ttl_seconds=stack.signed_cookie_ttl,
         max_segments=inputs.max_segments,
+        extra_media_playlists=abr.extra_media_playlists if abr else 0.0,
     )
     flow = traffic(inputs.viewers, model, inputs.bitrate_bps, inputs.hit_ratio)
     api_fleet = fleet(flow.api_origin_rps, inputs.api_rps_per_instance, stack)
@@ -156,6 +166,7 @@ def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> Capaci
         inputs=inputs,
         stack=stack,
         model=model,
+        abr=abr,
         traffic=flow,
         fleet=api_fleet,
         workers=workers,

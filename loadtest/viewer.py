@@ -16,13 +16,10 @@ BROWSE_SHARE = 0.2  # chance that a play starts with browsing the catalog again
 PAGE_LIMIT = 100  # titles per GET /api/v1/titles page
 MAX_PAGES = 5  # pages a browse reads at most
 RECOMMENDATIONS_SHARE = 0.25  # chance that a browse also asks for recommendations
-PLAYLISTS_PER_PLAY = 2  # master playlist, then the chosen rendition's media playlist
+PLAYLISTS_PER_PLAY = 2  # master, then the first rendition's; one more per rendition ABR moves to
 MAX_SEGMENTS_DEFAULT = 10  # --max-segments: at most this many segments per play
 BUFFER_SEGMENTS_DEFAULT = 1.0  # --buffer-segments: player buffer target, in segments
 ZIPF_S_DEFAULT = 1.0  # --zipf-s: Zipf exponent of title choice
-# The rendition mix capacity planning assumes, highest bandwidth first. The load test's own
-# viewers choose by adaptive bitrate (loadtest/abr.py) and report the mix they got.
-RENDITION_SHARES = (0.8, 0.15, 0.05)
 
 
 class ZipfPicker:

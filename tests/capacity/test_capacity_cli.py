@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-import capacity.__main__ as capacity_cli
-from capacity.__main__ import main
+from capacity.__main__ import demo_ladder, main
+from capacity.model import ladder_bitrate
 from loadtest import viewer
 from media.sample import plan_titles
 
@@ -94,20 +94,31 @@ def one_title_catalog(folder) -> str:
     return str(path)
 
 
-def test_the_bitrate_defaults_to_the_catalogs_ladder(capsys, tmp_path):
+def test_the_bitrate_defaults_to_adaptive_bitrate_on_the_catalogs_ladder(capsys, tmp_path):
     code, out, _ = run(capsys, "--viewers", "1000", "--catalog", one_title_catalog(tmp_path),
                        "--api-rps-per-instance", "2000")
     assert code == 0
-    assert "0.355 Mbps" in out and "1 titles" in out
+    expected = ladder_bitrate((100_000, 200_000, 400_000))
+    assert f"{expected / 1e6:.3f} Mbps" in out and "1 titles" in out
+    assert "0.10/0.20/0.40 Mbps ladder" in out
 
 
-def test_a_cached_library_sets_the_bitrate_but_not_the_title_count(capsys, monkeypatch,
-                                                                   tmp_path):
-    (tmp_path / "lib").mkdir()
-    one_title_catalog(tmp_path / "lib")
-    monkeypatch.setattr(capacity_cli, "default_cache_dir", lambda: tmp_path)
+def test_without_a_catalog_the_demo_librarys_ladder_is_used(capsys):
     _, out, _ = run(capsys, "--viewers", "1000", "--api-rps-per-instance", "2000")
-    assert "0.355 Mbps" in out and f"; {len(plan_titles())} titles" in out
+    ladder = demo_ladder()
+    assert len(ladder) == 3 and 300_000 < ladder[0] < ladder[1] < ladder[2] < 4_000_000
+    assert f"{ladder_bitrate(ladder) / 1e6:.3f} Mbps" in out
+    assert f"; {len(plan_titles())} titles" in out
+
+
+def test_abr_switches_add_media_playlists(capsys):
+    _, out, _ = run(capsys, "--viewers", "60", "--bitrate", "5", "--api-rps-per-instance",
+                    "2000", "--json")
+    plan = json.loads(out[out.index("\n{") + 1: out.rindex("\ncapacity: ")])
+    extra = plan["abr"]["extra_media_playlists"]
+    assert 0 < extra < 2
+    per_play = plan["per_viewer_minute"]["playlist"] / plan["plays_per_viewer_minute"]
+    assert per_play == pytest.approx(viewer.PLAYLISTS_PER_PLAY + extra)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -122,13 +133,6 @@ def test_bad_inputs_fail_clearly(capsys, args, message):
     assert code == 2
     assert message in err
     assert "capacity:" not in out
-
-
-def test_without_bitrate_or_sample_library_it_says_what_to_do(capsys, monkeypatch, tmp_path):
-    monkeypatch.setattr(capacity_cli, "default_cache_dir", lambda: tmp_path)
-    code, _, err = run(capsys, "--viewers", "10", "--api-rps-per-instance", "2000")
-    assert code == 2
-    assert "make library" in err and "BITRATE" in err
 
 
 def test_json_comes_before_the_last_line(capsys):

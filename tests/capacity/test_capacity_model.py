@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from capacity.model import (
+    abr_outcome,
     dynamodb_load,
     fleet,
     ladder_bitrate,
@@ -97,8 +98,45 @@ def test_dynamodb_units_follow_the_apps_code_paths():
     assert db.hot_title_write_units == pytest.approx(0.5 * 10 * 5 + 2 * 4)
 
 
-def test_ladder_bitrate_weights_renditions_by_the_viewer_models_shares():
-    assert ladder_bitrate([100_000, 400_000, 200_000]) == pytest.approx(355_000)
+LADDER = (400_000, 1_200_000, 3_000_000)
+
+
+def test_abr_outcome_is_deterministic_and_its_shares_add_up():
+    a, b = abr_outcome(LADDER), abr_outcome(list(reversed(LADDER)))
+    assert a == b
+    assert sum(a.segment_shares) == pytest.approx(1) and sum(a.byte_shares) == pytest.approx(1)
+    # Bytes weigh each rendition's segments by its bandwidth.
+    weighted = [s * bw for s, bw in zip(a.segment_shares, LADDER, strict=True)]
+    assert a.byte_shares == pytest.approx(tuple(w / sum(weighted) for w in weighted))
+    assert ladder_bitrate(LADDER) == pytest.approx(a.mean_bitrate_bps)
+    assert LADDER[0] < a.mean_bitrate_bps < LADDER[-1]
+
+
+def test_a_fast_link_climbs_to_the_top_rendition_once_and_a_slow_one_never_leaves_the_bottom():
+    fast = abr_outcome(LADDER, link_mbps=10_000, max_segments=8)
+    # The first segment is chosen on hls.js's 500 kbps default estimate (the lowest rung);
+    # after it the estimate allows the top one, and the play stays there.
+    assert fast.segment_shares[1] == 0 and fast.segment_shares[2] > 0.7
+    plays_longer_than_one = 7 / 8  # watch lengths are uniform over 1..8
+    assert fast.extra_media_playlists == pytest.approx(plays_longer_than_one, abs=0.05)
+    assert fast.switches_per_play == pytest.approx(fast.extra_media_playlists)
+    slow = abr_outcome(LADDER, link_mbps=0.05, max_segments=8)
+    assert slow.segment_shares[0] == 1 and slow.extra_media_playlists == 0
+    assert slow.mean_bitrate_bps == LADDER[0]
+
+
+@pytest.mark.parametrize("ladder", [(), (0, 100), (-1,)])
+def test_a_ladder_without_positive_bandwidths_is_refused(ladder):
+    with pytest.raises(ValueError, match="bandwidth > 0"):
+        abr_outcome(ladder)
+
+
+def test_each_further_rendition_a_play_visits_loads_its_media_playlist(round_viewer):
+    base = viewer_model(catalog_titles=12, grant_ttl_seconds=600)
+    abr = viewer_model(catalog_titles=12, grant_ttl_seconds=600, extra_media_playlists=0.5)
+    assert abr.per_minute["playlist"] == pytest.approx(base.per_minute["playlist"] * 2.5 / 2)
+    with pytest.raises(ValueError, match="extra_media_playlists"):
+        viewer_model(catalog_titles=12, grant_ttl_seconds=600, extra_media_playlists=-1)
 
 
 def test_data_transfer_is_priced_by_monthly_tier():
