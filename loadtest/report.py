@@ -163,7 +163,8 @@ def render_summary(summary: dict) -> str:
         f"edgeflix load test: {run.get('users')} viewers for {run.get('duration')} "
         f"against {run.get('url')} (speed-up x{run.get('speedup')})",
         f"  machine         {run.get('cpus')} CPUs, load average "
-        f"{load.get('start')} -> {load.get('end')}",
+        f"{load.get('start')} -> {load.get('end')}" if load else
+        f"  machine         {run.get('machine', 'unknown')}",
         f"  requests        {v['requests']['total']} ({v['requests']['failed']} failed, "
         f"error ratio {_fmt(v['error_ratio'], digits=4)})",
         f"  plays           {v['plays']['started']} started, {v['plays']['completed']} watched to "

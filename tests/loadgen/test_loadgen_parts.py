@@ -3,6 +3,7 @@ estimate, the bundle, the boot scripts and fetching results."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -21,9 +22,11 @@ from loadgen.config import (
     load_stack_file,
     stack_file,
 )
-from loadgen.results import fetch
+from loadgen.results import fetch, summarise
 from loadgen.target import TargetRefused, check_target_url
 from loadgen.user_data import RunSettings, deadline_minutes, master_script, worker_script
+from loadtest.metrics import StreamStats
+from loadtest.report import Gates, render_summary
 
 BASE = {"targetStack": "acme/edgeflix/dev"}
 
@@ -155,6 +158,49 @@ def test_results_fetch_downloads_one_runs_files(tmp_path, monkeypatch):
         "runs/r1/master/locust_stats.csv"
     with pytest.raises(FileNotFoundError, match="no results"):
         fetch("results", "runs/r9/", tmp_path / "r9", client=s3)
+
+
+def _stream(plays: int, failed: int, startup_ms: float) -> dict:
+    """A master's stream.json as the locustfile writes it, from the viewers' own counters."""
+    stats = StreamStats(warmup_s=0)
+    for i in range(plays):
+        at = i * 2.0
+        stats.request("api", at_s=at, viewers=plays)
+        stats.request("segment", error="HTTP 503" if i < failed else None, at_s=at)
+        stats.received("segment", 500_000)
+        stats.rendition_segment("480p", 500_000)
+        stats.startup_ms.append(startup_ms)
+        stats.plays_started += 1
+        stats.cache.record("segment", "/video/t01/480p/seg_00001.ts", "Hit from cloudfront",
+                           at, at + 0.1)
+    return stats.as_dict()
+
+
+@pytest.mark.parametrize(("failed", "startup_ms", "passed"),
+                         [(0, 300.0, True), (0, 2500.0, False), (5, 300.0, False)])
+def test_a_fetched_run_gets_the_summary_and_gates_of_a_remote_load_test(
+        tmp_path, failed, startup_ms, passed):
+    master = tmp_path / "r1" / "master"
+    master.mkdir(parents=True)
+    (master / "stream.json").write_text(json.dumps(_stream(50, failed, startup_ms)))
+    summary = summarise(tmp_path / "r1", "https://d111.cloudfront.net")
+    assert summary["passed"] is passed
+    gate = {g["name"]: g for g in summary["gates"]}["p95_startup_ms"]
+    assert gate["limit"] == Gates.for_target(loopback=False).p95_startup_ms
+    assert summary["viewers"]["requests"]["failed"] == failed
+    assert summary["run"]["url"] == "https://d111.cloudfront.net"
+    written = json.loads((tmp_path / "r1" / "summary.json").read_text())
+    assert written["passed"] is passed
+    assert "<svg" in (tmp_path / "r1" / "timeline.html").read_text()
+    assert "EC2 load generators" in render_summary(summary)
+
+
+def test_a_run_without_the_masters_stream_has_no_summary_yet(tmp_path):
+    assert summarise(tmp_path) is None
+    (tmp_path / "master").mkdir()
+    (tmp_path / "master" / "stream.json").write_text("{not json")
+    with pytest.raises(ValueError):
+        summarise(tmp_path)
 
 
 def test_every_key_is_in_the_readme_table_with_its_default():
