@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from infra.bucket_policies import cloudfront_read_statement, policy_document, tls_only_statement
 from infra.config import StackConfig
+from infra.private_bucket import PrivateBucket, PrivateBucketArgs
 
 LOG_PREFIX_ALB = "alb"
 LOG_PREFIX_CDN = "cloudfront/"
@@ -22,94 +24,11 @@ LOG_PREFIX_CDN_V2 = "AWSLogs/{account}/"
 CLOUDFRONT_LOGS_REGION = "us-east-1"  # a distribution's delivery source lives here
 
 
-@dataclass
-class PrivateBucketArgs:
-    config: StackConfig
-    purpose: str
-    ownership: str = "BucketOwnerEnforced"
-    expire_days: int | None = None
-
-
-class PrivateBucket(pulumi.ComponentResource):
-    """A bucket no one reaches anonymously: all four public-access-block flags,
-    owner-enforced ownership (unless ACL delivery needs otherwise), SSE-S3, versioning."""
-
-    def __init__(self, name: str, args: PrivateBucketArgs,
-                 opts: pulumi.ResourceOptions | None = None):
-        super().__init__("edgeflix:media:PrivateBucket", name, None, opts)
-        cfg = args.config
-        child = pulumi.ResourceOptions(parent=self)
-        self.bucket = aws.s3.Bucket(
-            name,
-            bucket_prefix=cfg.name(f"{args.purpose}-"),
-            force_destroy=cfg.force_destroy,
-            tags={"edgeflix:purpose": args.purpose, "edgeflix:environment": cfg.environment},
-            opts=child,
-        )
-        self.public_access_block = aws.s3.BucketPublicAccessBlock(
-            name,
-            bucket=self.bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-            opts=child,
-        )
-        self.ownership = aws.s3.BucketOwnershipControls(
-            name,
-            bucket=self.bucket.id,
-            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership=args.ownership),
-            opts=child,
-        )
-        # SSE-S3, not KMS: ALB access logs and OAC reads need no key grants then.
-        self.encryption = aws.s3.BucketServerSideEncryptionConfiguration(
-            name,
-            bucket=self.bucket.id,
-            rules=[aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
-                apply_server_side_encryption_by_default=aws.s3.
-                BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                    sse_algorithm="AES256"),
-                bucket_key_enabled=True,
-            )],
-            opts=child,
-        )
-        self.versioning = aws.s3.BucketVersioning(
-            name,
-            bucket=self.bucket.id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
-                status="Enabled"),
-            opts=child,
-        )
-        rules = [aws.s3.BucketLifecycleConfigurationRuleArgs(
-            id="tidy",
-            status="Enabled",
-            filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-            abort_incomplete_multipart_upload=aws.s3.
-            BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
-                days_after_initiation=7),
-            noncurrent_version_expiration=aws.s3.
-            BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(noncurrent_days=30),
-            expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
-                days=args.expire_days) if args.expire_days else None,
-        )]
-        aws.s3.BucketLifecycleConfiguration(
-            name, bucket=self.bucket.id, rules=rules,
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[self.versioning]),
-        )
-        self._resource_name = name
-        self.id = self.bucket.id
-        self.arn = self.bucket.arn
-        self.register_outputs({"bucket": self.bucket.id, "arn": self.bucket.arn})
-
-    def set_policy(self, document: pulumi.Input[str]) -> aws.s3.BucketPolicy:
-        """The bucket's one policy; waits for the public-access block so it is never public."""
-        return aws.s3.BucketPolicy(
-            self._resource_name,
-            bucket=self.bucket.id,
-            policy=document,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access_block]),
-        )
+def _stack_bucket(cfg: StackConfig, purpose: str, **kwargs: Any) -> PrivateBucketArgs:
+    """A PrivateBucket of this stack: named, tagged and destroyable as its config says."""
+    return PrivateBucketArgs(
+        bucket_prefix=cfg.name(f"{purpose}-"), force_destroy=cfg.force_destroy,
+        tags={"edgeflix:purpose": purpose, "edgeflix:environment": cfg.environment}, **kwargs)
 
 
 def _cloudfront_log_delivery_statement(bucket_arn: str, account: str,
@@ -157,9 +76,9 @@ class MediaOrigin(pulumi.ComponentResource):
         # for the noncurrent-version window.
         self.logs = PrivateBucket(
             f"{name}-logs",
-            PrivateBucketArgs(cfg, "logs", ownership="BucketOwnerEnforced"
-                              if cfg.standard_logging_v2_enabled else "BucketOwnerPreferred",
-                              expire_days=cfg.log_retention_days),
+            _stack_bucket(cfg, "logs", ownership="BucketOwnerEnforced"
+                          if cfg.standard_logging_v2_enabled else "BucketOwnerPreferred",
+                          expire_days=cfg.log_retention_days),
             opts=child,
         )
         self.logs_policy = self.logs.set_policy(self.logs.arn.apply(lambda arn: policy_document(
@@ -183,7 +102,7 @@ class MediaOrigin(pulumi.ComponentResource):
             },
         )))
 
-        self.media = PrivateBucket(f"{name}-media", PrivateBucketArgs(cfg, "media"), opts=child)
+        self.media = PrivateBucket(f"{name}-media", _stack_bucket(cfg, "media"), opts=child)
         aws.s3.BucketLogging(
             f"{name}-media",
             bucket=self.media.id,
@@ -192,7 +111,7 @@ class MediaOrigin(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.logs_policy]),
         )
         # The app bundle lives apart from the media: nothing here is reachable via the CDN.
-        self.artifacts = PrivateBucket(f"{name}-artifacts", PrivateBucketArgs(cfg, "artifacts"),
+        self.artifacts = PrivateBucket(f"{name}-artifacts", _stack_bucket(cfg, "artifacts"),
                                        opts=child)
         self.artifacts.set_policy(self.artifacts.arn.apply(
             lambda arn: policy_document(tls_only_statement(arn))))
@@ -227,7 +146,7 @@ class MediaOrigin(pulumi.ComponentResource):
                    provider: pulumi.ProviderResource | None) -> PrivateBucket:
         replica = PrivateBucket(
             f"{name}-replica",
-            PrivateBucketArgs(cfg, "replica"),
+            _stack_bucket(cfg, "replica"),
             opts=pulumi.ResourceOptions(parent=self, providers={"aws": provider} if provider
                                         else None),
         )

@@ -6,6 +6,7 @@ so a new data source cannot slip in with an empty answer.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import importlib
 import json
@@ -327,5 +328,24 @@ def run_program(config: dict[str, str], preview: bool = False, *,
         return pulumi.Output.all(*[exported[n] for n in names]).apply(
             lambda values: stack.exports.update(zip(names, values, strict=True)))
 
-    build()
+    try:
+        build()
+    except BaseException:
+        _cancel_leftover_tasks()
+        raise
     return stack
+
+
+def _cancel_leftover_tasks() -> None:
+    """Cancel what a failed program left running on the event loop.
+
+    When one output raises, pulumi's test runner returns at once; the program's other
+    applies are still pending and would raise later, inside the next test's run (whose
+    fresh RPC manager records them as its own failure).
+    """
+    loop = asyncio.get_event_loop()
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -151,6 +151,7 @@ def test_results_bucket_is_private_encrypted_tls_only_and_expires(loadgen_stack)
 def test_components_are_typed_and_own_their_children(loadgen_stack):
     tokens = {t for t, _ in loadgen_stack.component_outputs}
     assert tokens == {"edgeflix-loadgen:results:ResultsBucket",
+                      "edgeflix:media:PrivateBucket",  # the main program's bucket posture
                       "edgeflix-loadgen:identity:InstanceRole",
                       "edgeflix-loadgen:network:GeneratorRegion",
                       "edgeflix-loadgen:fleet:LocustMaster",
