@@ -9,7 +9,6 @@ to import travels with it without a list to keep in step.
 from __future__ import annotations
 
 import ast
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from infra import app_bundle
@@ -30,12 +29,19 @@ def _module_file(module: str, root: Path) -> Path | None:
     return None
 
 
-def _parse(path: Path) -> ast.Module:
-    """`ast.parse` on a thread of its own. CPython 3.11.7's AST validator can fail with
-    "AST constructor recursion depth mismatch" when called deep inside another stack (it
-    happened here under Pulumi's mocks, after many tests); a fresh thread starts at depth 0."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(ast.parse, path.read_text(), str(path)).result()
+def _parse(path: Path, tries: int = 3) -> ast.Module:
+    """`ast.parse` of `path`, tried again on CPython 3.11's spurious SystemError "AST
+    constructor recursion depth mismatch" (cpython gh-106905, fixed in 3.11.8): its
+    AST-construction depth counter is shared by the interpreter's threads, so a parse
+    that races another thread's (Pulumi runs programs on several) can be refused with
+    nothing wrong in the source. A real syntax error is a SyntaxError and is not retried."""
+    source = path.read_text()
+    for _ in range(tries - 1):
+        try:
+            return ast.parse(source, str(path))
+        except SystemError:
+            continue
+    return ast.parse(source, str(path))
 
 
 def _imports(path: Path) -> set[str]:
