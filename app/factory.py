@@ -71,7 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.catalog_api import catalog_api
     from app.health import health
     from app.openapi import openapi_api
-    from app.playback_api import AnonymousPlaybackLane, playback_api
+    from app.playback_api import AuthenticatedPlaybackLane, playback_api
     from app.problems import errors
     from app.recommendations_api import recommendations_api
 
@@ -90,7 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Outermost first: request id on everything; then the two lanes that answer
     # repeatable requests without Flask (see their docstrings); then Flask.
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        AnonymousPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
+        AuthenticatedPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
     )
     services.start()
     return app

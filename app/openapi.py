@@ -71,7 +71,10 @@ _GRANT_HEADERS = {
     "Set-Cookie": {"required": True, "schema": _STRING},
     "Cache-Control": {"required": True, "schema": {"const": "private, no-store"}},
 }
-_NOT_READY = _problem("A dependency (catalog or signing key) is not loaded yet.")
+_NOT_READY = _problem(
+    "A dependency (catalog, signing key, user pool keys) is not loaded yet, or sign-in "
+    "is not configured."
+)
 _UNAUTHORIZED = _problem(
     "No bearer token, or an invalid one (expired, forged, another pool or client); "
     "see WWW-Authenticate."
@@ -352,7 +355,9 @@ SPEC: dict[str, Any] = {
         "/api/v1/titles/{title_id}/playback": {
             "post": {
                 "operationId": "authorisePlayback",
-                "summary": "Authorise a play: manifest URL and CloudFront signed cookies.",
+                "summary": "Authorise a signed-in viewer's play: manifest URL and CloudFront "
+                "signed cookies.",
+                "security": _BEARER,
                 "description": "Sets CloudFront-Policy, CloudFront-Signature and "
                 "CloudFront-Key-Pair-Id cookies scoped to /video/{title_id}/ and "
                 "returns the same values in `cookies`. The play is counted, and "
@@ -369,6 +374,7 @@ SPEC: dict[str, Any] = {
                 "responses": {
                     "200": _json("Playback", "Authorised.", _GRANT_HEADERS),
                     "400": _problem("Malformed body."),
+                    "401": _UNAUTHORIZED,
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),

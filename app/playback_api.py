@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from app.auth import bearer_token, signed_in_viewer
 from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
@@ -176,7 +177,7 @@ def authorise(
 ) -> Grant | None:
     """Grant a play: rate limit, cookies, response, play record. None without a signing key.
 
-    Shared by the Flask view and the anonymous fast lane, so both answer alike.
+    Shared by the Flask view and the fast lane, so both answer alike.
     """
     _rate_limit(svc.limiter, profile, "playback requests")
     cookies = svc.signer.cookies_for(title.id)
@@ -195,7 +196,8 @@ def authorise(
 
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
-    """Authorise a play: manifest URL, renditions, expiry and signed cookies."""
+    """Authorise a play for a signed-in viewer: manifest URL, renditions, expiry, cookies."""
+    signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
     profile = requested_profile()
     grant = authorise(services(), catalog, title, profile)
@@ -233,13 +235,15 @@ def _new_grants(_: object) -> PlaybackGrants:
     return PlaybackGrants()
 
 
-class AnonymousPlaybackLane:
-    """WSGI middleware: a body-less POST .../playback for a known title skips Flask.
+class AuthenticatedPlaybackLane:
+    """WSGI middleware: a body-less POST .../playback with a valid bearer token for a
+    known title skips Flask.
 
-    An anonymous play is the hottest request the API gets and its answer is fixed
-    per title and expiry window, so Flask's per-request machinery would be most of
-    its cost. Anything else (a body, an unknown title, no key yet) goes to Flask,
-    which remains the one place for validation and errors.
+    A play is the hottest request the API gets and its answer is fixed per title and
+    expiry window, so Flask's per-request machinery would be most of its cost; the
+    token check is a cache lookup once a viewer's token was verified (app/auth.py).
+    Anything else (no or a bad token, a body, an unknown title, no key yet) goes to
+    Flask, which remains the one place for validation and errors.
     """
 
     PREFIX = "/api/v1/titles/"
@@ -257,6 +261,7 @@ class AnonymousPlaybackLane:
             and path.endswith(self.SUFFIX)
             and environ.get("CONTENT_LENGTH", "") in ("", "0")
             and "HTTP_TRANSFER_ENCODING" not in environ
+            and self._signed_in(environ.get("HTTP_AUTHORIZATION"))
         ):
             catalog = self._svc.catalog.catalog
             title_id = path[len(self.PREFIX) : -len(self.SUFFIX)]
@@ -267,3 +272,13 @@ class AnonymousPlaybackLane:
                 start_response("200 OK", list(headers))
                 return [body]
         return self.app(environ, start_response)
+
+    def _signed_in(self, authorization: str | None) -> bool:
+        verifier = self._svc.verifier
+        if verifier is None or not authorization:
+            return False
+        try:
+            verifier.verify(bearer_token(authorization))
+        except Problem:
+            return False
+        return True

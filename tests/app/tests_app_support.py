@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import moto.cognitoidp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -94,6 +95,13 @@ def _moto_public_jwks() -> dict[str, Any]:
 
 
 moto_public_jwks = _moto_public_jwks()
+
+
+def moto_private_jwk() -> Any:
+    """The RSA key moto signs every pool's tokens with (to forge otherwise-real tokens)."""
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
 PASSWORD = "Correct-Horse-9-battery"
 
 
