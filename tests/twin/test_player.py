@@ -16,7 +16,8 @@ PLAYER_STATE = """(() => {
 })()"""
 
 
-STATUS = "document.getElementById('status').textContent"
+# Tolerates the moment before the page exists (navigation is asynchronous).
+STATUS = "(document.getElementById('status') || {}).textContent || ''"
 
 
 def _until(browser, expression: str, wanted: str, seconds: float = 15) -> str:
