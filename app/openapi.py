@@ -187,8 +187,8 @@ SCHEMAS: dict[str, Any] = {
             "renewal_token": {
                 "type": "string",
                 "pattern": RENEWAL_TOKEN.pattern,
-                "description": "Proof of this play for renewals; valid for the renewal "
-                "window (default 6 h) after the play was granted.",
+                "description": "Proof of this play for renewals by the same account; "
+                "valid for the renewal window (default 6 h) after the play was granted.",
             },
             "cookies": _object(
                 {
@@ -387,11 +387,15 @@ SPEC: dict[str, Any] = {
         "/api/v1/titles/{title_id}/playback/renewal": {
             "post": {
                 "operationId": "renewPlayback",
-                "summary": "Renew a grant: fresh signed cookies for the same play.",
+                "summary": "Renew a signed-in viewer's grant: fresh signed cookies for the "
+                "same play.",
+                "security": _BEARER,
                 "description": "Answers like authorisePlayback, with new cookies and expiry "
                 "and the same renewal_token. No play is counted. Call it at renew_after, "
-                "and once when a playlist or segment answers 403. A 403 here means the "
-                "token is invalid or older than the renewal window: start a new play.",
+                "and once when a playlist or segment answers 403. The renewal_token is "
+                "bound to the account that was granted the play: another account's "
+                "bearer token gets 403. A 403 here means the token is invalid, another "
+                "account's, or older than the renewal window: start a new play.",
                 "parameters": [_TITLE_ID],
                 "requestBody": {
                     "required": True,
@@ -404,7 +408,11 @@ SPEC: dict[str, Any] = {
                 "responses": {
                     "200": _json("Playback", "Renewed.", _GRANT_HEADERS),
                     "400": _problem("Malformed body or renewal token."),
-                    "403": _problem("Token invalid, for another title, or past its window."),
+                    "401": _UNAUTHORIZED,
+                    "403": _problem(
+                        "Token invalid, another account's, for another title, or past its "
+                        "window."
+                    ),
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),

@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from app.auth import bearer_token, signed_in_viewer
+from app.auth import Viewer, bearer_token, signed_in_viewer
 from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
@@ -76,30 +76,60 @@ def playback_document(
 
 Grant = tuple[bytes, list[tuple[str, str]]]
 
+# Stands in for the renewal token in a serialised grant; the token is the one
+# per-viewer part of the answer (it is bound to the account, app/playback_renewal.py).
+_TOKEN_SLOT = "renewal-token-slot"
 
-class PlaybackGrants:
-    """Response bodies and headers per title and expiry window, built once.
 
-    Every play of a title within one expiry window gets the same signed cookies,
-    so the whole answer is the same bytes too.
+class GrantTemplate:
+    """One title's grant in one expiry window, serialised once, with a slot for the token.
+
+    Every play of a title within one expiry window gets the same signed cookies;
+    only the renewal token differs per account, so the body is two fixed byte
+    strings around it.
     """
 
+    def __init__(
+        self, settings: Settings, title: Title, cookies: SignedCookies
+    ) -> None:
+        body = json.dumps(
+            playback_document(title, cookies, settings, _TOKEN_SLOT), separators=(",", ":")
+        ).encode()
+        self._head, self._tail = body.split(json.dumps(_TOKEN_SLOT).encode())
+        self._cookie_headers = [
+            ("Set-Cookie", value)
+            for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
+        ]
+
+    def render(self, renewal_token: str) -> Grant:
+        """The body and headers (JSON, never cached, Set-Cookie) carrying `renewal_token`.
+
+        `renewal_token` matches RENEWAL_TOKEN (base64url and "."), so it needs no JSON escape.
+        """
+        body = b"".join((self._head, b'"', renewal_token.encode("ascii"), b'"', self._tail))
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", NO_STORE),
+            *self._cookie_headers,
+        ]
+        return body, headers
+
+
+class PlaybackGrants:
+    """Grant templates per title and expiry window, built once (see GrantTemplate)."""
+
     def __init__(self) -> None:
-        self._grants: dict[tuple[str, int], Grant] = {}
+        self._grants: dict[tuple[str, int], GrantTemplate] = {}
         self._lock = threading.Lock()
 
-    def grant(
-        self, settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
-    ) -> Grant:
-        """The serialised body and response headers for this title and cookie set.
-
-        `renewal_token` must depend only on the title and the expiry window (see authorise).
-        """
+    def grant(self, settings: Settings, title: Title, cookies: SignedCookies) -> GrantTemplate:
+        """The template for this title and cookie set."""
         key = (title.id, cookies.expires_at)
         cached = self._grants.get(key)
         if cached is not None:
             return cached
-        built = grant_response(settings, title, cookies, renewal_token)
+        built = GrantTemplate(settings, title, cookies)
         with self._lock:
             for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
                 del self._grants[stale]
@@ -111,19 +141,7 @@ def grant_response(
     settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
 ) -> Grant:
     """The serialised grant document and its headers: JSON, never cached, Set-Cookie."""
-    body = json.dumps(
-        playback_document(title, cookies, settings, renewal_token), separators=(",", ":")
-    ).encode()
-    headers = [
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", NO_STORE),
-    ]
-    headers += [
-        ("Set-Cookie", value)
-        for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
-    ]
-    return body, headers
+    return GrantTemplate(settings, title, cookies).render(renewal_token)
 
 
 def json_body(members: set[str]) -> dict[str, Any]:
@@ -173,9 +191,10 @@ def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) ->
 
 
 def authorise(
-    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None
+    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None, viewer: Viewer
 ) -> Grant | None:
-    """Grant a play: rate limit, cookies, response, play record. None without a signing key.
+    """Grant `viewer` a play: rate limit, cookies, response, play record. None without a
+    signing key.
 
     Shared by the Flask view and the fast lane, so both answer alike.
     """
@@ -184,12 +203,14 @@ def authorise(
     if cookies is None:
         return None
     # The play's nominal grant time is its expiry less the TTL (the end of the signing
-    # window), so the token, like the cookies, is the same for every play in the window.
-    token = svc.renewals.issue(title.id, cookies.expires_at - svc.settings.cookie_ttl)
+    # window), so the token, like the cookies, is the same for the account's every play
+    # of the title in the window.
+    granted_at = cookies.expires_at - svc.settings.cookie_ttl
+    token = svc.renewals.issue(title.id, granted_at, viewer.sub)
     if token is None:
         return None
     grants = catalog.derive("playback-grants", _new_grants)
-    grant = grants.grant(svc.settings, title, cookies, token)
+    grant = grants.grant(svc.settings, title, cookies).render(token)
     svc.recorder.record(title.id, profile, time.time())
     return grant
 
@@ -197,10 +218,10 @@ def authorise(
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
     """Authorise a play for a signed-in viewer: manifest URL, renditions, expiry, cookies."""
-    signed_in_viewer(services().verifier)
+    viewer = signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
     profile = requested_profile()
-    grant = authorise(services(), catalog, title, profile)
+    grant = authorise(services(), catalog, title, profile, viewer)
     if grant is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
     body, headers = grant
@@ -209,20 +230,23 @@ def authorise_playback(title_id: str) -> Response:
 
 @playback_api.post("/titles/<title_id>/playback/renewal")
 def renew_playback(title_id: str) -> Response:
-    """Renew a grant: fresh signed cookies for the same title, no new play recorded.
+    """Renew a signed-in viewer's grant: fresh signed cookies for the same title, no new
+    play recorded.
 
-    Body {"renewal_token": ..., "profile"?: ...}. 403 when the token is invalid, for
-    another title, or older than the renewal window (the player starts a new play);
-    429 past the profile's renewal rate; 503 without a signing key.
+    Body {"renewal_token": ..., "profile"?: ...}. 401 without a valid bearer token (as
+    playback); 403 when the renewal token is invalid, was issued to another account,
+    names another title, or is older than the renewal window (the player starts a new
+    play); 429 past the profile's renewal rate; 503 without a signing key.
     """
+    svc = services()
+    viewer = signed_in_viewer(svc.verifier)
     _, title = requested_title(title_id)
     body = json_body({"renewal_token", "profile"})
     token = body.get("renewal_token")
     if not isinstance(token, str) or not RENEWAL_TOKEN.fullmatch(token):
         raise Problem(400, f"renewal_token must match {RENEWAL_TOKEN.pattern}.")
     profile = body_profile(body)
-    svc = services()
-    granted_at = svc.renewals.check(token, title.id, time.time())
+    granted_at = svc.renewals.check(token, title.id, viewer.sub, time.time())
     cookies = svc.signer.cookies_for(title.id) if granted_at is not None else None
     if cookies is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
@@ -261,24 +285,25 @@ class AuthenticatedPlaybackLane:
             and path.endswith(self.SUFFIX)
             and environ.get("CONTENT_LENGTH", "") in ("", "0")
             and "HTTP_TRANSFER_ENCODING" not in environ
-            and self._signed_in(environ.get("HTTP_AUTHORIZATION"))
+            and (viewer := self._signed_in(environ.get("HTTP_AUTHORIZATION"))) is not None
         ):
             catalog = self._svc.catalog.catalog
             title_id = path[len(self.PREFIX) : -len(self.SUFFIX)]
             title = catalog.by_id.get(title_id) if catalog is not None else None
-            grant = authorise(self._svc, catalog, title, None) if title is not None else None
+            grant = (
+                authorise(self._svc, catalog, title, None, viewer) if title is not None else None
+            )
             if grant is not None:
                 body, headers = grant
                 start_response("200 OK", list(headers))
                 return [body]
         return self.app(environ, start_response)
 
-    def _signed_in(self, authorization: str | None) -> bool:
+    def _signed_in(self, authorization: str | None) -> Viewer | None:
         verifier = self._svc.verifier
         if verifier is None or not authorization:
-            return False
+            return None
         try:
-            verifier.verify(bearer_token(authorization))
+            return verifier.verify(bearer_token(authorization))
         except Problem:
-            return False
-        return True
+            return None

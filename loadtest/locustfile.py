@@ -408,13 +408,18 @@ class Viewer(FastHttpUser):
     # --- grants ------------------------------------------------------------------------
 
     def _renew(self, grant: PlayGrant, cause: str) -> None:
-        """Renew the play's grant: fresh cookies, no new play counted."""
+        """Renew the play's grant as the signed-in viewer: fresh cookies, no new play counted.
+
+        The renewal token is bound to the viewer's account, so it goes with the same
+        bearer token as the play.
+        """
         document = self._json(
             "api",
             "POST",
             f"{TITLES_PATH}/{grant.title_id}/playback/renewal",
             f"{TITLES_PATH}/[id]/playback/renewal",
             body={"renewal_token": grant.renewal_token, "profile": self.profile},
+            headers=self.authorization,
         )
         grant.update(document, self.speedup)
         STATS.renewals[cause] += 1

@@ -261,22 +261,25 @@ def _moto_shaped_token(user_pool: Any, **overrides: Any) -> str:
     return jwt.encode(claims, new_rsa_key(), algorithm="RS256", headers={"kid": "dummy"})
 
 
+def bad_token(kind: str, user_pool: Any, boto_clients: Any) -> str:
+    """An access token the API must refuse: "forged", "other pool" or "expired"."""
+    if kind == "forged":
+        return _moto_shaped_token(user_pool)
+    if kind == "other pool":  # genuinely signed by moto, for another pool and client
+        other = UserPool.create(boto_clients["cognito-idp"], user_pool.jwks_url)
+        return other.access_token()
+    real = user_pool.access_token()
+    # moto signs with its one key: re-sign the real claims as expired with it.
+    claims = jwt.decode(real, options={"verify_signature": False})
+    claims["exp"] = int(time.time()) - 3600
+    return jwt.encode(claims, moto_private_jwk(), algorithm="RS256", headers={"kid": "dummy"})
+
+
 @pytest.mark.parametrize("kind", ["forged", "other pool", "expired"])
 def test_playback_with_a_bad_token_is_401(
     anonymous: Any, user_pool: Any, boto_clients: Any, kind: str
 ) -> None:
-    if kind == "forged":
-        token = _moto_shaped_token(user_pool)
-    elif kind == "other pool":  # genuinely signed by moto, for another pool and client
-        other = UserPool.create(boto_clients["cognito-idp"], user_pool.jwks_url)
-        token = other.access_token()
-    else:
-        real = user_pool.access_token()
-        # moto signs with its one key: re-sign the real claims as expired with it.
-        claims = jwt.decode(real, options={"verify_signature": False})
-        claims["exp"] = int(time.time()) - 3600
-        token = jwt.encode(claims, moto_private_jwk(), algorithm="RS256",
-                           headers={"kid": "dummy"})
+    token = bad_token(kind, user_pool, boto_clients)
     for body in ({}, None):
         headers = {"Authorization": f"Bearer {token}"}
         response = (anonymous.post(PLAYBACK, json=body, headers=headers) if body is not None
