@@ -117,21 +117,26 @@ class GrantTemplate:
 
 
 class PlaybackGrants:
-    """Grant templates per title and expiry window, built once (see GrantTemplate)."""
+    """Grant templates per title, expiry window and signing key, built once (see
+    GrantTemplate); a key switch (app/signing.py) reaches the next grant, not the next
+    window."""
 
     def __init__(self) -> None:
-        self._grants: dict[tuple[str, int], GrantTemplate] = {}
+        self._grants: dict[tuple[str, int, str], GrantTemplate] = {}
         self._lock = threading.Lock()
 
     def grant(self, settings: Settings, title: Title, cookies: SignedCookies) -> GrantTemplate:
         """The template for this title and cookie set."""
-        key = (title.id, cookies.expires_at)
+        key = (title.id, cookies.expires_at, cookies.key_pair_id)
         cached = self._grants.get(key)
         if cached is not None:
             return cached
         built = GrantTemplate(settings, title, cookies)
         with self._lock:
-            for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
+            for stale in [
+                k for k in self._grants
+                if k[1] < cookies.expires_at or k[2] != cookies.key_pair_id
+            ]:
                 del self._grants[stale]
             self._grants[key] = built
         return built

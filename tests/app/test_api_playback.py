@@ -291,3 +291,20 @@ def test_playback_with_a_bad_token_is_401(
 def test_a_signed_in_viewer_plays_through_the_fast_lane(anonymous: Any, user_pool: Any) -> None:
     response = anonymous.post(PLAYBACK, headers=user_pool.bearer())
     assert response.status_code == 200 and response.get_json()["cookies"]
+
+
+def test_a_key_switch_reaches_the_next_grant_within_the_same_expiry_window(
+    app: Any, client: Any
+) -> None:
+    from app.playback_api import PlaybackGrants
+    from app.signing import SignedCookies
+
+    client.post(PLAYBACK)  # loads the catalog
+    svc = app.extensions["edgeflix"]
+    title = svc.catalog.catalog.by_id["t03-city-lights"]
+    grants = PlaybackGrants()
+    old = SignedCookies("cG9saWN5", "b2xk", "KOLD", 2_000_000_000)
+    new = SignedCookies("cG9saWN5", "bmV3", "KNEW", 2_000_000_000)
+    assert b'"KOLD"' in grants.grant(svc.settings, title, old).render("a.b")[0]
+    body, _ = grants.grant(svc.settings, title, new).render("a.b")
+    assert b'"KNEW"' in body and b"KOLD" not in body
