@@ -18,6 +18,7 @@ from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
 from app.json_body import request_json_object
+from app.plans import DEFAULT_PLAN, PLANS
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RENEWAL_TOKEN, renewal_margin
 from app.problems import Problem
@@ -188,6 +189,28 @@ def requested_title(title_id: str) -> tuple[CatalogVersion, Title]:
     return catalog, title
 
 
+def open_to_every_plan(title: Title) -> bool:
+    """Whether the default plan (so every plan) plays `title`: no plan lookup needed."""
+    return PLANS[DEFAULT_PLAN].covers(title.required_plan)
+
+
+def check_entitlement(svc: Services, title: Title, viewer: Viewer) -> None:
+    """Raise Problem 403 unless the viewer's plan covers the plan `title` requires.
+
+    Reads the account's plan (app/plan_store.py) only for a title some plan does not
+    cover; a table error is a 503 there.
+    """
+    if open_to_every_plan(title):
+        return
+    account_plan = svc.plans.get(viewer.sub).plan
+    if not account_plan.covers(title.required_plan):
+        raise Problem(
+            403,
+            f"This title needs the {title.required_plan} plan; the account is on "
+            f"{account_plan.name} (PUT /api/v1/account/plan).",
+        )
+
+
 def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) -> None:
     if profile is not None:
         wait = limiter.retry_after(profile)
@@ -222,9 +245,14 @@ def authorise(
 
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
-    """Authorise a play for a signed-in viewer: manifest URL, renditions, expiry, cookies."""
+    """Authorise a play for a signed-in viewer: manifest URL, renditions, expiry, cookies.
+
+    401 without a valid bearer token, 404 for an unknown title, 403 when the title
+    needs a plan above the account's.
+    """
     viewer = signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
+    check_entitlement(services(), title, viewer)
     profile = requested_profile()
     grant = authorise(services(), catalog, title, profile, viewer)
     if grant is None:
@@ -271,8 +299,9 @@ class AuthenticatedPlaybackLane:
     A play is the hottest request the API gets and its answer is fixed per title and
     expiry window, so Flask's per-request machinery would be most of its cost; the
     token check is a cache lookup once a viewer's token was verified (app/auth.py).
-    Anything else (no or a bad token, a body, an unknown title, no key yet) goes to
-    Flask, which remains the one place for validation and errors.
+    Anything else (no or a bad token, a body, an unknown title, a title that needs a
+    plan lookup, no key yet) goes to Flask, which remains the one place for
+    validation and errors.
     """
 
     PREFIX = "/api/v1/titles/"
@@ -295,6 +324,8 @@ class AuthenticatedPlaybackLane:
             catalog = self._svc.catalog.catalog
             title_id = path[len(self.PREFIX) : -len(self.SUFFIX)]
             title = catalog.by_id.get(title_id) if catalog is not None else None
+            if title is not None and not open_to_every_plan(title):
+                title = None  # Flask checks the account's plan
             grant = (
                 authorise(self._svc, catalog, title, None, viewer) if title is not None else None
             )
