@@ -27,6 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from app.plans import PlanName
+
 log = logging.getLogger(__name__)
 
 CATALOG_KEY = "catalog.json"
@@ -99,6 +101,10 @@ class Title(_Model):
     poster: str
     master: str
     renditions: list[Rendition] = Field(min_length=1)
+    required_plan: PlanName | None = Field(
+        default=None,
+        description="the least plan (app/plans.py) that plays the title; optional, "
+        "absent or null: every plan")
 
     @model_validator(mode="after")
     def _keys_follow_layout(self) -> Title:
@@ -150,8 +156,16 @@ def load_catalog(path: Path) -> Catalog:
 
 
 def dump_catalog(catalog: Catalog, path: Path) -> None:
-    """Write catalog.json deterministically (stable key order, trailing newline)."""
-    path.write_text(json.dumps(catalog.model_dump(), indent=2, ensure_ascii=False) + "\n")
+    """Write catalog.json deterministically (stable key order, trailing newline).
+
+    `required_plan` is written only when a title has one, so a catalog without plans
+    is the same bytes as before the field existed.
+    """
+    data = catalog.model_dump()
+    for title in data["titles"]:
+        if title["required_plan"] is None:
+            del title["required_plan"]
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_titles(document: bytes) -> tuple[Title, ...]:

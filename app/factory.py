@@ -13,6 +13,7 @@ from app.auth import TokenVerifier
 from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
+from app.plan_store import PlanStore
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
@@ -48,6 +49,7 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
         renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
         profiles=ProfileStore(clients.dynamodb, settings.table),
+        plans=PlanStore(clients.dynamodb, settings.table),
         verifier=token_verifier(settings),
         accounts=(
             Accounts(clients.cognito, settings.user_pool_client_id)
@@ -71,7 +73,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.catalog_api import catalog_api
     from app.health import health
     from app.openapi import openapi_api
-    from app.playback_api import AnonymousPlaybackLane, playback_api
+    from app.plans_api import plans_api
+    from app.playback_api import AuthenticatedPlaybackLane, playback_api
     from app.problems import errors
     from app.recommendations_api import recommendations_api
 
@@ -85,12 +88,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     services = build_services(settings, create_aws_clients(settings))
     app.extensions["edgeflix"] = services
     for blueprint in (errors, health, catalog_api, playback_api, recommendations_api,
-                      accounts_api, openapi_api):
+                      accounts_api, plans_api, openapi_api):
         app.register_blueprint(blueprint)
     # Outermost first: request id on everything; then the two lanes that answer
     # repeatable requests without Flask (see their docstrings); then Flask.
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        AnonymousPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
+        AuthenticatedPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
     )
     services.start()
     return app

@@ -16,6 +16,8 @@ from flask import Blueprint, Response
 from app.accounts_api import CONFIRMATION_CODE, EMAIL, PASSWORD, REFRESH_TOKEN
 from app.catalog import TITLE_ID
 from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET
+from app.plan_store import IDEMPOTENCY_KEY
+from app.plans import DEFAULT_PLAN, PLAN_NAMES
 from app.playback_api import PROFILE
 from app.playback_renewal import RENEWAL_TOKEN
 from app.problems import PROBLEM_JSON
@@ -71,7 +73,10 @@ _GRANT_HEADERS = {
     "Set-Cookie": {"required": True, "schema": _STRING},
     "Cache-Control": {"required": True, "schema": {"const": "private, no-store"}},
 }
-_NOT_READY = _problem("A dependency (catalog or signing key) is not loaded yet.")
+_NOT_READY = _problem(
+    "A dependency (catalog, signing key, user pool keys) is not loaded yet, or sign-in "
+    "is not configured."
+)
 _UNAUTHORIZED = _problem(
     "No bearer token, or an invalid one (expired, forged, another pool or client); "
     "see WWW-Authenticate."
@@ -118,6 +123,16 @@ _RENDITION_PROPERTIES: dict[str, Any] = {
     "width": {"type": "integer"},
     "height": {"type": "integer"},
     "bandwidth": {"type": "integer"},
+}
+
+
+_PLAN_PROPERTIES: dict[str, Any] = {
+    "name": {"enum": list(PLAN_NAMES)},
+    "max_height": {
+        "type": ["integer", "null"],
+        "description": "The tallest rendition the plan plays, in pixels; null: every one.",
+    },
+    "streams": {"type": "integer", "minimum": 1, "description": "Concurrent streams."},
 }
 
 
@@ -184,8 +199,8 @@ SCHEMAS: dict[str, Any] = {
             "renewal_token": {
                 "type": "string",
                 "pattern": RENEWAL_TOKEN.pattern,
-                "description": "Proof of this play for renewals; valid for the renewal "
-                "window (default 6 h) after the play was granted.",
+                "description": "Proof of this play for renewals by the same account; "
+                "valid for the renewal window (default 6 h) after the play was granted.",
             },
             "cookies": _object(
                 {
@@ -244,6 +259,24 @@ SCHEMAS: dict[str, Any] = {
             "created_at": _STRING,
         }
     ),
+    "Plan": _object(_PLAN_PROPERTIES),
+    "PlanList": _object(
+        {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/Plan"}},
+            "default": {"const": DEFAULT_PLAN},
+        }
+    ),
+    "AccountPlan": _object(
+        {
+            **_PLAN_PROPERTIES,
+            "changed_at": {
+                "type": ["string", "null"],
+                "description": "ISO-8601 UTC of the last change; null: the default plan, "
+                "never changed.",
+            },
+        }
+    ),
+    "PlanChange": _object({"plan": {"enum": list(PLAN_NAMES)}}),
     "ProfileList": _object(
         {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/Profile"}},
@@ -352,7 +385,9 @@ SPEC: dict[str, Any] = {
         "/api/v1/titles/{title_id}/playback": {
             "post": {
                 "operationId": "authorisePlayback",
-                "summary": "Authorise a play: manifest URL and CloudFront signed cookies.",
+                "summary": "Authorise a signed-in viewer's play: manifest URL and CloudFront "
+                "signed cookies.",
+                "security": _BEARER,
                 "description": "Sets CloudFront-Policy, CloudFront-Signature and "
                 "CloudFront-Key-Pair-Id cookies scoped to /video/{title_id}/ and "
                 "returns the same values in `cookies`. The play is counted, and "
@@ -369,6 +404,10 @@ SPEC: dict[str, Any] = {
                 "responses": {
                     "200": _json("Playback", "Authorised.", _GRANT_HEADERS),
                     "400": _problem("Malformed body."),
+                    "401": _UNAUTHORIZED,
+                    "403": _problem(
+                        "The title needs a plan above the account's (PUT /api/v1/account/plan)."
+                    ),
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),
@@ -381,11 +420,15 @@ SPEC: dict[str, Any] = {
         "/api/v1/titles/{title_id}/playback/renewal": {
             "post": {
                 "operationId": "renewPlayback",
-                "summary": "Renew a grant: fresh signed cookies for the same play.",
+                "summary": "Renew a signed-in viewer's grant: fresh signed cookies for the "
+                "same play.",
+                "security": _BEARER,
                 "description": "Answers like authorisePlayback, with new cookies and expiry "
                 "and the same renewal_token. No play is counted. Call it at renew_after, "
-                "and once when a playlist or segment answers 403. A 403 here means the "
-                "token is invalid or older than the renewal window: start a new play.",
+                "and once when a playlist or segment answers 403. The renewal_token is "
+                "bound to the account that was granted the play: another account's "
+                "bearer token gets 403. A 403 here means the token is invalid, another "
+                "account's, or older than the renewal window: start a new play.",
                 "parameters": [_TITLE_ID],
                 "requestBody": {
                     "required": True,
@@ -398,7 +441,11 @@ SPEC: dict[str, Any] = {
                 "responses": {
                     "200": _json("Playback", "Renewed.", _GRANT_HEADERS),
                     "400": _problem("Malformed body or renewal token."),
-                    "403": _problem("Token invalid, for another title, or past its window."),
+                    "401": _UNAUTHORIZED,
+                    "403": _problem(
+                        "Token invalid, another account's, for another title, or past its "
+                        "window."
+                    ),
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),
@@ -560,6 +607,68 @@ SPEC: dict[str, Any] = {
                     **_COMMON_ERRORS,
                 },
             }
+        },
+        "/api/v1/plans": {
+            "get": {
+                "operationId": "listPlans",
+                "summary": "The plans, lowest first, and the one a new account is on.",
+                "responses": {
+                    "200": _json("PlanList", "The plans.", _NO_STORE),
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/account/plan": {
+            "get": {
+                "operationId": "getAccountPlan",
+                "summary": "The signed-in account's plan (the default until it first changes).",
+                "security": _BEARER,
+                "responses": {
+                    "200": _json("AccountPlan", "The plan.", _NO_STORE),
+                    "401": _UNAUTHORIZED,
+                    "503": _problem("Plans are unavailable, or sign-in is not configured."),
+                    **_COMMON_ERRORS,
+                },
+            },
+            "put": {
+                "operationId": "changeAccountPlan",
+                "summary": "Put the signed-in account on a plan, once per Idempotency-Key; "
+                "effective for the next grant. No card data, no processor.",
+                "description": "A retry with the same Idempotency-Key and body answers as "
+                "the first request did, with `Idempotent-Replayed: true`; the same key with "
+                "another body is 422 (IETF httpapi draft 'The Idempotency-Key HTTP Header "
+                "Field'). Keys belong to the account.",
+                "security": _BEARER,
+                "parameters": [
+                    {
+                        "name": "Idempotency-Key",
+                        "in": "header",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY.pattern},
+                    }
+                ],
+                "requestBody": _body("PlanChange"),
+                "responses": {
+                    "200": _json(
+                        "AccountPlan",
+                        "Changed (or the first answer, replayed).",
+                        {
+                            **_NO_STORE,
+                            "Idempotent-Replayed": {
+                                "required": False, "schema": {"const": "true"}
+                            },
+                        },
+                    ),
+                    "400": _problem("No well-formed Idempotency-Key, or a malformed body."),
+                    "401": _UNAUTHORIZED,
+                    "409": _problem("The key's first request is still being processed."),
+                    "413": _problem("Body too large."),
+                    "415": _problem("Body is not application/json."),
+                    "422": _problem("The Idempotency-Key was used with another body."),
+                    "503": _problem("Plans are unavailable, or sign-in is not configured."),
+                    **_COMMON_ERRORS,
+                },
+            },
         },
         "/api/v1/openapi.json": {
             "get": {

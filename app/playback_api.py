@@ -13,10 +13,12 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from app.auth import Viewer, bearer_token, signed_in_viewer
 from app.catalog import TITLE_ID, Title, title_prefix
 from app.catalog_store import CatalogVersion
 from app.http_caching import NO_STORE
 from app.json_body import request_json_object
+from app.plans import DEFAULT_PLAN, PLANS
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RENEWAL_TOKEN, renewal_margin
 from app.problems import Problem
@@ -75,32 +77,67 @@ def playback_document(
 
 Grant = tuple[bytes, list[tuple[str, str]]]
 
+# Stands in for the renewal token in a serialised grant; the token is the one
+# per-viewer part of the answer (it is bound to the account, app/playback_renewal.py).
+_TOKEN_SLOT = "renewal-token-slot"
 
-class PlaybackGrants:
-    """Response bodies and headers per title and expiry window, built once.
 
-    Every play of a title within one expiry window gets the same signed cookies,
-    so the whole answer is the same bytes too.
+class GrantTemplate:
+    """One title's grant in one expiry window, serialised once, with a slot for the token.
+
+    Every play of a title within one expiry window gets the same signed cookies;
+    only the renewal token differs per account, so the body is two fixed byte
+    strings around it.
     """
 
+    def __init__(
+        self, settings: Settings, title: Title, cookies: SignedCookies
+    ) -> None:
+        body = json.dumps(
+            playback_document(title, cookies, settings, _TOKEN_SLOT), separators=(",", ":")
+        ).encode()
+        self._head, self._tail = body.split(json.dumps(_TOKEN_SLOT).encode())
+        self._cookie_headers = [
+            ("Set-Cookie", value)
+            for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
+        ]
+
+    def render(self, renewal_token: str) -> Grant:
+        """The body and headers (JSON, never cached, Set-Cookie) carrying `renewal_token`.
+
+        `renewal_token` matches RENEWAL_TOKEN (base64url and "."), so it needs no JSON escape.
+        """
+        body = b"".join((self._head, b'"', renewal_token.encode("ascii"), b'"', self._tail))
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", NO_STORE),
+            *self._cookie_headers,
+        ]
+        return body, headers
+
+
+class PlaybackGrants:
+    """Grant templates per title, expiry window and signing key, built once (see
+    GrantTemplate); a key switch (app/signing.py) reaches the next grant, not the next
+    window."""
+
     def __init__(self) -> None:
-        self._grants: dict[tuple[str, int], Grant] = {}
+        self._grants: dict[tuple[str, int, str], GrantTemplate] = {}
         self._lock = threading.Lock()
 
-    def grant(
-        self, settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
-    ) -> Grant:
-        """The serialised body and response headers for this title and cookie set.
-
-        `renewal_token` must depend only on the title and the expiry window (see authorise).
-        """
-        key = (title.id, cookies.expires_at)
+    def grant(self, settings: Settings, title: Title, cookies: SignedCookies) -> GrantTemplate:
+        """The template for this title and cookie set."""
+        key = (title.id, cookies.expires_at, cookies.key_pair_id)
         cached = self._grants.get(key)
         if cached is not None:
             return cached
-        built = grant_response(settings, title, cookies, renewal_token)
+        built = GrantTemplate(settings, title, cookies)
         with self._lock:
-            for stale in [k for k in self._grants if k[1] < cookies.expires_at]:
+            for stale in [
+                k for k in self._grants
+                if k[1] < cookies.expires_at or k[2] != cookies.key_pair_id
+            ]:
                 del self._grants[stale]
             self._grants[key] = built
         return built
@@ -110,19 +147,7 @@ def grant_response(
     settings: Settings, title: Title, cookies: SignedCookies, renewal_token: str
 ) -> Grant:
     """The serialised grant document and its headers: JSON, never cached, Set-Cookie."""
-    body = json.dumps(
-        playback_document(title, cookies, settings, renewal_token), separators=(",", ":")
-    ).encode()
-    headers = [
-        ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-        ("Cache-Control", NO_STORE),
-    ]
-    headers += [
-        ("Set-Cookie", value)
-        for value in set_cookie_headers(cookies, title.id, settings.cookie_secure)
-    ]
-    return body, headers
+    return GrantTemplate(settings, title, cookies).render(renewal_token)
 
 
 def json_body(members: set[str]) -> dict[str, Any]:
@@ -164,6 +189,28 @@ def requested_title(title_id: str) -> tuple[CatalogVersion, Title]:
     return catalog, title
 
 
+def open_to_every_plan(title: Title) -> bool:
+    """Whether the default plan (so every plan) plays `title`: no plan lookup needed."""
+    return PLANS[DEFAULT_PLAN].covers(title.required_plan)
+
+
+def check_entitlement(svc: Services, title: Title, viewer: Viewer) -> None:
+    """Raise Problem 403 unless the viewer's plan covers the plan `title` requires.
+
+    Reads the account's plan (app/plan_store.py) only for a title some plan does not
+    cover; a table error is a 503 there.
+    """
+    if open_to_every_plan(title):
+        return
+    account_plan = svc.plans.get(viewer.sub).plan
+    if not account_plan.covers(title.required_plan):
+        raise Problem(
+            403,
+            f"This title needs the {title.required_plan} plan; the account is on "
+            f"{account_plan.name} (PUT /api/v1/account/plan).",
+        )
+
+
 def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) -> None:
     if profile is not None:
         wait = limiter.retry_after(profile)
@@ -172,33 +219,42 @@ def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) ->
 
 
 def authorise(
-    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None
+    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None, viewer: Viewer
 ) -> Grant | None:
-    """Grant a play: rate limit, cookies, response, play record. None without a signing key.
+    """Grant `viewer` a play: rate limit, cookies, response, play record. None without a
+    signing key.
 
-    Shared by the Flask view and the anonymous fast lane, so both answer alike.
+    Shared by the Flask view and the fast lane, so both answer alike.
     """
     _rate_limit(svc.limiter, profile, "playback requests")
     cookies = svc.signer.cookies_for(title.id)
     if cookies is None:
         return None
     # The play's nominal grant time is its expiry less the TTL (the end of the signing
-    # window), so the token, like the cookies, is the same for every play in the window.
-    token = svc.renewals.issue(title.id, cookies.expires_at - svc.settings.cookie_ttl)
+    # window), so the token, like the cookies, is the same for the account's every play
+    # of the title in the window.
+    granted_at = cookies.expires_at - svc.settings.cookie_ttl
+    token = svc.renewals.issue(title.id, granted_at, viewer.sub)
     if token is None:
         return None
     grants = catalog.derive("playback-grants", _new_grants)
-    grant = grants.grant(svc.settings, title, cookies, token)
+    grant = grants.grant(svc.settings, title, cookies).render(token)
     svc.recorder.record(title.id, profile, time.time())
     return grant
 
 
 @playback_api.post("/titles/<title_id>/playback")
 def authorise_playback(title_id: str) -> Response:
-    """Authorise a play: manifest URL, renditions, expiry and signed cookies."""
+    """Authorise a play for a signed-in viewer: manifest URL, renditions, expiry, cookies.
+
+    401 without a valid bearer token, 404 for an unknown title, 403 when the title
+    needs a plan above the account's.
+    """
+    viewer = signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
+    check_entitlement(services(), title, viewer)
     profile = requested_profile()
-    grant = authorise(services(), catalog, title, profile)
+    grant = authorise(services(), catalog, title, profile, viewer)
     if grant is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
     body, headers = grant
@@ -207,20 +263,23 @@ def authorise_playback(title_id: str) -> Response:
 
 @playback_api.post("/titles/<title_id>/playback/renewal")
 def renew_playback(title_id: str) -> Response:
-    """Renew a grant: fresh signed cookies for the same title, no new play recorded.
+    """Renew a signed-in viewer's grant: fresh signed cookies for the same title, no new
+    play recorded.
 
-    Body {"renewal_token": ..., "profile"?: ...}. 403 when the token is invalid, for
-    another title, or older than the renewal window (the player starts a new play);
-    429 past the profile's renewal rate; 503 without a signing key.
+    Body {"renewal_token": ..., "profile"?: ...}. 401 without a valid bearer token (as
+    playback); 403 when the renewal token is invalid, was issued to another account,
+    names another title, or is older than the renewal window (the player starts a new
+    play); 429 past the profile's renewal rate; 503 without a signing key.
     """
+    svc = services()
+    viewer = signed_in_viewer(svc.verifier)
     _, title = requested_title(title_id)
     body = json_body({"renewal_token", "profile"})
     token = body.get("renewal_token")
     if not isinstance(token, str) or not RENEWAL_TOKEN.fullmatch(token):
         raise Problem(400, f"renewal_token must match {RENEWAL_TOKEN.pattern}.")
     profile = body_profile(body)
-    svc = services()
-    granted_at = svc.renewals.check(token, title.id, time.time())
+    granted_at = svc.renewals.check(token, title.id, viewer.sub, time.time())
     cookies = svc.signer.cookies_for(title.id) if granted_at is not None else None
     if cookies is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
@@ -233,13 +292,16 @@ def _new_grants(_: object) -> PlaybackGrants:
     return PlaybackGrants()
 
 
-class AnonymousPlaybackLane:
-    """WSGI middleware: a body-less POST .../playback for a known title skips Flask.
+class AuthenticatedPlaybackLane:
+    """WSGI middleware: a body-less POST .../playback with a valid bearer token for a
+    known title skips Flask.
 
-    An anonymous play is the hottest request the API gets and its answer is fixed
-    per title and expiry window, so Flask's per-request machinery would be most of
-    its cost. Anything else (a body, an unknown title, no key yet) goes to Flask,
-    which remains the one place for validation and errors.
+    A play is the hottest request the API gets and its answer is fixed per title and
+    expiry window, so Flask's per-request machinery would be most of its cost; the
+    token check is a cache lookup once a viewer's token was verified (app/auth.py).
+    Anything else (no or a bad token, a body, an unknown title, a title that needs a
+    plan lookup, no key yet) goes to Flask, which remains the one place for
+    validation and errors.
     """
 
     PREFIX = "/api/v1/titles/"
@@ -257,13 +319,27 @@ class AnonymousPlaybackLane:
             and path.endswith(self.SUFFIX)
             and environ.get("CONTENT_LENGTH", "") in ("", "0")
             and "HTTP_TRANSFER_ENCODING" not in environ
+            and (viewer := self._signed_in(environ.get("HTTP_AUTHORIZATION"))) is not None
         ):
             catalog = self._svc.catalog.catalog
             title_id = path[len(self.PREFIX) : -len(self.SUFFIX)]
             title = catalog.by_id.get(title_id) if catalog is not None else None
-            grant = authorise(self._svc, catalog, title, None) if title is not None else None
+            if title is not None and not open_to_every_plan(title):
+                title = None  # Flask checks the account's plan
+            grant = (
+                authorise(self._svc, catalog, title, None, viewer) if title is not None else None
+            )
             if grant is not None:
                 body, headers = grant
                 start_response("200 OK", list(headers))
                 return [body]
         return self.app(environ, start_response)
+
+    def _signed_in(self, authorization: str | None) -> Viewer | None:
+        verifier = self._svc.verifier
+        if verifier is None or not authorization:
+            return None
+        try:
+            return verifier.verify(bearer_token(authorization))
+        except Problem:
+            return None

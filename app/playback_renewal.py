@@ -2,7 +2,10 @@
 
 A renewal token names one title and the moment its play was granted, with an
 HMAC-SHA256 tag (RFC 2104) under a key derived by HKDF (RFC 5869) from the
-CloudFront signing key. Every API instance already holds that key, so any of
+CloudFront signing key. The tag also covers the account the play was granted to
+(its Cognito `sub`), which the token does not carry: only a request signed in as
+that account can renew with it, and another account's token fails the tag check
+like a forged one. Every API instance already holds that key, so any of
 them can check a token another issued, and nothing new is stored or shared.
 A new signing key invalidates outstanding tokens: their players start a new
 play, exactly as after the renewal window.
@@ -27,7 +30,8 @@ from app.signing import SigningKey
 
 # Two base64url parts (RFC 4648 section 5, unpadded): payload and tag.
 RENEWAL_TOKEN = re.compile(r"^[A-Za-z0-9_-]{4,120}\.[A-Za-z0-9_-]{43}$")
-_INFO = b"edgeflix playback renewal token v1"
+# v2: the tag covers the account too (v1 tokens fail the tag check: a new play).
+_INFO = b"edgeflix playback renewal token v2"
 # The longest lead a player gets: enough for a renewal retried a few times with
 # back-off over a slow link (three 10 s attempts and their pauses fit in 60 s)
 # plus a minute of client clock skew.
@@ -49,6 +53,12 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _tag(mac_key: bytes, payload: bytes, account: str) -> bytes:
+    # Tagged input "title:granted_at:account": a title id holds no ":" and the grant
+    # time is digits, so no two (title, time, account) triples give the same input.
+    return hmac.new(mac_key, payload + b":" + account.encode("utf-8"), sha256).digest()
 
 
 class RenewalTokens:
@@ -84,19 +94,24 @@ class RenewalTokens:
             self._derived = (private, mac_key)
         return mac_key
 
-    def issue(self, title_id: str, granted_at: int) -> str | None:
-        """The token for a play of `title_id` granted at epoch second `granted_at`."""
+    def issue(self, title_id: str, granted_at: int, account: str) -> str | None:
+        """The token for `account`'s play of `title_id` granted at epoch second `granted_at`.
+
+        `account` is the viewer's Cognito `sub`; the token is `base64url(title:granted_at)`
+        `.` `base64url(HMAC-SHA256(key, title:granted_at:account))`.
+        """
         mac_key = self._mac_key()
         if mac_key is None:
             return None
         payload = f"{title_id}:{granted_at}".encode("ascii")
-        return f"{_b64(payload)}.{_b64(hmac.new(mac_key, payload, sha256).digest())}"
+        return f"{_b64(payload)}.{_b64(_tag(mac_key, payload, account))}"
 
-    def check(self, token: str, title_id: str, now: float) -> int | None:
+    def check(self, token: str, title_id: str, account: str, now: float) -> int | None:
         """The grant time a valid token carries; None without a key.
 
-        Raises Problem 403 when the token is forged or damaged, names another
-        title, or its grant is more than `window` seconds old.
+        Raises Problem 403 when the token is forged or damaged, was issued to
+        another account, names another title, or its grant is more than `window`
+        seconds old.
         """
         mac_key = self._mac_key()
         if mac_key is None:
@@ -104,13 +119,15 @@ class RenewalTokens:
         encoded, _, tag = token.partition(".")
         try:
             payload = _unb64(encoded)
-            valid = hmac.compare_digest(hmac.new(mac_key, payload, sha256).digest(), _unb64(tag))
+            valid = hmac.compare_digest(_tag(mac_key, payload, account), _unb64(tag))
             token_title, _, granted = payload.decode("ascii").partition(":")
             granted_at = int(granted)
         except (binascii.Error, ValueError):
             valid = False
         if not valid or not TITLE_ID.fullmatch(token_title):
-            raise Problem(403, "The renewal token is not valid; start a new play.")
+            raise Problem(
+                403, "The renewal token is not valid for this account; start a new play."
+            )
         if token_title != title_id:
             raise Problem(403, "The renewal token was issued for another title.")
         if now > granted_at + self.window:

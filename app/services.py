@@ -10,6 +10,7 @@ from flask import current_app
 from app.accounts import Accounts
 from app.auth import TokenVerifier
 from app.catalog_store import CatalogStore, CatalogVersion
+from app.plan_store import PlanStore
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
@@ -35,6 +36,7 @@ class Services:
     renewals: RenewalTokens
     renewal_limiter: PlaybackRateLimiter
     profiles: ProfileStore
+    plans: PlanStore
     # Both None until sign-in is configured (Settings.sign_in_configured).
     verifier: TokenVerifier | None = None
     accounts: Accounts | None = None

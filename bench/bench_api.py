@@ -1,6 +1,7 @@
 """API throughput against a bare WSGI app, both under app/gunicorn.conf.py, on loopback.
 
-Starts a moto server (seeded with a catalog, a signing key and the plays table),
+Starts a moto server (seeded with a catalog, a signing key, the plays table and a
+user pool whose signed-in viewer's bearer token every playback request carries),
 gunicorn serving `app.wsgi:app` and gunicorn serving `bench/bare_app.py`, then
 drives each target with keep-alive connections from a few client processes for a
 bounded time and request count. Prints req/s, p50 and p99 per target and, as the
@@ -35,7 +36,7 @@ from moto.server import ThreadedMotoServer
 
 from app.catalog import CATALOG_KEY, Catalog, Rendition, Title, master_key, poster_key, variant_key
 from app.settings import environment_from_settings
-from twin.seed import create_plays_table, new_signing_pem
+from twin.seed import UserPoolIds, create_plays_table, create_user_pool, new_signing_pem
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "app" / "gunicorn.conf.py"
@@ -93,7 +94,7 @@ def sample_catalog(count: int) -> Catalog:
 
 
 def seed_moto(endpoint: str) -> None:
-    """Bucket + catalog, signing key secret, plays table."""
+    """Bucket + catalog, signing key secret, plays table, the viewers' user pool."""
     kwargs = {"region_name": REGION, "endpoint_url": endpoint}
     s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=BUCKET)
@@ -101,6 +102,21 @@ def seed_moto(endpoint: str) -> None:
     pem = new_signing_pem()
     boto3.client("secretsmanager", **kwargs).create_secret(Name=SECRET_ID, SecretString=pem)
     create_plays_table(boto3.client("dynamodb", **kwargs), TABLE)
+
+
+BENCH_VIEWER = ("bench@example.com", "Bench-Viewer-1!")
+
+
+def sign_in_bench_viewer(endpoint: str) -> tuple[UserPoolIds, str]:
+    """moto's user pool (its JWKS served by the same moto server) and a viewer's access token."""
+    idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
+    ids = create_user_pool(idp, "bench-viewers")
+    email, password = BENCH_VIEWER
+    idp.sign_up(ClientId=ids.client_id, Username=email, Password=password)
+    idp.admin_confirm_sign_up(UserPoolId=ids.pool_id, Username=email)
+    result = idp.initiate_auth(ClientId=ids.client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": email, "PASSWORD": password})
+    return ids, result["AuthenticationResult"]["AccessToken"]
 
 
 def start_gunicorn(app_module: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -152,9 +168,9 @@ class Target:
     request: bytes
 
 
-def raw_request(method: str, path: str) -> bytes:
-    """A keep-alive HTTP/1.1 request as bytes."""
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: bench-api"]
+def raw_request(method: str, path: str, *headers: str) -> bytes:
+    """A keep-alive HTTP/1.1 request as bytes, with extra `Name: value` headers."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "User-Agent: bench-api", *headers]
     if method == "POST":
         lines.append("Content-Length: 0")
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
@@ -315,13 +331,19 @@ def main(argv: list[str] | None = None) -> int:
         host, port = moto.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         seed_moto(endpoint)
+        pool, token = sign_in_bench_viewer(endpoint)
         env = {
             **os.environ,
             "AWS_ENDPOINT_URL": endpoint,
             "AWS_ACCESS_KEY_ID": "bench",
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_REGION": REGION,
-            **environment_from_settings({"cookie_secure": False}),
+            **environment_from_settings({
+                "cookie_secure": False,
+                "user_pool_id": pool.pool_id,
+                "user_pool_client_id": pool.client_id,
+                "jwks_url": f"{endpoint}/{pool.pool_id}/.well-known/jwks.json",
+            }),
         }
         if args.workers:
             env["GUNICORN_WORKERS"] = str(args.workers)
@@ -337,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
             Target("bare", bare_port, raw_request("GET", "/")),
             Target("titles", api_port, raw_request("GET", "/api/v1/titles")),
             Target(
-                "playback", api_port, raw_request("POST", "/api/v1/titles/t07-bench-title/playback")
+                "playback", api_port,
+                raw_request("POST", "/api/v1/titles/t07-bench-title/playback",
+                            f"Authorization: Bearer {token}"),
             ),
         ]
         print(

@@ -13,6 +13,7 @@ Works against the local twin and a deployed CloudFront URL alike; run it through
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import random
@@ -29,6 +30,7 @@ from locust import FastHttpUser, between, events, task
 
 from loadtest import cluster
 from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
+from loadtest.accounts import ACCOUNTS, SESSIONS, TWIN_CONFIRMATION_CODE, ViewerCredentials
 from loadtest.metrics import StreamStats
 from loadtest.premiere import PREMIERE_SHARE, curve_from_options, premiere_title
 from loadtest.target import is_loopback_url
@@ -110,6 +112,13 @@ def _add_arguments(parser) -> None:
         default="",
         help="distributed runs: each worker writes what it recorded to DIR/worker-<pid>.json",
     )
+    group.add_argument(
+        "--users-file",
+        default="",
+        help="pre-provisioned accounts, one 'email,password' a line, shared round-robin by "
+        "the viewers (a deployed stack: sign-up there needs a mailed code); without it each "
+        "viewer signs up and confirms its own account (the twin: moto takes any code)",
+    )
 
 
 @events.init.add_listener
@@ -157,6 +166,24 @@ def _is_title(item: object) -> bool:
 
 def _since_start(t: float) -> float:
     return t - _clock["t0"]
+
+
+_accounts: dict[str, list[ViewerCredentials]] = {}
+_account_turn = itertools.count()
+
+
+def _next_account(users_file: str) -> ViewerCredentials | None:
+    """The next pre-provisioned account of `users_file` (read once), or None without one."""
+    if not users_file:
+        return None
+    if users_file not in _accounts:
+        lines = Path(users_file).read_text().splitlines()
+        pairs = [line.split(",", 1) for line in lines if line.strip() and "," in line]
+        _accounts[users_file] = [ViewerCredentials(e.strip(), p) for e, p in pairs]
+        if not _accounts[users_file]:
+            raise ValueError(f"{users_file}: no 'email,password' lines")
+    accounts = _accounts[users_file]
+    return accounts[next(_account_turn) % len(accounts)]
 
 
 class _NoCookies(DefaultCookiePolicy):
@@ -221,6 +248,23 @@ class Viewer(FastHttpUser):
         if curve is not None:
             self.premiere_fan = curve.is_surge_arrival(_since_start(time.monotonic()))
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
+        try:
+            self.authorization = {"Authorization": f"Bearer {self.sign_in()}"}
+        except PlaybackError:  # counted; its plays then fail with 401 and are counted too
+            self.authorization = {}
+
+    def sign_in(self) -> str:
+        """The viewer's access token: a pre-provisioned account, or one it signs up for."""
+        viewer = _next_account(getattr(self.environment.parsed_options, "users_file", ""))
+        if viewer is None:
+            viewer = ViewerCredentials.generated("loadtest")
+            body = {"email": viewer.email, "password": viewer.password}
+            self._json("api", "POST", ACCOUNTS, ACCOUNTS, body=body)
+            self._fetch("api", ACCOUNTS + "/confirmation", ACCOUNTS + "/confirmation",
+                        method="POST", body={"email": viewer.email, "code": TWIN_CONFIRMATION_CODE})
+        tokens = self._json("api", "POST", SESSIONS, SESSIONS,
+                            body={"email": viewer.email, "password": viewer.password})
+        return str(tokens.get("access_token", ""))
 
     @task
     def watch(self) -> None:
@@ -276,6 +320,7 @@ class Viewer(FastHttpUser):
             f"{TITLES_PATH}/{title_id}/playback",
             f"{TITLES_PATH}/[id]/playback",
             body={"profile": self.profile},
+            headers=self.authorization,
         )
         STATS.plays_started += 1
         STATS.plays_by_title[title_id] += 1
@@ -363,13 +408,18 @@ class Viewer(FastHttpUser):
     # --- grants ------------------------------------------------------------------------
 
     def _renew(self, grant: PlayGrant, cause: str) -> None:
-        """Renew the play's grant: fresh cookies, no new play counted."""
+        """Renew the play's grant as the signed-in viewer: fresh cookies, no new play counted.
+
+        The renewal token is bound to the viewer's account, so it goes with the same
+        bearer token as the play.
+        """
         document = self._json(
             "api",
             "POST",
             f"{TITLES_PATH}/{grant.title_id}/playback/renewal",
             f"{TITLES_PATH}/[id]/playback/renewal",
             body={"renewal_token": grant.renewal_token, "profile": self.profile},
+            headers=self.authorization,
         )
         grant.update(document, self.speedup)
         STATS.renewals[cause] += 1
@@ -453,8 +503,9 @@ class Viewer(FastHttpUser):
                 )
             return data if expect_json else resp
 
-    def _json(self, kind: str, method: str, url: str, name: str, body: dict | None = None) -> dict:
-        return self._fetch(kind, url, name, method=method, body=body, expect_json=True)
+    def _json(self, kind: str, method: str, url: str, name: str, body: dict | None = None,
+              headers: dict | None = None) -> dict:
+        return self._fetch(kind, url, name, headers, method=method, body=body, expect_json=True)
 
     def _metric(self, name: str, value_ms: float) -> None:
         """A viewer metric in Locust's own stats and HTML report."""

@@ -115,6 +115,9 @@ def parser() -> argparse.ArgumentParser:
         "one per core; 0 or absent: one Locust process); figures merge exactly",
     )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
+    p.add_argument("--users-file", type=Path, default=None,
+                   help="pre-provisioned accounts ('email,password' a line) for a deployed "
+                        "stack; the twin's viewers sign up their own")
     p.add_argument(
         "--gates",
         nargs="*",
@@ -149,6 +152,7 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
         "--link-mbps", f"{args.link_mbps:g}",
         "--warmup", f"{warmup:g}",
         "--stream-metrics", str(out / "viewers.json"),
+        *(["--users-file", str(args.users_file)] if args.users_file else []),
     ]  # fmt: skip
 
 

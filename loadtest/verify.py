@@ -2,11 +2,17 @@
 
 Each check prints PASS, FAIL or SKIP with its reason; any FAIL exits non-zero. The target is
 --url, else the running local twin, else the selected Pulumi stack's outputs.
+
+Playback needs a signed-in viewer: against the twin (a loopback target) verify signs up its
+own account; against a deployed stack it signs in with --email/--password (or
+EDGEFLIX_VERIFY_EMAIL / EDGEFLIX_VERIFY_PASSWORD), and without them SKIPs the checks that
+need a grant, saying so.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -19,6 +25,7 @@ import requests
 
 from edge.origin import ORIGIN_VERIFY_HEADER
 from infra import outputs
+from loadtest.accounts import SignInFailed, ViewerCredentials, sign_in, sign_up_and_sign_in
 from loadtest.target import Target, TargetError, check_allowed, is_loopback_url, twin_target
 
 TIMEOUT = (5, 15)
@@ -56,6 +63,10 @@ class Verifier:
     title_ids: list[str] = field(default_factory=list)
     grant: dict | None = None
     seen: dict[str, requests.Response] = field(default_factory=dict)
+    # Who signs in for playback: these credentials, else (a twin) an account of its own.
+    viewer: ViewerCredentials | None = None
+    can_sign_up: bool = False
+    no_grant_reason: str = ""
 
     def __post_init__(self) -> None:
         # Cookies travel only when a check sends them itself.
@@ -81,7 +92,23 @@ class Verifier:
         cookies = (self.grant or {}).get("cookies") or {}
         return {"Cookie": "; ".join(f"{k}={cookies[k]}" for k in COOKIE_NAMES if k in cookies)}
 
+    def access_token(self) -> str:
+        """A viewer's access token; CheckSkipped without credentials for a deployed stack."""
+        try:
+            if self.viewer is not None:
+                return sign_in(self.cdn_url, self.viewer, session=self.session)
+            if self.can_sign_up:
+                return sign_up_and_sign_in(self.cdn_url, ViewerCredentials.generated("verify"),
+                                           session=self.session)
+        except (SignInFailed, requests.RequestException) as exc:
+            raise CheckFailed(f"sign-in: {exc}") from None
+        raise CheckSkipped("no viewer to sign in as: pass --email and --password (or set "
+                           "EDGEFLIX_VERIFY_EMAIL and EDGEFLIX_VERIFY_PASSWORD) for a "
+                           "pre-provisioned account of this stack's user pool")
+
     def need_grant(self) -> dict:
+        if not self.grant and self.no_grant_reason:
+            raise CheckSkipped(f"needs a playback grant: {self.no_grant_reason}")
         if not self.grant:
             raise CheckFailed("needs a playback grant, and the playback check failed")
         return self.grant
@@ -137,13 +164,33 @@ class Verifier:
             )
         return f"limit=1 gives {pages[0]}, limit=1&offset=1 gives {pages[1]}"
 
+    def check_playback_requires_sign_in(self) -> str:
+        if not self.title_ids:
+            raise CheckFailed("needs a title id, and the titles check failed")
+        url = f"{self.cdn_url}{TITLES}/{self.title_ids[0]}/playback"
+        try:
+            resp = self.session.post(url, json={}, timeout=TIMEOUT, allow_redirects=False)
+        except requests.RequestException as exc:
+            raise CheckFailed(f"POST {url}: {type(exc).__name__}: {exc}") from None
+        self.expect_status(resp, 401)
+        challenge = resp.headers.get("WWW-Authenticate", "")
+        if not challenge.startswith("Bearer"):
+            raise CheckFailed(f"401 without a Bearer challenge (WWW-Authenticate {challenge!r})")
+        return f"no bearer token: 401, WWW-Authenticate {challenge!r}"
+
     def check_playback_cookies(self) -> str:
         if not self.title_ids:
             raise CheckFailed("needs a title id, and the titles check failed")
         title_id = self.title_ids[0]
         url = f"{self.cdn_url}{TITLES}/{title_id}/playback"
         try:
-            resp = self.session.post(url, json={}, timeout=TIMEOUT, allow_redirects=False)
+            token = self.access_token()
+        except CheckSkipped as exc:
+            self.no_grant_reason = str(exc)
+            raise
+        try:
+            resp = self.session.post(url, json={}, timeout=TIMEOUT, allow_redirects=False,
+                                     headers={"Authorization": f"Bearer {token}"})
         except requests.RequestException as exc:
             raise CheckFailed(f"POST {url}: {type(exc).__name__}: {exc}") from None
         self.expect_status(resp, 200)
@@ -243,6 +290,7 @@ class Verifier:
             ("health through the CDN", self.check_health),
             ("titles cacheable", self.check_titles_cacheable),
             ("titles paging through the CDN", self.check_titles_paging),
+            ("playback refused without sign-in", self.check_playback_requires_sign_in),
             ("playback sets signed cookies", self.check_playback_cookies),
             ("video refused without cookies", self.check_video_needs_cookies),
             ("video with cookies, cached on second fetch", self.check_video_with_cookies_cached),
@@ -342,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--origin-url", help="the origin (ALB) URL, to check it refuses direct access")
     p.add_argument("--stack", help="read the URLs from this Pulumi stack's outputs")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --url")
+    p.add_argument("--email", default=os.environ.get("EDGEFLIX_VERIFY_EMAIL"),
+                   help="a viewer account to sign in as (env EDGEFLIX_VERIFY_EMAIL)")
+    p.add_argument("--password", default=os.environ.get("EDGEFLIX_VERIFY_PASSWORD"),
+                   help="its password (env EDGEFLIX_VERIFY_PASSWORD)")
     args = p.parse_args(argv)
     try:
         target = resolve_target(args)
@@ -349,7 +401,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"verify: {exc}", file=sys.stderr)
         return 2
     print(f"verify: {target.cdn_url} (origin {target.origin_url or 'unknown'}; {target.source})")
-    results = Verifier(target.cdn_url, target.origin_url).run()
+    viewer = ViewerCredentials(args.email, args.password) if args.email and args.password \
+        else None
+    # Only the twin (moto) confirms an account without a mailbox.
+    twin = target.source == "twin" or is_loopback_url(target.cdn_url)
+    results = Verifier(target.cdn_url, target.origin_url, viewer=viewer,
+                       can_sign_up=twin).run()
     width = max(len(r.name) for r in results)
     for r in results:
         print(f"  {r.status:4}  {r.name:<{width}}  {r.reason}")

@@ -83,13 +83,20 @@ class _CapReached(Exception):
 
 
 def warm_edge(cdn_url: str, catalog: Catalog, top_k: int, limits: WarmLimits | None = None,
-              session: requests.Session | None = None) -> WarmReport:
-    """Fetch master, variant playlists and first segments of the top-K titles via `cdn_url`."""
+              session: requests.Session | None = None,
+              access_token: str | None = None) -> WarmReport:
+    """Fetch master, variant playlists and first segments of the top-K titles via `cdn_url`.
+
+    Playback grants need a signed-in viewer: `access_token` is a warming user's Cognito
+    access token (without one the API answers 401 and the report says so).
+    """
     limits = limits or WarmLimits()
     base = cdn_url.rstrip("/") + "/"
     budget = _Budget(limits)
     report = WarmReport()
     http = session or requests.Session()
+    if access_token:
+        http.headers["Authorization"] = f"Bearer {access_token}"
     try:
         for title in catalog.top(top_k):
             report.titles.append(title.id)

@@ -1,6 +1,12 @@
-// edgeflix player: list titles, ask the API for playback (which sets the
-// CloudFront signed cookies for /video/{id}/), then play the master playlist
-// with hls.js. `?title=<id>&autoplay=1` starts a title straight away (tests).
+// edgeflix player: sign in (the accounts API, a Cognito user pool behind it), list
+// titles, ask the API for playback with the access token (which sets the CloudFront
+// signed cookies for /video/{id}/), then play the master playlist with hls.js.
+// `?title=<id>&autoplay=1` starts a title as soon as the viewer is signed in (tests).
+//
+// Playback and renewal both send `Authorization: Bearer <access token>`. The access
+// token is refreshed with the refresh token (POST /api/v1/sessions/refresh) shortly
+// before it expires, and once more when the API answers 401; only when that fails
+// does the viewer have to sign in again.
 //
 // Grants last as long as the viewing: the player renews the cookies at the
 // grant's `renew_after` (a timer that also runs while paused), before any
@@ -15,10 +21,19 @@
   var statusLine = document.getElementById('status');
   var state = window.edgeflixPlayer = {
     engine: null, title: null, error: null, hls: null,
-    grant: null, renewals: 0, plays: 0, renewing: null
+    grant: null, renewals: 0, plays: 0, renewing: null, signedIn: false, refreshes: 0
   };
   var renewTimer = null;
   var RENEWAL_RETRY_MS = 10000;
+  var form = document.getElementById('account');
+  var field = function (id) { return document.getElementById(id); };
+  // The tokens live as long as the tab (sessionStorage), never in a cookie.
+  var TOKEN = 'edgeflix.accessToken';
+  var REFRESH = 'edgeflix.refreshToken';
+  var TOKEN_EXPIRES = 'edgeflix.accessTokenExpiresAt';  // epoch ms
+  var TOKEN_MARGIN_MS = 60000;  // refresh this long before the access token expires
+  var session = window.sessionStorage;
+  var refreshing = null;
   var names = {};
 
   function say(text) { statusLine.textContent = text; }
@@ -66,12 +81,94 @@
     });
   }
 
-  function postJson(path, body) {
+  function postJson(path, body, token) {
+    var headers = { 'Content-Type': 'application/json' };
+    if (token) { headers.Authorization = 'Bearer ' + token; }
     return fetch(path, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' },
+      headers: headers,
       body: JSON.stringify(body)
+    });
+  }
+
+  function problem(res, what) {
+    return res.json().then(function (body) {
+      return new Error(what + ': ' + (body.detail || 'HTTP ' + res.status));
+    }, function () { return new Error(what + ': HTTP ' + res.status); });
+  }
+
+  function account(path, body, what) {
+    return postJson('/api/v1' + path, body).then(function (res) {
+      if (!res.ok) { return problem(res, what).then(function (e) { throw e; }); }
+      return res.status === 204 ? null : res.json();
+    });
+  }
+
+  function keepTokens(tokens) {
+    session.setItem(TOKEN, tokens.access_token);
+    if (tokens.refresh_token) { session.setItem(REFRESH, tokens.refresh_token); }
+    var lifetime = typeof tokens.expires_in === 'number' ? tokens.expires_in : 3600;
+    session.setItem(TOKEN_EXPIRES, String(Date.now() + lifetime * 1000));
+  }
+
+  function forgetTokens() {
+    session.removeItem(TOKEN);
+    session.removeItem(REFRESH);
+    session.removeItem(TOKEN_EXPIRES);
+    showSignedIn();
+  }
+
+  // New access token from the refresh token; one refresh at a time. Rejects (and
+  // signs the viewer out locally) when there is no refresh token or it is refused.
+  function refreshTokens() {
+    if (refreshing) { return refreshing; }
+    var refreshToken = session.getItem(REFRESH);
+    if (!refreshToken) {
+      forgetTokens();
+      return Promise.reject(new Error('Your session has ended: sign in again.'));
+    }
+    refreshing = postJson('/api/v1/sessions/refresh', { refresh_token: refreshToken })
+      .then(function (res) {
+        if (res.status === 400 || res.status === 401) {
+          forgetTokens();
+          throw new Error('Your session has ended: sign in again.');
+        }
+        if (!res.ok) { throw new Error('session refresh: HTTP ' + res.status); }
+        return res.json();
+      }).then(function (tokens) {
+        keepTokens(tokens);
+        state.refreshes += 1;
+        return tokens.access_token;
+      });
+    var done = function () { refreshing = null; };
+    refreshing.then(done, done);
+    return refreshing;
+  }
+
+  // A current access token: the stored one, refreshed first when it is about to expire.
+  function accessToken() {
+    var token = session.getItem(TOKEN);
+    if (!token) { return Promise.reject(new Error('Sign in to play.')); }
+    var expires = Number(session.getItem(TOKEN_EXPIRES) || 0);
+    if (expires && Date.now() >= expires - TOKEN_MARGIN_MS) { return refreshTokens(); }
+    return Promise.resolve(token);
+  }
+
+  // POST as the signed-in viewer; on 401 refresh the access token and try once more.
+  function postSignedIn(path, body) {
+    return accessToken().then(function (token) {
+      return postJson(path, body, token);
+    }).then(function (res) {
+      if (res.status !== 401) { return res; }
+      return refreshTokens().then(function (token) { return postJson(path, body, token); })
+        .then(function (again) {
+          if (again.status === 401) {
+            forgetTokens();
+            throw new Error('Your session has ended: sign in again.');
+          }
+          return again;
+        });
     });
   }
 
@@ -92,7 +189,7 @@
   }
 
   function authorise(id) {
-    return postJson('/api/v1/titles/' + encodeURIComponent(id) + '/playback', {})
+    return postSignedIn('/api/v1/titles/' + encodeURIComponent(id) + '/playback', {})
       .then(function (res) {
         if (!res.ok) { throw new Error('playback: HTTP ' + res.status); }
         return res.json();
@@ -108,7 +205,7 @@
     var grant = state.grant;
     if (!grant) { return Promise.resolve(null); }
     var id = grant.title;
-    state.renewing = postJson(
+    state.renewing = postSignedIn(
       '/api/v1/titles/' + encodeURIComponent(id) + '/playback/renewal',
       { renewal_token: grant.renewal_token }
     ).then(function (res) {
@@ -118,9 +215,11 @@
         state.renewals += 1;
         return takeGrant(id, body);
       });
-    }).catch(function () {
-      // The cookies may still be valid for a while: try again soon.
+    }).catch(function (err) {
       clearTimeout(renewTimer);
+      // Signed out (the refresh token was refused too): nothing to retry with.
+      if (!session.getItem(TOKEN)) { fail(err.message); return null; }
+      // The cookies may still be valid for a while: try again soon.
       renewTimer = setTimeout(function () { renewGrant(); }, RENEWAL_RETRY_MS);
       return null;
     }).then(function (result) {
@@ -184,10 +283,54 @@
     }
   }
 
+  function credentials() {
+    return { email: field('email').value.trim(), password: field('password').value };
+  }
+
+  function showSignedIn() {
+    state.signedIn = Boolean(session.getItem(TOKEN));
+    field('sign-out').hidden = !state.signedIn;
+  }
+
+  function signIn() {
+    return account('/sessions', credentials(), 'Sign-in').then(function (tokens) {
+      keepTokens(tokens);
+      showSignedIn();
+      say('Signed in. Pick a title.');
+      autoplay();
+    }).catch(function (err) { fail(err.message); });
+  }
+
+  function signUp() {
+    return account('/accounts', credentials(), 'Sign-up').then(function () {
+      say('Account created: enter the emailed code and confirm.');
+    }).catch(function (err) { fail(err.message); });
+  }
+
+  function confirmSignUp() {
+    var body = { email: credentials().email, code: field('code').value.trim() };
+    return account('/accounts/confirmation', body, 'Confirmation').then(function () {
+      say('Account confirmed: sign in.');
+    }).catch(function (err) { fail(err.message); });
+  }
+
+  function signOut() {
+    var token = session.getItem(TOKEN);
+    forgetTokens();
+    clearTimeout(renewTimer);
+    state.grant = null;
+    say('Signed out.');
+    if (!token) { return Promise.resolve(); }
+    return fetch('/api/v1/sessions', {
+      method: 'DELETE', headers: { Authorization: 'Bearer ' + token }
+    }).catch(function () { /* signed out locally either way */ });
+  }
+
   function play(id) {
     state.title = id;
     state.error = null;
     markCurrent(id);
+    if (!session.getItem(TOKEN)) { fail('Sign in to play.'); return Promise.resolve(); }
     say('Starting ' + (names[id] || id) + '…');
     return authorise(id).then(function (grant) {
       attach(grant.manifest_url);
@@ -198,11 +341,25 @@
 
   state.play = play;
   state.renew = renewGrant;
+  state.refreshTokens = refreshTokens;
   var params = new URLSearchParams(window.location.search);
-  loadTitles().then(function (titles) {
+  var listed = [];
+
+  function autoplay() {
     var wanted = params.get('title');
-    if (params.get('autoplay') === '1' && (wanted || titles.length)) {
-      play(wanted || titles[0].id);
+    if (state.signedIn && params.get('autoplay') === '1' && (wanted || listed.length)) {
+      play(wanted || listed[0].id);
     }
+  }
+
+  form.addEventListener('submit', function (event) { event.preventDefault(); signIn(); });
+  field('sign-up').addEventListener('click', signUp);
+  field('confirm').addEventListener('click', confirmSignUp);
+  field('sign-out').addEventListener('click', signOut);
+  showSignedIn();
+  loadTitles().then(function (titles) {
+    listed = titles;
+    if (!state.signedIn) { say('Sign in (or sign up) to play.'); }
+    autoplay();
   }).catch(function (err) { fail(err.message); });
 }());

@@ -79,6 +79,9 @@ class TwinState:
     pids: dict[str, int] = field(default_factory=dict)
     markers: dict[str, str] = field(default_factory=dict)
     titles: list[str] = field(default_factory=list)
+    # The viewers' Cognito user pool in moto and its public app client ("" until seeded).
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
     started_at: float = 0.0
     startup_seconds: float = 0.0
     # What `Twin.attach` needs to restart a part as it was started (`make chaos ACTION=heal`):

@@ -27,6 +27,7 @@ from app.catalog import CATALOG_KEY
 from app.settings import ENV_PREFIX, environment_from_settings
 from edge.config import EdgeConfig, load_edge_config
 from infra.config import load_stack
+from loadtest.accounts import SignInFailed, ViewerCredentials, sign_up_and_sign_in
 from twin import processes
 from twin.alb import AlbTwin, write_alb
 from twin.edge.nginx import NginxEdge, write_nginx_edge
@@ -43,6 +44,7 @@ from twin.seed import (
     client,
     origin_secret,
     seed_aws,
+    seed_user_pool,
     signing_key,
     signing_secret,
     write_private,
@@ -101,6 +103,7 @@ class Twin:
         self.warm_top = warm_top
         self.say = progress or (lambda _line: None)
         self._procs: dict[str, subprocess.Popen] = {}
+        self._viewer: ViewerCredentials | None = None
         self.state = TwinState(
             cdn_url=f"http://127.0.0.1:{self.ports.edge}",
             alb_url=f"http://127.0.0.1:{self.ports.alb}",
@@ -175,12 +178,12 @@ class Twin:
         # Every process starts at once (the slow parts, moto's imports, gunicorn's
         # boots and Varnish's VCL compile, overlap); then each is waited for in order.
         steps: list[tuple[str, Callable[[], None]]] = [
-            ("render configs, start moto, the API fleet, HAProxy, Varnish and nginx",
-             self._spawn_all),
-            (f"moto server (S3, Secrets Manager, DynamoDB) on :{self.ports.moto}, seeded",
-             self._wait_origin),
+            ("render configs, start moto, HAProxy, Varnish and nginx", self._spawn_all),
+            (f"moto server (S3, Secrets Manager, DynamoDB, Cognito) on :{self.ports.moto}, "
+             "seeded", self._wait_origin),
+            # The API's settings name the user pool, which exists once moto is seeded.
             (f"{n} gunicorn API instance(s) on "
-             + ", ".join(f":{p}" for p in self.ports.api), self._wait_fleet),
+             + ", ".join(f":{p}" for p in self.ports.api), self._start_fleet),
             (f"HAProxy as the ALB on :{self.ports.alb}, health {self.stack.health_check_path}",
              lambda: self._wait("alb", processes.http_ok(f"{self.state.alb_url}/", status=403),
                                 "HAProxy")),
@@ -252,8 +255,6 @@ class Twin:
 
     def _spawn_all(self) -> None:
         self._spawn_origin()
-        for i in range(1, len(self.ports.api) + 1):
-            self.start_api(i)
         self._spawn_alb()
         self._spawn_cache()
         self._spawn_edge()
@@ -261,7 +262,11 @@ class Twin:
     def _spawn_origin(self) -> None:
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                 "-p", str(self.ports.moto)]
-        self._spawn("moto", argv, "moto.server")
+        # Ids derived from the pool's name and settings: a restarted moto (an origin
+        # outage) recreates the same pool and client ids the running API was given.
+        env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+               "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH"}
+        self._spawn("moto", argv, "moto.server", env=env)
 
     def start_origin(self) -> None:
         """Start the moto server again after `stop_origin`, seeded and published."""
@@ -274,6 +279,9 @@ class Twin:
         seed_aws(self.state.moto_url, bucket=self.state.bucket, table=self.state.table,
                  secret_id=self.state.secret_id, key=signing_key(self.key_file),
                  next_key=signing_key(self.next_key_file))
+        pool = seed_user_pool(self.state.moto_url, self.stack.name("viewers"))
+        self.state.user_pool_id, self.state.user_pool_client_id = pool.pool_id, pool.client_id
+        self.state.save(self.run_dir)
         if self.state.titles:  # a restart: the stand-in forgot its objects
             self._publish()
 
@@ -319,6 +327,11 @@ class Twin:
             "cookie_ttl": self.cookie_ttl,
             "signing_key_refresh_seconds": SIGNING_KEY_REFRESH_SECONDS,
             "cookie_secure": False,  # plain http on loopback
+            "user_pool_id": self.state.user_pool_id or None,
+            "user_pool_client_id": self.state.user_pool_client_id or None,
+            # moto's tokens name the AWS issuer; its JWKS is served by the moto server.
+            "jwks_url": (f"{self.state.moto_url}/{self.state.user_pool_id}/.well-known/jwks.json"
+                         if self.state.user_pool_id else None),
         }))
         return env
 
@@ -366,6 +379,11 @@ class Twin:
         }[name]
         spawn()
         self._wait(name, ready, name)
+
+    def _start_fleet(self) -> None:
+        for i in range(1, len(self.ports.api) + 1):
+            self.start_api(i)
+        self._wait_fleet()
 
     def _wait_fleet(self) -> None:
         for i, port in enumerate(self.ports.api, start=1):
@@ -444,8 +462,18 @@ class Twin:
         from media.warm import warm_edge
 
         if self.warm_top > 0:
-            report = warm_edge(self.state.cdn_url, self._library.catalog, self.warm_top)
+            report = warm_edge(self.state.cdn_url, self._library.catalog, self.warm_top,
+                               access_token=self.viewer_token())
             self.say(f"      {report.summary()}")
+
+    def viewer_token(self) -> str:
+        """An access token of the twin's own viewer (readiness, warming), signed up on first use.
+
+        Raises SignInFailed when the API refuses.
+        """
+        if self._viewer is None:
+            self._viewer = ViewerCredentials.generated("twin")
+        return sign_up_and_sign_in(self.state.cdn_url, self._viewer, timeout=2)
 
     def wait_ready(self) -> None:
         """Wait until every API instance is ready and a play works through the edge.
@@ -458,8 +486,12 @@ class Twin:
         title = self.state.titles[0]
 
         def playable() -> bool:
+            try:
+                token = self.viewer_token()
+            except (SignInFailed, requests.RequestException):
+                return False
             grant = requests.post(f"{self.state.cdn_url}/api/v1/titles/{title}/playback",
-                                  timeout=2)
+                                  headers={"Authorization": f"Bearer {token}"}, timeout=2)
             if grant.status_code != 200:
                 return False
             master = requests.get(grant.json()["manifest_url"], cookies=grant.cookies, timeout=2)

@@ -156,14 +156,27 @@ TEST_SETTINGS: dict[str, Any] = {
 }
 
 
+def _signed_in_client_class(authorization: str) -> type[FlaskClient]:
+    class SignedInClient(FlaskClient):
+        """A test client that sends a viewer's `Authorization: Bearer` on every request."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.environ_base["HTTP_AUTHORIZATION"] = authorization
+
+    return SignedInClient
+
+
 @pytest.fixture
 def make_app(aws: None, user_pool: UserPool) -> Callable[..., Flask]:
-    """Build an app with test settings (sign-in through `user_pool`) plus overrides."""
+    """Build an app with test settings (sign-in through `user_pool`) plus overrides; its
+    test clients are signed in as a viewer (the `anonymous` fixture is not)."""
     built: list[Flask] = []
 
     def make(**overrides: Any) -> Flask:
         app = create_app({**TEST_SETTINGS, **user_pool.settings, **overrides})
         app.testing = True
+        app.test_client_class = _signed_in_client_class(user_pool.bearer()["Authorization"])
         built.append(app)
         return app
 
@@ -180,8 +193,14 @@ def app(seeded: None, make_app: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A test client for the seeded app."""
+    """A test client for the seeded app, signed in as a viewer (see make_app)."""
     return app.test_client()
+
+
+@pytest.fixture
+def anonymous(app: Flask) -> FlaskClient:
+    """A test client for the seeded app that sends no credentials."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
 
 
 def cloudfront_b64decode(text: str) -> bytes:

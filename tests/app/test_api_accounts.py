@@ -13,6 +13,12 @@ from app.profiles import MAX_PROFILES
 EMAIL = "new.viewer@example.com"
 
 
+@pytest.fixture
+def client(anonymous: FlaskClient) -> FlaskClient:
+    """These tests sign in (or not) themselves."""
+    return anonymous
+
+
 def _signed_up(client: FlaskClient, email: str = EMAIL) -> None:
     assert client.post("/api/v1/accounts", json={"email": email, "password": PASSWORD}
                        ).status_code == 201

@@ -6,9 +6,17 @@ import calendar
 import time
 from typing import Any
 
+import jwt
 import pytest
 from cryptography.exceptions import InvalidSignature
-from tests_app_support import cookie_attributes, create_plays_table, set_cookies
+from tests_app_support import (
+    UserPool,
+    cookie_attributes,
+    create_plays_table,
+    moto_private_jwk,
+    set_cookies,
+)
+from token_issuer import new_rsa_key
 
 PLAYBACK = "/api/v1/titles/t03-city-lights/playback"
 CDN = "https://cdn.example.test"
@@ -212,7 +220,7 @@ def test_playback_works_while_dynamodb_is_down(seeded: None, make_app: Any, dyna
     assert recorder.flush() is True and recorder.pending == 0
 
 
-def test_the_anonymous_fast_lane_answers_exactly_like_the_flask_view(
+def test_the_fast_lane_answers_exactly_like_the_flask_view(
     client: Any, dynamodb: Any
 ) -> None:
     lane = client.post(PLAYBACK)  # no body: served without Flask
@@ -227,3 +235,76 @@ def test_the_anonymous_fast_lane_answers_exactly_like_the_flask_view(
         Key={"pk": {"S": "TITLE#t03-city-lights"}, "sk": {"S": "STATS"}},
     )["Item"]
     assert item["plays"] == {"N": "2"}, "both lanes count the play"
+
+
+def _refused(response: Any) -> None:
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith('Bearer realm="edgeflix"')
+    assert "Set-Cookie" not in response.headers
+
+
+@pytest.mark.parametrize("body", [None, {}], ids=["fast lane", "flask view"])
+def test_playback_without_a_bearer_token_is_401(anonymous: Any, body: Any) -> None:
+    _refused(anonymous.post(PLAYBACK, json=body) if body is not None
+             else anonymous.post(PLAYBACK))
+
+
+def _moto_shaped_token(user_pool: Any, **overrides: Any) -> str:
+    """A token with moto's kid and claims' shape, signed by a key the pool never had."""
+    now = int(time.time())
+    claims = {
+        "iss": f"https://cognito-idp.us-east-1.amazonaws.com/{user_pool.pool_id}",
+        "sub": "00000000-0000-4000-8000-000000000000", "client_id": user_pool.client_id,
+        "token_use": "access", "iat": now, "exp": now + 3600, "username": "x", **overrides,
+    }
+    return jwt.encode(claims, new_rsa_key(), algorithm="RS256", headers={"kid": "dummy"})
+
+
+def bad_token(kind: str, user_pool: Any, boto_clients: Any) -> str:
+    """An access token the API must refuse: "forged", "other pool" or "expired"."""
+    if kind == "forged":
+        return _moto_shaped_token(user_pool)
+    if kind == "other pool":  # genuinely signed by moto, for another pool and client
+        other = UserPool.create(boto_clients["cognito-idp"], user_pool.jwks_url)
+        return other.access_token()
+    real = user_pool.access_token()
+    # moto signs with its one key: re-sign the real claims as expired with it.
+    claims = jwt.decode(real, options={"verify_signature": False})
+    claims["exp"] = int(time.time()) - 3600
+    return jwt.encode(claims, moto_private_jwk(), algorithm="RS256", headers={"kid": "dummy"})
+
+
+@pytest.mark.parametrize("kind", ["forged", "other pool", "expired"])
+def test_playback_with_a_bad_token_is_401(
+    anonymous: Any, user_pool: Any, boto_clients: Any, kind: str
+) -> None:
+    token = bad_token(kind, user_pool, boto_clients)
+    for body in ({}, None):
+        headers = {"Authorization": f"Bearer {token}"}
+        response = (anonymous.post(PLAYBACK, json=body, headers=headers) if body is not None
+                    else anonymous.post(PLAYBACK, headers=headers))
+        _refused(response)
+        assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
+
+
+def test_a_signed_in_viewer_plays_through_the_fast_lane(anonymous: Any, user_pool: Any) -> None:
+    response = anonymous.post(PLAYBACK, headers=user_pool.bearer())
+    assert response.status_code == 200 and response.get_json()["cookies"]
+
+
+def test_a_key_switch_reaches_the_next_grant_within_the_same_expiry_window(
+    app: Any, client: Any
+) -> None:
+    from app.playback_api import PlaybackGrants
+    from app.signing import SignedCookies
+
+    client.post(PLAYBACK)  # loads the catalog
+    svc = app.extensions["edgeflix"]
+    title = svc.catalog.catalog.by_id["t03-city-lights"]
+    grants = PlaybackGrants()
+    old = SignedCookies("cG9saWN5", "b2xk", "KOLD", 2_000_000_000)
+    new = SignedCookies("cG9saWN5", "bmV3", "KNEW", 2_000_000_000)
+    assert b'"KOLD"' in grants.grant(svc.settings, title, old).render("a.b")[0]
+    body, _ = grants.grant(svc.settings, title, new).render("a.b")
+    assert b'"KNEW"' in body and b"KOLD" not in body

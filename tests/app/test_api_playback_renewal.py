@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tests_app_support import KEY_PAIR_ID, SECRET_ID, private_key_pem, set_cookies
+from test_api_playback import bad_token
+from tests_app_support import KEY_PAIR_ID, SECRET_ID, UserPool, private_key_pem, set_cookies
 
 from app.playback_renewal import RenewalTokens, renewal_margin
+from app.problems import Problem
 from app.signing import SigningKey
 
 TITLE = "t03-city-lights"
@@ -92,10 +94,12 @@ def test_renewals_are_limited_per_profile_apart_from_plays(seeded: None, make_ap
     assert client.post(RENEWAL, json={"renewal_token": token, "profile": "bob"}).status_code == 200
 
 
-def test_a_token_older_than_the_renewal_window_is_403(app: Any, client: Any) -> None:
+def test_a_token_older_than_the_renewal_window_is_403(
+    app: Any, client: Any, user_pool: UserPool
+) -> None:
     tokens = app.extensions["edgeflix"].renewals
-    stale = tokens.issue(TITLE, int(time.time()) - tokens.window - 5)
-    fresh = tokens.issue(TITLE, int(time.time()) - tokens.window + 60)
+    stale = tokens.issue(TITLE, int(time.time()) - tokens.window - 5, user_pool.sub())
+    fresh = tokens.issue(TITLE, int(time.time()) - tokens.window + 60, user_pool.sub())
     response = client.post(RENEWAL, json={"renewal_token": stale})
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
@@ -110,11 +114,13 @@ def test_a_token_for_another_title_is_403(client: Any) -> None:
     assert "another title" in response.get_json()["detail"]
 
 
-def test_a_token_under_another_signing_key_is_403(client: Any, secrets: Any) -> None:
+def test_a_token_under_another_signing_key_is_403(
+    client: Any, secrets: Any, user_pool: UserPool
+) -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     secrets.create_secret(Name="other-key", SecretString=private_key_pem(other))
     key = SigningKey(secrets, "other-key", KEY_PAIR_ID, refresh_seconds=60)
-    forged = RenewalTokens(key, 21600).issue(TITLE, int(time.time()))
+    forged = RenewalTokens(key, 21600).issue(TITLE, int(time.time()), user_pool.sub())
     assert forged is not None
     assert client.post(RENEWAL, json={"renewal_token": forged}).status_code == 403
 
@@ -156,10 +162,11 @@ def test_malformed_renewal_bodies_are_problems(
 
 def test_renewal_is_503_while_the_signing_key_is_missing(
     make_app: Any, publish_catalog: Any, dynamodb: Any, catalog_document: dict, secrets: Any,
-    private_key: rsa.RSAPrivateKey,
+    private_key: rsa.RSAPrivateKey, user_pool: UserPool,
 ) -> None:
     publish_catalog(catalog_document)
-    token = RenewalTokens(_loaded_key(secrets, private_key), 21600).issue(TITLE, int(time.time()))
+    tokens = RenewalTokens(_loaded_key(secrets, private_key), 21600)
+    token = tokens.issue(TITLE, int(time.time()), user_pool.sub())
     secrets.delete_secret(SecretId=SECRET_ID, ForceDeleteWithoutRecovery=True)
     response = make_app().test_client().post(RENEWAL, json={"renewal_token": token})
     assert response.status_code == 503
@@ -171,3 +178,64 @@ def _loaded_key(secrets: Any, private_key: rsa.RSAPrivateKey) -> SigningKey:
     key = SigningKey(secrets, SECRET_ID, KEY_PAIR_ID, refresh_seconds=60)
     assert key.load()
     return key
+
+
+# --- the renewal needs the signed-in viewer the play was granted to --------------------
+
+
+def _refused(response: Any, *, challenge: str = 'Bearer realm="edgeflix"') -> None:
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith(challenge)
+    assert "Set-Cookie" not in response.headers
+
+
+def test_renewal_without_a_bearer_token_is_401(client: Any, anonymous: Any) -> None:
+    token = client.post(PLAYBACK).get_json()["renewal_token"]
+    response = anonymous.post(RENEWAL, json={"renewal_token": token})
+    _refused(response)
+    assert "error=" not in response.headers["WWW-Authenticate"], "bare challenge (RFC 6750 3.1)"
+
+
+@pytest.mark.parametrize("kind", ["forged", "other pool", "expired"])
+def test_renewal_with_a_bad_bearer_token_is_401(
+    client: Any, anonymous: Any, user_pool: UserPool, boto_clients: Any, kind: str
+) -> None:
+    token = client.post(PLAYBACK).get_json()["renewal_token"]
+    headers = {"Authorization": f"Bearer {bad_token(kind, user_pool, boto_clients)}"}
+    response = anonymous.post(RENEWAL, json={"renewal_token": token}, headers=headers)
+    _refused(response, challenge='Bearer realm="edgeflix", error="invalid_token"')
+
+
+def test_another_accounts_renewal_token_is_403(
+    client: Any, anonymous: Any, user_pool: UserPool
+) -> None:
+    token = client.post(PLAYBACK).get_json()["renewal_token"]
+    other = user_pool.bearer("someone-else@example.com")
+    response = anonymous.post(RENEWAL, json={"renewal_token": token}, headers=other)
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"
+    assert "for this account" in response.get_json()["detail"]
+    assert "Set-Cookie" not in response.headers
+    # The same token still renews for the account it was issued to.
+    own = anonymous.post(RENEWAL, json={"renewal_token": token}, headers=user_pool.bearer())
+    assert own.status_code == 200
+
+
+def test_each_account_gets_its_own_renewal_token_for_the_same_window(
+    client: Any, anonymous: Any, user_pool: UserPool
+) -> None:
+    mine = client.post(PLAYBACK).get_json()
+    theirs = anonymous.post(PLAYBACK, headers=user_pool.bearer("other@example.com")).get_json()
+    assert mine["cookies"] == theirs["cookies"], "cookies are per title and window"
+    assert mine["renewal_token"] != theirs["renewal_token"]
+
+
+def test_a_token_is_checked_against_the_account_it_names(app: Any) -> None:
+    tokens = app.extensions["edgeflix"].renewals
+    now = int(time.time())
+    token = tokens.issue(TITLE, now, "11111111-1111-4111-8111-111111111111")
+    assert tokens.check(token, TITLE, "11111111-1111-4111-8111-111111111111", now) == now
+    with pytest.raises(Problem) as refused:
+        tokens.check(token, TITLE, "22222222-2222-4222-8222-222222222222", now)
+    assert refused.value.code == 403

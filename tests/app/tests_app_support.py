@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import moto.cognitoidp
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -94,6 +95,15 @@ def _moto_public_jwks() -> dict[str, Any]:
 
 
 moto_public_jwks = _moto_public_jwks()
+
+
+def moto_private_jwk() -> Any:
+    """The RSA key moto signs every pool's tokens with (to forge otherwise-real tokens)."""
+    resources = Path(moto.cognitoidp.__file__).parent / "resources"
+    jwk = json.loads(gzip.decompress((resources / "jwks-private.json.gz").read_bytes()))
+    return jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+
+
 PASSWORD = "Correct-Horse-9-battery"
 
 
@@ -136,3 +146,8 @@ class UserPool:
     def bearer(self, email: str = "viewer@example.com") -> dict[str, str]:
         """The Authorization header for that viewer."""
         return {"Authorization": f"Bearer {self.access_token(email)}"}
+
+    def sub(self, email: str = "viewer@example.com") -> str:
+        """That viewer's account id (Cognito `sub`), signing the viewer up on first use."""
+        token = self.access_token(email)
+        return str(jwt.decode(token, options={"verify_signature": False})["sub"])

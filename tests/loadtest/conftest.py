@@ -29,6 +29,7 @@ from loadtest_stack import (
 )
 
 from app.settings import ENV_PREFIX, environment_from_settings
+from twin.seed import create_user_pool
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +54,7 @@ def api_stack(tmp_path_factory) -> Iterator[ApiStack]:
     seed_library(session.client("s3", endpoint_url=moto_url))
     seed_signing_key(session.client("secretsmanager", endpoint_url=moto_url))
     seed_table(session.client("dynamodb", endpoint_url=moto_url))
+    pool = create_user_pool(session.client("cognito-idp", endpoint_url=moto_url), "viewers")
 
     api_port = free_port()
     log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
@@ -64,6 +66,8 @@ def api_stack(tmp_path_factory) -> Iterator[ApiStack]:
             "cdn_url": video_base, "cookie_secure": False, "plays_per_minute": 0,
             # The shortest grant the API allows, so sped-up viewers renew within a test.
             "cookie_ttl": 60,
+            "user_pool_id": pool.pool_id, "user_pool_client_id": pool.client_id,
+            "jwks_url": f"{moto_url}/{pool.pool_id}/.well-known/jwks.json",
         }),
         "GUNICORN_BIND": f"127.0.0.1:{api_port}",
         "GUNICORN_WORKERS": "2",

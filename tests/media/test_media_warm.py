@@ -21,7 +21,8 @@ class StubCdn:
 
     def __init__(self, library):
         self.library = library
-        self.requests: list[tuple[float, str, str, str]] = []   # time, method, path, cookie
+        # time, method, path, Cookie (GET) or Authorization (POST)
+        self.requests: list[tuple[float, str, str, str]] = []
         self.cached: set[str] = set()
         stub = self
 
@@ -38,7 +39,8 @@ class StubCdn:
                 self.wfile.write(body)
 
             def do_POST(self):
-                stub.requests.append((time.monotonic(), "POST", self.path, ""))
+                stub.requests.append((time.monotonic(), "POST", self.path,
+                                      self.headers.get("Authorization", "")))
                 title_id = self.path.split("/")[4]
                 if title_id not in {t.id for t in stub.library.catalog.titles}:
                     return self._send(404, b'{"error": "unknown title"}')
@@ -223,3 +225,9 @@ def test_warming_a_feature_length_title_stays_bounded(long_library):
     assert report.errors == [] and not report.capped
     assert sorted(stub.paths("GET")) == _expected_paths(title)
     assert report.misses == 7
+
+
+def test_grants_are_asked_for_as_the_warming_viewer(cdn, small_library):
+    warm_edge(cdn.url, small_library.catalog, 1, FAST, access_token="warming-token")
+    posts = [auth for _, method, _, auth in cdn.requests if method == "POST"]
+    assert posts == ["Bearer warming-token"]

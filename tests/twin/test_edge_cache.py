@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 from twin_origin import put_object
-from twin_viewer import play, segment_urls
+from twin_viewer import bearer, play, segment_urls
 
 from edge.config import load_edge_config
 
@@ -51,7 +51,8 @@ def test_titles_api_cached_per_its_own_cache_control(cdn):
 
 
 def test_playback_is_never_cached(cdn, titles):
-    answers = [requests.post(f"{cdn}/api/v1/titles/{titles[0]}/playback", timeout=5)
+    answers = [requests.post(f"{cdn}/api/v1/titles/{titles[0]}/playback",
+                             headers=bearer(cdn), timeout=5)
                for _ in range(2)]
     assert [a.headers["X-Cache"] for a in answers] == [MISS, MISS]
     assert "no-store" in answers[1].headers["Cache-Control"]

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 from twin_origin import origin_gets, put_object
-from twin_viewer import play
+from twin_viewer import bearer, play
 
 from edge.config import load_edge_config
 
@@ -89,6 +89,6 @@ def test_api_errors_follow_cloudfronts_per_code_rules(cdn):
 
 def test_errors_on_post_are_never_cached(cdn, titles):
     url = f"{cdn}/api/v1/titles/no-such-{uuid.uuid4().hex[:8]}/playback"
-    answers = [requests.post(url, timeout=5) for _ in range(2)]
+    answers = [requests.post(url, headers=bearer(cdn), timeout=5) for _ in range(2)]
     assert [a.status_code for a in answers] == [404, 404]
     assert all(a.headers["X-Cache"] == ERROR and "Age" not in a.headers for a in answers)

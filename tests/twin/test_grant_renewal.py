@@ -4,7 +4,8 @@ A 60 s grant is renewed 15 s before it expires, so a viewing of two and a half
 minutes needs at least two renewals; the player seeks deep into the feature (its
 last minutes are segments no earlier grant ever fetched); a pause longer than
 the grant must resume without error; a viewer that misses renew_after gets a
-403 and renews once.
+403 and renews once. Renewals are made as the signed-in viewer; an access token
+the API refuses is refreshed with the refresh token and the renewal retried.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from twin_grants import LONG_TITLE_SECONDS, SHORT_GRANT_TTL
+from twin_player import sign_up_and_sign_in
 
 CHROMIUM = shutil.which("chromium")
 PLAYER_STATE = """(() => {
@@ -26,7 +28,7 @@ PLAYER_STATE = """(() => {
   return {t: video ? video.currentTime : 0, paused: video ? video.paused : null,
           duration: video ? video.duration : 0,
           engine: p.engine || null, error: p.error || null,
-          renewals: p.renewals || 0, plays: p.plays || 0,
+          renewals: p.renewals || 0, plays: p.plays || 0, refreshes: p.refreshes || 0,
           expires_at: p.grant ? p.grant.expires_at : null};
 })()"""
 
@@ -54,6 +56,7 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
     phases: dict[str, list[dict]] = {"start": [], "late": [], "paused": [], "resumed": []}
     try:
         browser.goto(f"{short_grant_twin.state.cdn_url}/?title={title}&autoplay=1")
+        sign_up_and_sign_in(browser, "renewal")
         before_seek = watch(browser, 20, phases["start"])
         first_expiry = phases["start"][0].get("expires_at") or before_seek.get("expires_at")
         browser.evaluate(f"document.querySelector('video').currentTime = {late}")
@@ -62,6 +65,9 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
             "(() => { const v = document.querySelector('video'); v.pause();"
             " return v.currentTime; })()"
         )
+        # An access token the API no longer accepts (as after its expiry): the next
+        # renewal is refused with 401, refreshes the session and is retried.
+        browser.evaluate("sessionStorage.setItem('edgeflix.accessToken', 'ey.expired.x'); true")
         paused = watch(browser, SHORT_GRANT_TTL + 10, phases["paused"])  # longer than a grant
         browser.evaluate("document.querySelector('video').play()")
         resumed = watch(browser, 50, phases["resumed"])
@@ -81,6 +87,7 @@ def test_player_renews_its_grant_and_resumes_after_a_long_pause(short_grant_twin
     assert time.time() > first_expiry
     assert resumed["renewals"] >= 2, trace[-1]
     assert resumed["plays"] == 1, "renewals, not new plays"
+    assert resumed["refreshes"] >= 1, "the refused access token was refreshed"
     assert resumed["expires_at"] > first_expiry
     for name in ("start", "late", "resumed"):
         # The first sample of a phase may still be seeking or resuming; after it, every

@@ -6,6 +6,7 @@ import shutil
 import time
 
 import pytest
+from twin_player import sign_up_and_sign_in
 
 CHROMIUM = shutil.which("chromium")
 PLAYER_STATE = """(() => {
@@ -17,12 +18,13 @@ PLAYER_STATE = """(() => {
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
-def test_player_page_plays_a_title(cdn, titles):
+def test_player_page_signs_up_signs_in_and_plays_a_title(cdn, titles):
     from headless_chromium import Browser
 
     browser = Browser()
     try:
         browser.goto(f"{cdn}/?title={titles[0]}&autoplay=1")
+        sign_up_and_sign_in(browser)
         deadline = time.monotonic() + 30
         state = {}
         while time.monotonic() < deadline:

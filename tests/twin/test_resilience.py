@@ -8,7 +8,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import requests
-from twin_viewer import play, segment_urls
+from twin_viewer import bearer, play, segment_urls
 
 from edge.config import load_edge_config
 from twin.processes import http_ok, wait_until
@@ -43,6 +43,7 @@ def viewer(cdn: str, title: str, stop: threading.Event, seen: Outcomes) -> None:
     passed its headers on, so neither it nor the edge can retry it for the viewer.
     """
     http = requests.Session()
+    signed_in = bearer(cdn)
 
     def attempt(method: str, url: str, **kwargs) -> tuple[requests.Response | None, str]:
         try:
@@ -68,7 +69,7 @@ def viewer(cdn: str, title: str, stop: threading.Event, seen: Outcomes) -> None:
     i = 0
     while not stop.is_set():
         fetch("GET", f"{cdn}/api/v1/titles")
-        grant = fetch("POST", f"{cdn}/api/v1/titles/{title}/playback")
+        grant = fetch("POST", f"{cdn}/api/v1/titles/{title}/playback", headers=signed_in)
         if grant is None or grant.status_code != 200:
             continue
         with seen.lock:
