@@ -17,12 +17,12 @@ from moto import mock_aws
 from tests_app_support import (
     BUCKET,
     CDN,
+    FIXTURE_TITLES,
     KEY_PAIR_ID,
     REGION,
     SECRET_ID,
     UserPool,
     create_plays_table,
-    make_title,
     moto_public_jwks,
     private_key_pem,
 )
@@ -30,14 +30,6 @@ from token_issuer import JwksServer
 
 from app.catalog import CATALOG_KEY
 from app.factory import create_app
-
-FIXTURE_TITLES = [
-    make_title(1, "ocean-deep", ["Documentary", "Nature"], ["ocean", "wildlife"], 0.9),
-    make_title(2, "reef-life", ["Documentary", "Nature"], ["ocean", "coral"], 0.4),
-    make_title(3, "city-lights", ["Drama"], ["night", "city"], 0.7),
-    make_title(4, "laugh-track", ["Comedy"], ["sitcom"], 0.8),
-    make_title(5, "night-city", ["Drama", "Thriller"], ["night", "city"], 0.3),
-]
 
 
 @pytest.fixture

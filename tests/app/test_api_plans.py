@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import FIXTURE_TITLES
-from tests_app_support import UserPool
+from tests_app_support import FIXTURE_TITLES, UserPool
 
 from app.catalog import Catalog, CatalogError, load_catalog, read_titles
 from app.plans import DEFAULT_PLAN, PLANS

@@ -151,3 +151,14 @@ class UserPool:
         """That viewer's account id (Cognito `sub`), signing the viewer up on first use."""
         token = self.access_token(email)
         return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
+# The fixture catalog's five titles over a few genres and tags (conftest's catalog_document).
+FIXTURE_TITLES = [
+    make_title(1, "ocean-deep", ["Documentary", "Nature"], ["ocean", "wildlife"], 0.9),
+    make_title(2, "reef-life", ["Documentary", "Nature"], ["ocean", "coral"], 0.4),
+    make_title(3, "city-lights", ["Drama"], ["night", "city"], 0.7),
+    make_title(4, "laugh-track", ["Comedy"], ["sitcom"], 0.8),
+    make_title(5, "night-city", ["Drama", "Thriller"], ["night", "city"], 0.3),
+]
+
