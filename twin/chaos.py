@@ -31,9 +31,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from twin import processes
 from twin.state import TwinState
+
+if TYPE_CHECKING:
+    from twin.topology import Twin
 
 ACTIONS = ("kill", "stop", "slow", "heal")
 CHAOS_FILE = "chaos.json"
@@ -146,14 +150,14 @@ def act(run_dir: Path, service: str, action: str, slowdown: Slowdown = Slowdown(
     return names
 
 
-def heal(run_dir: Path, progress=lambda _line: None) -> list[str]:
+def heal(run_dir: Path, progress=lambda _line: None, twin: Twin | None = None) -> list[str]:
     """Undo every chaos action on the twin in `run_dir`; the process names healed.
 
-    Raises ChaosError when no twin runs there, StartupFailed (twin.processes)
-    when a restarted part does not become ready.
+    `twin` is the running Twin when the caller holds it (a test's): restarts then
+    go through it, so its own record of pids stays true; otherwise one is attached
+    from the state file. Raises ChaosError when no twin runs there, StartupFailed
+    (twin.processes) when a restarted part does not become ready.
     """
-    from twin.topology import Twin  # the twin's lifecycle, only needed to restart parts
-
     state = _state(run_dir)
     healed: list[str] = []
     for name, pid in _throttlers(run_dir).items():
@@ -171,7 +175,10 @@ def heal(run_dir: Path, progress=lambda _line: None) -> list[str]:
         if was_frozen and name not in healed:
             healed.append(name)
     if gone:
-        twin = Twin.attach(Path(run_dir))
+        if twin is None:
+            from twin.topology import Twin  # the twin's lifecycle, only needed to restart
+
+            twin = Twin.attach(Path(run_dir))
         for name in sorted(gone, key=lambda n: RESTART_ORDER.index(n.rsplit("-", 1)[0])):
             progress(f"restarting {name} ...")
             twin.restart(name)

@@ -21,7 +21,7 @@ def _state(twin) -> TwinState:
 
 
 def _heal(twin) -> list[str]:
-    healed = chaos.heal(twin.run_dir)
+    healed = chaos.heal(twin.run_dir, twin=twin)  # the session's twin keeps its pids true
     assert not (twin.run_dir / chaos.CHAOS_FILE).exists()
     return healed
 
