@@ -26,10 +26,10 @@ transactional counter); renewals (HMAC tokens, nothing read).
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
 from cachetools import TTLCache
@@ -61,7 +61,8 @@ class PlayReads:
     """The plays table's signal reads, each cached for its TTL in seconds (thread-safe).
 
     With every TTL 0 (the constructor's default) each call goes straight to
-    `table`. DynamoDB errors (botocore's) propagate and leave the cache as it was.
+    `table`. `timer` gives seconds on a monotonic clock (default time.monotonic).
+    DynamoDB errors (botocore's) propagate and leave the cache as it was.
     """
 
     def __init__(
@@ -71,9 +72,11 @@ class PlayReads:
         history_seconds: float = 0.0,
         coplay_seconds: float = 0.0,
         trending_seconds: float = 0.0,
-        timer: Timer = time.monotonic,
+        timer: Timer | None = None,
         max_entries: int = MAX_ENTRIES,
     ) -> None:
+        # Looked up per instance, so a benchmark can run the app on a simulated clock.
+        timer = timer or monotonic
         self._table = table
         self._history = _ttl_cache(history_seconds, max_entries, timer)
         self._coplays = _ttl_cache(coplay_seconds, max_entries, timer)
