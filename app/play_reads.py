@@ -39,8 +39,8 @@ from app.plays import Play, PlayTable
 Timer = Callable[[], float]
 # Entries per cache and process: profiles for histories, titles for co-plays.
 MAX_ENTRIES = 50_000
-# Titles a cached history holds (PlayTable.recent_titles' default); a shorter
-# request is served from it, a longer one reads DynamoDB again.
+# Titles a history read asks for by default (PlayTable.recent_titles' default). A held
+# history serves any request no longer than the one that read it.
 HISTORY_DEPTH = 20
 # PlayTable.coplays' default page: a cached entry grows by this process's own
 # increments only while it is shorter than what the Query would return.
@@ -93,11 +93,12 @@ class PlayReads:
             entry = cache.get(profile)
             if entry is not None and entry.depth >= limit:
                 return entry.titles[:limit]
-        depth = max(limit, HISTORY_DEPTH)
-        titles = self._table.recent_titles(profile, depth)
+        # Read exactly what was asked (the Query's size, so its cost, is the uncached
+        # one's); a longer request later replaces the entry.
+        titles = self._table.recent_titles(profile, limit)
         with self._lock:
-            cache[profile] = _History(depth, list(titles))
-        return titles[:limit]
+            cache[profile] = _History(limit, list(titles))
+        return titles
 
     def coplays(self, title_id: str) -> dict[str, int]:
         """Titles co-played with `title_id` and how often (a copy)."""

@@ -178,10 +178,12 @@ def test_a_longer_history_than_the_one_held_is_read_again(
 ) -> None:
     table.history["ann"] = [f"t{i}" for i in range(30)]
     reads = cached(table, clock)
-    assert len(reads.recent_titles("ann", 6)) == 6
     assert len(reads.recent_titles("ann")) == 20
+    assert reads.recent_titles("ann", 6) == [f"t{i}" for i in range(6)]
     assert table.calls["recent_titles"] == 1
     assert len(reads.recent_titles("ann", 25)) == 25
+    assert table.calls["recent_titles"] == 2
+    assert len(reads.recent_titles("ann")) == 20
     assert table.calls["recent_titles"] == 2
 
 
