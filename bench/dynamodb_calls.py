@@ -1,7 +1,8 @@
 """DynamoDB calls per play: the Locust viewer's API requests, counted by operation.
 
 Runs the API in-process (Flask test clients, several app instances standing for
-gunicorn workers behind a round-robin balancer) against moto, and drives
+gunicorn workers behind a round-robin balancer) against a moto server (its
+user pool signs every viewer in, as playback requires), and drives
 `--viewers` viewers through `--plays` plays each with the viewer model's mix
 (loadtest/viewer.py): browse the catalog (always first, then with
 BROWSE_SHARE), recommendations (RECOMMENDATIONS_SHARE of browses), title
@@ -10,7 +11,7 @@ clock (see run()).
 
 Every DynamoDB API call the app makes is counted by botocore's own
 `before-call.dynamodb.*` event (once per call, before retries), not by its HTTP
-traffic. The same run is made twice on fresh moto tables: with the read caches
+traffic. The same run is made twice on a fresh moto server: with the read caches
 of app/play_reads.py off (every TTL 0), then with the Settings defaults; the
 last line is the ratio of calls per play. `--profile` adds cProfile's top
 functions by own time for each run, and the API's own (app/) by cumulative time.
@@ -23,10 +24,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import logging
 import os
 import pstats
 import random
 import sys
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -36,7 +39,7 @@ from unittest import mock
 
 import boto3
 from flask import Flask
-from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from app import play_reads
 from app.aws import create_aws_clients
@@ -55,8 +58,9 @@ from loadtest.viewer import (
     ZIPF_S_DEFAULT,
     ZipfPicker,
 )
-from twin.seed import create_plays_table, new_signing_pem
+from twin.seed import create_plays_table, create_user_pool, new_signing_pem
 
+PASSWORD = "Bench-viewer-1!"
 # The read caches' TTL fields; "uncached" sets each to 0.
 CACHE_SETTINGS = ("history_cache_seconds", "coplay_cache_seconds", "trending_cache_seconds")
 UNCACHED: dict[str, float] = dict.fromkeys(CACHE_SETTINGS, 0.0)
@@ -94,27 +98,46 @@ def counted_calls(dynamodb: Any) -> Iterator[Counter[str]]:
         dynamodb.meta.events.unregister("before-call.dynamodb", count)
 
 
-def seed(settings: Settings) -> None:
-    """Bucket with the bench catalog, the signing key secret, the plays table (in moto)."""
-    s3 = boto3.client("s3", region_name=REGION)
+def seed(settings: Settings, endpoint: str) -> tuple[str, str]:
+    """Bucket with the bench catalog, the signing key secret, the plays table and a user
+    pool with its app client, in the moto server at `endpoint`; the pool and client ids."""
+    kwargs = {"region_name": REGION, "endpoint_url": endpoint}
+    s3 = boto3.client("s3", **kwargs)
     s3.create_bucket(Bucket=settings.bucket)
     s3.put_object(Bucket=settings.bucket, Key=settings.catalog_key,
                   Body=sample_catalog(TITLES).model_dump_json())
-    boto3.client("secretsmanager", region_name=REGION).create_secret(
+    boto3.client("secretsmanager", **kwargs).create_secret(
         Name=settings.signing_secret_id, SecretString=new_signing_pem())
-    create_plays_table(boto3.client("dynamodb", region_name=REGION), settings.table)
+    create_plays_table(boto3.client("dynamodb", **kwargs), settings.table)
+    pool = create_user_pool(boto3.client("cognito-idp", **kwargs), "bench-viewers")
+    return pool.pool_id, pool.client_id
+
+
+def access_token(idp: Any, client_id: str, pool_id: str, email: str) -> str:
+    """A confirmed viewer's Cognito access token (signed up through boto3, as a player would
+    through the accounts API; Cognito calls are not DynamoDB calls)."""
+    idp.sign_up(ClientId=client_id, Username=email, Password=PASSWORD)
+    idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+    result = idp.initiate_auth(ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH",
+                               AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD})
+    return result["AuthenticationResult"]["AccessToken"]
 
 
 class Viewer:
     """One viewer of the Locust model, making its API requests through `send`."""
 
-    def __init__(self, number: int, rng: random.Random) -> None:
+    def __init__(self, number: int, rng: random.Random, token: str) -> None:
         self.profile = f"bench-{number:05d}"
         self.rng = rng
         self.picker: ZipfPicker | None = None
+        self.token = token
 
-    def play(self, send: Any) -> None:
-        """Browse (sometimes), then one play: detail, grant, renewal."""
+    def play(self, fleet: Fleet) -> None:
+        """Browse (sometimes), then one play: detail, grant, renewal (signed in)."""
+
+        def send(method: str, path: str, body: dict | None = None) -> dict:
+            return fleet.send(method, path, body, self.token)
+
         if self.picker is None or self.rng.random() < BROWSE_SHARE:
             titles: list[dict] = []
             offset: int | None = 0
@@ -142,12 +165,13 @@ class Fleet:
         self.clients = [app.test_client() for app in apps]
         self._next = 0
 
-    def send(self, method: str, path: str, body: dict | None = None) -> dict:
+    def send(self, method: str, path: str, body: dict | None = None, token: str = "") -> dict:
         """One request to the next instance; its JSON body. RuntimeError unless a 200
         that is not degraded (a degraded recommendation skipped DynamoDB)."""
         client = self.clients[self._next % len(self.clients)]
         self._next += 1
-        response = client.open(path, method=method, json=body)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = client.open(path, method=method, json=body, headers=headers)
         if response.status_code != 200 or DEGRADED_HEADER in response.headers:
             raise RuntimeError(f"{method} {path}: {response.status_code} "
                                f"{response.headers.get(DEGRADED_HEADER)} {response.data[:200]!r}")
@@ -169,6 +193,7 @@ class SimulatedClock:
 
 
 def run(
+    endpoint: str,
     cache_settings: Mapping[str, float],
     viewers: int,
     plays: int,
@@ -180,10 +205,11 @@ def run(
     Time is simulated, so TTLs meet the traffic as in a real run: each viewer plays
     once per viewer-model cycle (capacity.model.viewer_model: think time plus mean
     watch time), the viewers' plays spread evenly over it, and the play writers
-    flush every Settings.play_flush_seconds of it. Must run inside an active moto
-    mock (measure() starts one).
+    flush every Settings.play_flush_seconds of it. `endpoint` is a fresh moto server's
+    (measure() starts one per run); every viewer signs up and in first.
     """
     config: dict[str, Any] = {
+        "endpoint_url": endpoint,
         "bucket": BUCKET,
         "table": TABLE,
         "signing_secret_id": SECRET_ID,
@@ -202,12 +228,19 @@ def run(
     settings = settings_from_environment().with_overrides(config)
     defaults = Settings()
     cycle = viewer_model(catalog_titles=TITLES, grant_ttl_seconds=defaults.cookie_ttl).cycle_seconds
-    seed(settings)
+    pool_id, client_id = seed(settings, endpoint)
+    config.update(user_pool_id=pool_id, user_pool_client_id=client_id,
+                  jwks_url=f"{endpoint}/{pool_id}/.well-known/jwks.json")
+    idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
     clock = SimulatedClock()
     with mock.patch.object(play_reads, "monotonic", clock):
         fleet = Fleet([create_app(config) for _ in range(instances)])
     rng = random.Random(seed_value)
-    crowd = [Viewer(i, random.Random(rng.random())) for i in range(viewers)]
+    crowd = [
+        Viewer(i, random.Random(rng.random()),
+               access_token(idp, client_id, pool_id, f"viewer{i}@bench.example"))
+        for i in range(viewers)
+    ]
     next_flush = defaults.play_flush_seconds
     try:
         with counted_calls(create_aws_clients(settings).dynamodb) as calls:
@@ -218,7 +251,7 @@ def run(
                         for svc in fleet.services():
                             svc.recorder.flush()
                         next_flush += defaults.play_flush_seconds
-                    viewer.play(fleet.send)
+                    viewer.play(fleet)
             for svc in fleet.services():
                 svc.recorder.flush()
     finally:
@@ -230,7 +263,7 @@ def run(
 def measure(
     viewers: int, plays: int, instances: int, profile: bool = False
 ) -> dict[str, tuple[Tally, str]]:
-    """Uncached then cached (Settings defaults) runs, each on fresh moto backends.
+    """Uncached then cached (Settings defaults) runs, each on a fresh moto server.
 
     Returns {"uncached"|"cached": (tally, cProfile summary or "")}.
     """
@@ -240,12 +273,19 @@ def measure(
         "cached": {name: getattr(defaults, name) for name in CACHE_SETTINGS},
     }
     results: dict[str, tuple[Tally, str]] = {}
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's access log
     for name, cache_settings in modes.items():
-        with mock_aws():
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        try:
+            host, port = moto.get_host_and_port()
+            # In-process moto servers share one set of backends: start from empty.
+            reset = urllib.request.Request(f"http://{host}:{port}/moto-api/reset", method="POST")
+            urllib.request.urlopen(reset, timeout=10).close()
             profiler = cProfile.Profile() if profile else None
             if profiler:
                 profiler.enable()
-            tally = run(cache_settings, viewers, plays, instances)
+            tally = run(f"http://{host}:{port}", cache_settings, viewers, plays, instances)
             summary = ""
             if profiler:
                 profiler.disable()
@@ -255,6 +295,8 @@ def measure(
                 # The API's own code (moto, in the same process, dominates the above).
                 stats.sort_stats("cumulative").print_stats(r"[/\\]app[/\\]", 10)
                 summary = out.getvalue()
+        finally:
+            moto.stop()
         results[name] = (tally, summary)
     return results
 
