@@ -14,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 APT_PACKAGES := varnish gcc haproxy nginx libnginx-mod-http-js ffmpeg fonts-dejavu-core chromium
 
 .PHONY: help setup system-deps venv player demo down chaos test lint plan preview up destroy \
-        library publish loadtest verify bench-api capacity \
+        library publish loadtest verify bench-api bench-dynamodb capacity \
         loadgen-plan loadgen-cost loadgen-up loadgen-results loadgen-destroy
 
 help: ## list the targets
@@ -97,6 +97,9 @@ verify: venv ## post-deploy smoke checks [URL=...] (default: the local twin)
 
 bench-api: venv ## API throughput vs a bare WSGI app; ratios on the last line
 	$(PY) bench/bench_api.py $(ARGS)
+
+bench-dynamodb: venv ## DynamoDB calls per play by operation, read caches off vs on; ratio last
+	$(PY) -m bench.dynamodb_calls $(ARGS)
 
 capacity: venv ## capacity and monthly cost on paper: VIEWERS=... [BITRATE=Mbps] [HIT_RATIO=0..1]
 	@test -n "$(VIEWERS)" || { echo "make capacity: VIEWERS=<concurrent viewers> is required" >&2; exit 2; }

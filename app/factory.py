@@ -14,6 +14,7 @@ from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
 from app.plan_store import PlanStore
+from app.play_reads import PlayReads
 from app.playback_limits import PlaybackRateLimiter
 from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
@@ -33,6 +34,12 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
     signing_key = SigningKey(clients.secrets, settings.signing_secret_id, settings.key_pair_id,
                              settings.signing_key_refresh_seconds)
     table = PlayTable(clients.dynamodb, settings.table)
+    reads = PlayReads(
+        table,
+        history_seconds=settings.history_cache_seconds,
+        coplay_seconds=settings.coplay_cache_seconds,
+        trending_seconds=settings.trending_cache_seconds,
+    )
     catalog.refresh()
     signing_key.load()
     return Services(
@@ -43,8 +50,8 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
             signing_key, settings.cdn_base, settings.cookie_ttl
         ),
         table=table,
-        recorder=PlayRecorder(table, settings.play_flush_seconds),
-        recommender=Recommender(table, settings.recommendation_deadline_seconds),
+        recorder=PlayRecorder(table, settings.play_flush_seconds, reads),
+        recommender=Recommender(reads, settings.recommendation_deadline_seconds),
         limiter=PlaybackRateLimiter(settings.plays_per_minute),
         renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
         renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),

@@ -15,9 +15,12 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+if TYPE_CHECKING:
+    from app.play_reads import PlayReads
 
 log = logging.getLogger(__name__)
 
@@ -168,13 +171,23 @@ class PlayRecorder:
     MAX_PENDING_HISTORY). A graceful stop (SIGTERM) flushes what is left; only a
     hard kill loses at most one flush interval. With flush_seconds == 0 every play
     is written synchronously (tests that read plays back).
+
+    Co-play seeds are read through `reads` (app/play_reads.py: cached per process for
+    a bounded time, default uncached); every write stays exact and uncached.
     """
 
     MAX_PENDING_HISTORY = 10_000
     COPLAY_SEEDS = 5
 
-    def __init__(self, table: PlayTable, flush_seconds: float) -> None:
+    def __init__(
+        self, table: PlayTable, flush_seconds: float, reads: PlayReads | None = None
+    ) -> None:
+        if reads is None:
+            from app.play_reads import PlayReads  # app.play_reads imports this module
+
+            reads = PlayReads(table)
         self._table = table
+        self._reads = reads
         self._flush_seconds = flush_seconds
         self._counts: Counter[tuple[str, str]] = Counter()
         self._history: deque[Play] = deque(maxlen=self.MAX_PENDING_HISTORY)
@@ -239,15 +252,30 @@ class PlayRecorder:
             return True
 
     def _record_coplays(self, history: list[Play]) -> None:
-        """Best effort: pair each new play with the profile's few previous titles."""
+        """Best effort: pair each new play with the profile's few previous titles.
+
+        The pairs of one flush are summed and written with one atomic ADD per item,
+        like the play counters, so the totals are the same as one ADD per pair.
+        """
+        self._reads.played(history)
+        pairs: Counter[tuple[str, str]] = Counter()
         for play in history:
             try:
-                seeds = self._table.recent_titles(play.profile, self.COPLAY_SEEDS + 1)
-                for other in [t for t in seeds if t != play.title_id][: self.COPLAY_SEEDS]:
-                    self._table.add(f"TITLE#{other}", f"COPLAY#{play.title_id}", 1)
-                    self._table.add(f"TITLE#{play.title_id}", f"COPLAY#{other}", 1)
+                seeds = self._reads.recent_titles(play.profile, self.COPLAY_SEEDS + 1)
             except DYNAMODB_ERRORS as exc:
                 log.info("co-play update skipped: %s", exc)
+                continue
+            for other in [t for t in seeds if t != play.title_id][: self.COPLAY_SEEDS]:
+                pairs[(other, play.title_id)] += 1
+                pairs[(play.title_id, other)] += 1
+        written: Counter[tuple[str, str]] = Counter()
+        try:
+            for (title_id, other), count in pairs.items():
+                self._table.add(f"TITLE#{title_id}", f"COPLAY#{other}", count)
+                written[(title_id, other)] = count
+        except DYNAMODB_ERRORS as exc:
+            log.info("co-play update skipped: %s", exc)
+        self._reads.coplays_added(written)
 
     def start(self) -> None:
         """Flush in a daemon thread every flush_seconds (no thread when synchronous)."""

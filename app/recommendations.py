@@ -19,14 +19,14 @@ from datetime import UTC, datetime
 
 from app.catalog import Title
 from app.catalog_store import CatalogVersion
-from app.plays import DYNAMODB_ERRORS, PlayTable, recent_days
+from app.play_reads import PlayReads
+from app.plays import DYNAMODB_ERRORS, recent_days
 
 log = logging.getLogger(__name__)
 
 SEEDS = 5
 COPLAY_SEEDS = 3
 TRENDING_DAYS = 2
-TRENDING_TTL_SECONDS = 30.0
 CIRCUIT_OPEN_SECONDS = 5.0
 
 
@@ -120,32 +120,30 @@ def by_popularity(catalog: CatalogVersion, limit: int) -> list[Recommendation]:
 
 
 class Recommender:
-    """Fetches signals within a deadline and ranks; never raises for a DynamoDB problem."""
+    """Fetches signals within a deadline and ranks; never raises for a DynamoDB problem.
 
-    def __init__(self, table: PlayTable, deadline_seconds: float) -> None:
-        self._table = table
+    Signals are read through `reads`, which caches them per process for a bounded
+    time (app/play_reads.py).
+    """
+
+    def __init__(self, reads: PlayReads, deadline_seconds: float) -> None:
+        self._reads = reads
         self._deadline = deadline_seconds
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="recommendations")
         self._circuit_open_until = 0.0
-        self._trending: tuple[float, Counter[str]] = (0.0, Counter())
         self._lock = threading.Lock()
 
     def _trending_counts(self, catalog: CatalogVersion) -> Counter[str]:
-        expires, counts = self._trending
-        if time.monotonic() < expires:
-            return counts
-        counts = self._table.daily_plays(
+        return self._reads.daily_plays(
             [t.id for t in catalog.titles], recent_days(datetime.now(UTC), TRENDING_DAYS)
         )
-        self._trending = (time.monotonic() + TRENDING_TTL_SECONDS, counts)
-        return counts
 
     def _signals(self, catalog: CatalogVersion, profile: str | None) -> Signals:
         signals = Signals(trending=self._trending_counts(catalog))
         if profile:
-            signals.history = self._table.recent_titles(profile)
+            signals.history = self._reads.recent_titles(profile)
             for seed in signals.history[:COPLAY_SEEDS]:
-                signals.coplays.update(self._table.coplays(seed))
+                signals.coplays.update(self._reads.coplays(seed))
             for watched in signals.history:
                 signals.coplays.pop(watched, None)
         return signals

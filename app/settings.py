@@ -81,6 +81,17 @@ class Settings:
     # Budget for the DynamoDB part of a recommendation before falling back.
     recommendation_deadline_seconds: float = env_setting(
         0.25, "EDGEFLIX_RECOMMENDATION_DEADLINE_SECONDS", minimum=0.01)
+    # Per-process caches of plays-table reads that tolerate bounded staleness
+    # (app/play_reads.py): seconds a read is reused before DynamoDB is asked again;
+    # 0 disables that cache. Trending: every title's daily play counters.
+    trending_cache_seconds: float = env_setting(
+        30.0, "EDGEFLIX_TRENDING_CACHE_SECONDS", minimum=0)
+    # A title's co-play counters (recommendation signals); this worker's own
+    # increments show at once, other workers' within this many seconds.
+    coplay_cache_seconds: float = env_setting(30.0, "EDGEFLIX_COPLAY_CACHE_SECONDS", minimum=0)
+    # A profile's recently played titles; this worker's own plays show at once,
+    # plays granted by other workers within this many seconds.
+    history_cache_seconds: float = env_setting(10.0, "EDGEFLIX_HISTORY_CACHE_SECONDS", minimum=0)
     # Per-profile playback authorisations per minute in one worker; 0 disables.
     plays_per_minute: int = env_setting(60, "EDGEFLIX_PLAYS_PER_MINUTE", minimum=0)
     # How long after a play's grant its renewal token still renews the cookies: a

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from app.plays import PlayRecorder
-from app.recommendations import COPLAY_SEEDS, TRENDING_DAYS, TRENDING_TTL_SECONDS
+from app.recommendations import COPLAY_SEEDS, TRENDING_DAYS
 from app.settings import Settings
 from capacity.prices import GIB, PriceTable, tiered_cost
 from infra.config import StackConfig
@@ -316,8 +316,9 @@ def dynamodb_load(
 
     Per play: one history item (BatchWriteItem), 2 x PlayRecorder.COPLAY_SEEDS co-play ADDs
     and one history Query; per flush and worker: a STATS and a DAY counter ADD for each
-    title played. Per recommendation: a history Query and COPLAY_SEEDS co-play Queries; per
-    worker every TRENDING_TTL_SECONDS, a BatchGetItem of every title's last TRENDING_DAYS
+    title played. Per recommendation: a history Query and COPLAY_SEEDS co-play Queries (an
+    upper bound: app/play_reads.py caches these per worker); per worker every
+    Settings.trending_cache_seconds, a BatchGetItem of every title's last TRENDING_DAYS
     counters. Items are under 1 KB (1 WRU a write). `hot_share` is the share of plays on
     the most-watched title: its partition key TITLE#<id> takes its counters and the
     COPLAY_SEEDS co-play ADDs of each of its plays; its STATS item takes one ADD per worker
@@ -342,7 +343,7 @@ def dynamodb_load(
         * catalog_titles
         * TRENDING_DAYS
         * EVENTUAL_READ_UNITS
-        / TRENDING_TTL_SECONDS,
+        / Settings().trending_cache_seconds,
     }
     hot_plays = hot_share * plays_per_s
     hot_item = min(hot_plays, workers / flush)

@@ -25,7 +25,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 APP_DIR = REPO_ROOT / "app"
 WHEEL_DIR = REPO_ROOT / "build" / "wheels"
 # What the API imports at run time (its own code needs nothing else).
-RUNTIME_PACKAGES = ("flask", "gunicorn", "boto3", "cryptography", "pydantic", "pyjwt")
+RUNTIME_PACKAGES = ("flask", "gunicorn", "boto3", "cryptography", "pydantic", "pyjwt",
+                    "cachetools")
 PYTHON_VERSION = "3.11"
 BUNDLE_PREFIX = "bundles/"
 WHEEL_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}

@@ -1,0 +1,153 @@
+"""Per-process caches of the plays table's reads that tolerate bounded staleness.
+
+What recommendations and the co-play recorder read from DynamoDB (a profile's
+recent titles, a title's co-play counters, every title's daily counters for
+trending) are ranking signals, not balances: a figure some seconds old ranks as
+well as a fresh one. So each API process (one gunicorn worker) keeps what it read
+for a bounded time (`Settings.history_cache_seconds`, `coplay_cache_seconds`,
+`trending_cache_seconds`; 0 turns a cache off) and asks DynamoDB again only
+after it. On AWS that saves read request units and round trips exactly as it
+saves moto calls in the twin.
+
+Staleness is bounded by the TTL: an entry is never served past it (cachetools'
+`TTLCache`, with an injectable timer). The process's own writes (plays it
+recorded, co-play increments it wrote) are applied to the entries it already
+holds without extending their lifetime, so a viewer sees their own plays at once
+when the same worker serves them, and everyone's within the TTL. A failed read
+is not cached: the exception reaches the caller and the next request asks again.
+
+Deliberately not cached, because they must be exact: the play counters, history
+and co-play writes (`PlayRecorder`, atomic ADDs and BatchWriteItem); the
+per-profile playback and renewal limiters (in-process token buckets); an
+account's profiles and their limit (`ProfileStore`, consistent reads next to a
+transactional counter); renewals (HMAC tokens, nothing read).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from time import monotonic
+from typing import Any
+
+from cachetools import TTLCache
+
+from app.plays import Play, PlayTable
+
+Timer = Callable[[], float]
+# Entries per cache and process: profiles for histories, titles for co-plays.
+MAX_ENTRIES = 50_000
+# Titles a history read asks for by default (PlayTable.recent_titles' default). A held
+# history serves any request no longer than the one that read it.
+HISTORY_DEPTH = 20
+# PlayTable.coplays' default page: a cached entry grows by this process's own
+# increments only while it is shorter than what the Query would return.
+COPLAY_LIMIT = 50
+
+
+@dataclass
+class _History:
+    depth: int
+    titles: list[str]
+
+
+def _ttl_cache(seconds: float, size: int, timer: Timer) -> TTLCache | None:
+    return TTLCache(maxsize=size, ttl=seconds, timer=timer) if seconds > 0 else None
+
+
+class PlayReads:
+    """The plays table's signal reads, each cached for its TTL in seconds (thread-safe).
+
+    With every TTL 0 (the constructor's default) each call goes straight to
+    `table`. `timer` gives seconds on a monotonic clock (default time.monotonic).
+    DynamoDB errors (botocore's) propagate and leave the cache as it was.
+    """
+
+    def __init__(
+        self,
+        table: PlayTable,
+        *,
+        history_seconds: float = 0.0,
+        coplay_seconds: float = 0.0,
+        trending_seconds: float = 0.0,
+        timer: Timer | None = None,
+        max_entries: int = MAX_ENTRIES,
+    ) -> None:
+        # Looked up per instance, so a benchmark can run the app on a simulated clock.
+        timer = timer or monotonic
+        self._table = table
+        self._history = _ttl_cache(history_seconds, max_entries, timer)
+        self._coplays = _ttl_cache(coplay_seconds, max_entries, timer)
+        self._trending = _ttl_cache(trending_seconds, 4, timer)
+        # Guards the caches only; DynamoDB is never called while it is held.
+        self._lock = threading.Lock()
+
+    def recent_titles(self, profile: str, limit: int = HISTORY_DEPTH) -> list[str]:
+        """The profile's recently played title ids, newest first, at most `limit`."""
+        cache = self._history
+        if cache is None:
+            return self._table.recent_titles(profile, limit)
+        with self._lock:
+            entry = cache.get(profile)
+            if entry is not None and entry.depth >= limit:
+                return entry.titles[:limit]
+        # Read exactly what was asked (the Query's size, so its cost, is the uncached
+        # one's); a longer request later replaces the entry.
+        titles = self._table.recent_titles(profile, limit)
+        with self._lock:
+            cache[profile] = _History(limit, list(titles))
+        return titles
+
+    def coplays(self, title_id: str) -> dict[str, int]:
+        """Titles co-played with `title_id` and how often (a copy)."""
+        cache = self._coplays
+        if cache is None:
+            return self._table.coplays(title_id, COPLAY_LIMIT)
+        with self._lock:
+            entry = cache.get(title_id)
+            if entry is not None:
+                return dict(entry)
+        counts = self._table.coplays(title_id, COPLAY_LIMIT)
+        with self._lock:
+            cache[title_id] = dict(counts)
+        return counts
+
+    def daily_plays(self, title_ids: list[str], days: list[str]) -> Counter[str]:
+        """Plays per title summed over `days` (yyyy-mm-dd), as PlayTable.daily_plays (a copy)."""
+        cache = self._trending
+        if cache is None:
+            return self._table.daily_plays(title_ids, days)
+        key = (tuple(title_ids), tuple(days))
+        with self._lock:
+            entry = cache.get(key)
+            if entry is not None:
+                return Counter(entry)
+        totals = self._table.daily_plays(title_ids, days)
+        with self._lock:
+            cache[key] = Counter(totals)
+        return totals
+
+    def played(self, plays: Iterable[Play]) -> None:
+        """Apply plays this process wrote (oldest first) to the histories it holds."""
+        cache = self._history
+        if cache is None:
+            return
+        with self._lock:
+            for play in plays:
+                entry = cache.get(play.profile)
+                if entry is not None:
+                    others = [t for t in entry.titles if t != play.title_id]
+                    entry.titles = [play.title_id, *others][: entry.depth]
+
+    def coplays_added(self, increments: Mapping[tuple[str, str], int]) -> None:
+        """Apply co-play ADDs this process wrote, {(title, other title): n}, to held entries."""
+        cache = self._coplays
+        if cache is None:
+            return
+        with self._lock:
+            for (title_id, other), count in increments.items():
+                entry: Any = cache.get(title_id)
+                if entry is not None and (other in entry or len(entry) < COPLAY_LIMIT):
+                    entry[other] = entry.get(other, 0) + count

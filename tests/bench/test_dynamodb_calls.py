@@ -1,0 +1,44 @@
+"""The DynamoDB calls-per-play counter, and the read caches' effect on it, on moto in-process."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import dynamodb_calls
+
+
+@pytest.fixture
+def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", dynamodb_calls.REGION)
+
+
+def test_cached_reads_cut_dynamodb_calls_per_play(moto_credentials: None) -> None:
+    results = dynamodb_calls.measure(viewers=40, plays=2, instances=2)
+    uncached, cached = results["uncached"][0], results["cached"][0]
+    assert uncached.plays == cached.plays == 80
+    # Every play writes: a history item and counters, whatever the caches do.
+    for tally in (uncached, cached):
+        assert tally.calls["BatchWriteItem"] > 0 and tally.calls["UpdateItem"] > 0
+    assert uncached.calls["Query"] > 0 and uncached.calls["BatchGetItem"] > 0
+    reads = ("Query", "BatchGetItem")
+    assert sum(cached.calls[op] for op in reads) < sum(uncached.calls[op] for op in reads)
+    assert cached.per_play < uncached.per_play
+
+
+def test_the_counter_counts_each_api_call_by_operation(moto_credentials: None) -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name=dynamodb_calls.REGION)
+        with dynamodb_calls.counted_calls(client) as calls:
+            client.list_tables()
+            client.list_tables()
+            with pytest.raises(client.exceptions.ResourceNotFoundException):
+                client.describe_table(TableName="missing")
+        client.list_tables()  # outside: not counted
+    assert calls == {"ListTables": 2, "DescribeTable": 1}
