@@ -45,6 +45,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 API_KEEPALIVE_SECONDS = 75
 API_GRACEFUL_TIMEOUT_SECONDS = 25
 
+# The target group's health check (Elastic Load Balancing User Guide, "Health checks for
+# Application Load Balancer target groups"): seconds between checks, seconds a check may
+# take, and consecutive results to turn a target healthy or unhealthy. The twin's ALB keeps
+# the timeout and thresholds but checks more often (a compressed interval).
+HEALTH_CHECK_INTERVAL_SECONDS = 10
+HEALTH_CHECK_TIMEOUT_SECONDS = 5
+HEALTHY_THRESHOLD = UNHEALTHY_THRESHOLD = 2
+
 # Instance families whose AMI architecture we know; the app bundle's wheels
 # and the Amazon Linux 2023 SSM parameter follow the architecture.
 INSTANCE_FAMILIES: dict[str, str] = {

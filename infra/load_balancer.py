@@ -17,7 +17,13 @@ import pulumi_random as random
 
 from edge.origin import ORIGIN_VERIFY_HEADER, ApiOriginTransport
 from infra.certificates import dns_validated_certificate
-from infra.config import StackConfig
+from infra.config import (
+    HEALTH_CHECK_INTERVAL_SECONDS,
+    HEALTH_CHECK_TIMEOUT_SECONDS,
+    HEALTHY_THRESHOLD,
+    UNHEALTHY_THRESHOLD,
+    StackConfig,
+)
 from infra.media_origin import LOG_PREFIX_ALB
 
 CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.cloudfront.origin-facing"
@@ -117,10 +123,10 @@ class LoadBalancer(pulumi.ComponentResource):
                 port="traffic-port",
                 protocol="HTTP",
                 matcher="200",
-                interval=10,
-                timeout=5,
-                healthy_threshold=2,
-                unhealthy_threshold=2,
+                interval=HEALTH_CHECK_INTERVAL_SECONDS,
+                timeout=HEALTH_CHECK_TIMEOUT_SECONDS,
+                healthy_threshold=HEALTHY_THRESHOLD,
+                unhealthy_threshold=UNHEALTHY_THRESHOLD,
             ),
             opts=child,
         )

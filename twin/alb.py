@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.origin import ORIGIN_VERIFY_HEADER
+from infra.config import HEALTH_CHECK_TIMEOUT_SECONDS, HEALTHY_THRESHOLD, UNHEALTHY_THRESHOLD
 from twin.problem_pages import PROBLEM_JSON, phrase, problem_body
 
 # The codes HAProxy answers by itself (`errorfile`), each written next to haproxy.cfg.
@@ -91,7 +92,10 @@ backend fleet
     balance roundrobin
     option httpchk GET {alb.health_check_path}
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2
+    # The ALB's timeout and thresholds; only the interval is compressed (10 s -> 0.5 s).
+    # A shorter check timeout would mark a busy instance down where the ALB would not.
+    timeout check {HEALTH_CHECK_TIMEOUT_SECONDS}s
+    default-server inter 500ms fall {UNHEALTHY_THRESHOLD} rise {HEALTHY_THRESHOLD}
 {servers}"""
 
 

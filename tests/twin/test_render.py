@@ -117,6 +117,7 @@ def test_alb_config_retries_and_checks_health(tmp_path):
                                      secret_file=tmp_path / "s", directory=tmp_path))
     for line in ("retries 3", "retry-on all-retryable-errors", "option redispatch 1",
                  "option httpchk GET /healthz", "default-server inter 500ms fall 2 rise 2",
+                 "timeout check 5s",  # the target group's, not the compressed interval
                  "balance roundrobin", f"-m str -f {tmp_path / 's'}"):
         assert line in cfg
     assert cfg.count("server api-") == 2
