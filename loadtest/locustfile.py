@@ -13,6 +13,7 @@ Works against the local twin and a deployed CloudFront URL alike; run it through
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -248,20 +249,41 @@ class Viewer(FastHttpUser):
         if curve is not None:
             self.premiere_fan = curve.is_surge_arrival(_since_start(time.monotonic()))
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
-        try:
-            self.authorization = {"Authorization": f"Bearer {self.sign_in()}"}
-        except PlaybackError:  # counted; its plays then fail with 401 and are counted too
-            self.authorization = {}
+        self.credentials: ViewerCredentials | None = None
+        self.provisioned = False  # from --users-file: exists and is confirmed already
+        self.signed_up = self.confirmed = False
+        self.authorization: dict[str, str] = {}
+        self.ensure_signed_in()
+
+    def ensure_signed_in(self) -> bool:
+        """Whether the viewer holds an access token, signing in first when it does not.
+
+        A step that failed (counted as an error) is tried again before the next play,
+        from where it failed, as an app does; the viewer never plays without a token.
+        """
+        if not self.authorization:
+            with contextlib.suppress(PlaybackError):
+                self.authorization = {"Authorization": f"Bearer {self.sign_in()}"}
+        return bool(self.authorization)
 
     def sign_in(self) -> str:
         """The viewer's access token: a pre-provisioned account, or one it signs up for."""
-        viewer = _next_account(getattr(self.environment.parsed_options, "users_file", ""))
-        if viewer is None:
-            viewer = ViewerCredentials.generated("loadtest")
-            body = {"email": viewer.email, "password": viewer.password}
-            self._json("api", "POST", ACCOUNTS, ACCOUNTS, body=body)
-            self._fetch("api", ACCOUNTS + "/confirmation", ACCOUNTS + "/confirmation",
-                        method="POST", body={"email": viewer.email, "code": TWIN_CONFIRMATION_CODE})
+        if self.credentials is None:
+            provisioned = _next_account(
+                getattr(self.environment.parsed_options, "users_file", ""))
+            self.provisioned = provisioned is not None
+            self.credentials = provisioned or ViewerCredentials.generated("loadtest")
+        viewer = self.credentials
+        if not self.provisioned:
+            if not self.signed_up:
+                body = {"email": viewer.email, "password": viewer.password}
+                self._json("api", "POST", ACCOUNTS, ACCOUNTS, body=body)
+                self.signed_up = True
+            if not self.confirmed:
+                self._fetch("api", ACCOUNTS + "/confirmation", ACCOUNTS + "/confirmation",
+                            method="POST",
+                            body={"email": viewer.email, "code": TWIN_CONFIRMATION_CODE})
+                self.confirmed = True
         tokens = self._json("api", "POST", SESSIONS, SESSIONS,
                             body={"email": viewer.email, "password": viewer.password})
         return str(tokens.get("access_token", ""))
@@ -271,7 +293,7 @@ class Viewer(FastHttpUser):
         try:
             if self.picker is None or self.rng.random() < BROWSE_SHARE:
                 self.browse()
-            if self.picker is None:
+            if self.picker is None or not self.ensure_signed_in():
                 return
             title = self.picker.pick()
             self.play(title)
