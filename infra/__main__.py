@@ -47,7 +47,9 @@ def main() -> None:
     lb = LoadBalancer("api-lb", LoadBalancerArgs(
         config=cfg,
         vpc_id=network.vpc_id,
-        public_subnet_ids=network.public_subnet_ids,
+        # An internal ALB (apiOrigin vpc) lives with the fleet in the private subnets.
+        subnet_ids=(network.private_subnet_ids if cfg.api_origin == "vpc"
+                    else network.public_subnet_ids),
         log_bucket=media.logs.id,
         log_bucket_policy=media.logs_policy,
         transport=api_transport,
@@ -62,6 +64,7 @@ def main() -> None:
         origin_access_control_id=media.origin_access_control.id,
         api_domain_name=lb.origin_domain_name,
         api_transport=api_transport,
+        api_vpc_origin_id=lb.vpc_origin_id,
         origin_verify=lb.origin_verify_value,
         key_group_id=signing.key_group_id,
         log_bucket_domain_name=media.logs.bucket.bucket_domain_name,

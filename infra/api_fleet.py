@@ -184,8 +184,11 @@ class ApiFleet(pulumi.ComponentResource):
                 "region": cfg.region,
             }),
             "GUNICORN_BIND": f"0.0.0.0:{cfg.api_port}",
-            # Only the ALB (in the public subnets) may set X-Forwarded-*.
-            "FORWARDED_ALLOW_IPS": ",".join(str(c) for c in cfg.public_subnet_cidrs),
+            # Only the ALB may set X-Forwarded-*: its nodes sit in the public subnets, or in
+            # the private ones when it is internal (apiOrigin vpc).
+            "FORWARDED_ALLOW_IPS": ",".join(str(c) for c in (
+                cfg.private_subnet_cidrs if cfg.api_origin == "vpc"
+                else cfg.public_subnet_cidrs)),
         })
         self.user_data = pulumi.Output.all(env, args.artifacts_bucket, self.bundle.key).apply(
             lambda a: render_user_data(a[0], a[1], a[2], cfg.region, bundle.has_wheels))

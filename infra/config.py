@@ -141,6 +141,17 @@ class StackConfig(BaseModel):
         description=f"{API_GRACEFUL_TIMEOUT_SECONDS + 1}..3600 s (above the API graceful "
                     f"timeout {API_GRACEFUL_TIMEOUT_SECONDS} s)")] = 30
 
+    api_origin: Annotated[Literal["public", "vpc"], _allowed(
+        "public | vpc (vpc: an internal ALB in the private subnets that CloudFront reaches "
+        "through a VPC origin; public: an internet-facing ALB in the public subnets. "
+        "Changing it replaces the ALB)")] = "public"
+    vpc_origin_security_group_id: Annotated[str | None, Field(
+        pattern=r"^sg-[0-9a-f]{8,17}$",
+        description="the id of CloudFront-VPCOrigins-Service-SG, optional, with apiOrigin "
+                    "vpc: CloudFront creates that group in the VPC with its first VPC "
+                    "origin; once set, the ALB admits only it instead of the origin-facing "
+                    "prefix list")] = None
+
     # Edge
     signed_cookie_ttl: Annotated[int, Field(ge=60, le=86_400, description="60..86400 s")] = 600
     # Signing-key rotation (infra/rotation.py): two key slots, both trusted by the key
@@ -376,6 +387,11 @@ class StackConfig(BaseModel):
                     f"{_key(name)}: its alarm reads an additional metric; set "
                     f"{_key('additional_metrics_enabled')} to true or drop the key"
                 )
+        if self.vpc_origin_security_group_id and self.api_origin != "vpc":
+            raise ValueError(
+                f"{_key('vpc_origin_security_group_id')}: CloudFront's VPC-origin group "
+                f"only reaches an internal ALB; set {_key('api_origin')} to vpc or drop the key"
+            )
         if (self.hosted_zone_id or self.certificate_arn) and not self.domain_name:
             raise ValueError(
                 f"{_key('domain_name')}: required when hostedZoneId or certificateArn is set"

@@ -49,6 +49,8 @@ class EdgeArgs:
     replica_domain_name: pulumi.Input[str] | None = None
     # How CloudFront reaches the ALB (edge.origin.api_origin_transport, decided once).
     api_transport: ApiOriginTransport = ApiOriginTransport()
+    # The load balancer's VPC origin (apiOrigin vpc): the API origin then goes through it.
+    api_vpc_origin_id: pulumi.Input[str] | None = None
     # ACM certificates for CloudFront live in us-east-1; None when the stack lives there.
     global_provider: pulumi.ProviderResource | None = None
     # The CLOUDFRONT-scope WAFv2 web ACL (EdgeFirewall): WAFv2 takes its ARN, not its id.
@@ -63,7 +65,8 @@ def _key_items(value: str | list[str]) -> tuple[str, list[str] | None]:
 
 
 class Edge(pulumi.ComponentResource):
-    """The distribution: S3 origin via OAC, ALB origin with the secret header, and the
+    """The distribution: S3 origin via OAC, ALB origin (direct or through a VPC origin) with
+    the secret header, and the
     behaviours, policies and functions edge-config declares, in its order."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
@@ -355,6 +358,21 @@ class Edge(pulumi.ComponentResource):
                                  cf.DistributionOriginGroupMemberArgs(origin_id=f"{key}-replica")],
                     ))
                     targets[key] = f"{key}-failover"
+            elif args.api_vpc_origin_id is not None:
+                # Through the VPC origin: its endpoint config holds protocol and ports; the
+                # secret header stays as defence in depth.
+                origins.append(cf.DistributionOriginArgs(
+                    origin_id=key,
+                    domain_name=args.api_domain_name,
+                    vpc_origin_config=cf.DistributionOriginVpcOriginConfigArgs(
+                        vpc_origin_id=args.api_vpc_origin_id,
+                        origin_read_timeout=origin.read_timeout,
+                        origin_keepalive_timeout=origin.keepalive_timeout,
+                    ),
+                    custom_headers=[cf.DistributionOriginCustomHeaderArgs(
+                        name=ORIGIN_VERIFY_HEADER, value=args.origin_verify)],
+                ))
+                targets[key] = key
             else:
                 origins.append(cf.DistributionOriginArgs(
                     origin_id=key,

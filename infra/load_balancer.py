@@ -1,5 +1,13 @@
 """LoadBalancer: the ALB that only CloudFront can use.
 
+Where it lives follows `apiOrigin`. `public`: internet-facing, in the public subnets, its
+security group admitting CloudFront's origin-facing prefix list. `vpc`: internal, in the
+private subnets, reached only through a CloudFront VPC origin (CloudFront Developer Guide,
+"Restrict access with VPC origins"); its security group admits the origin-facing prefix
+list until `vpcOriginSecurityGroupId` names the CloudFront-VPCOrigins-Service-SG group that
+CloudFront creates in the VPC with its first VPC origin, and then only that group. The
+secret-header rule stays in both modes as defence in depth (README "VPC origin").
+
 CloudFront reaches it over TLS when the stack has a hosted zone: the ALB then gets its
 own name, origin.<domainName>, a certificate for it in the stack's region and one HTTPS
 listener on 443. Without a hosted zone there is no name of ours to certify (the ALB's
@@ -37,7 +45,8 @@ ORIGIN_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 class LoadBalancerArgs:
     config: StackConfig
     vpc_id: pulumi.Input[str]
-    public_subnet_ids: list[pulumi.Input[str]]
+    # The public subnets (apiOrigin public) or the private ones (apiOrigin vpc).
+    subnet_ids: list[pulumi.Input[str]]
     log_bucket: pulumi.Input[str]
     log_bucket_policy: pulumi.Resource
     # How CloudFront reaches the ALB (edge.origin.api_origin_transport, decided once): with
@@ -46,8 +55,9 @@ class LoadBalancerArgs:
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """An internet-facing ALB reachable only from CloudFront's origin-facing prefix list,
-    forwarding only requests that carry the secret `X-Origin-Verify` header."""
+    """An ALB reachable only from CloudFront (internet-facing behind the origin-facing prefix
+    list, or internal behind a VPC origin), forwarding only requests that carry the secret
+    `X-Origin-Verify` header."""
 
     def __init__(self, name: str, args: LoadBalancerArgs,
                  opts: pulumi.ResourceOptions | None = None):
@@ -57,16 +67,24 @@ class LoadBalancer(pulumi.ComponentResource):
         self.origin_tls = args.transport.tls
         port = HTTPS_PORT if self.origin_tls else HTTP_PORT
 
-        prefix_list = aws.ec2.get_managed_prefix_list(
-            name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOptions(parent=self))
+        self.internal = cfg.api_origin == "vpc"
+        source = ("CloudFront VPC origins" if cfg.vpc_origin_security_group_id
+                  else "CloudFront origin-facing servers")
         self.security_group = aws.ec2.SecurityGroup(
             f"{name}-sg",
             vpc_id=args.vpc_id,
-            description=f"ALB: {'HTTPS' if self.origin_tls else 'HTTP'} from CloudFront "
-                        "origin-facing servers only",
+            description=f"ALB: {'HTTPS' if self.origin_tls else 'HTTP'} from {source} only",
             tags={"Name": cfg.name("alb")},
             opts=child,
         )
+        if cfg.vpc_origin_security_group_id:
+            # The group CloudFront put on its VPC-origin interfaces in this VPC.
+            peer: dict[str, pulumi.Input[str]] = {
+                "referenced_security_group_id": cfg.vpc_origin_security_group_id}
+        else:
+            prefix_list = aws.ec2.get_managed_prefix_list(
+                name=CLOUDFRONT_PREFIX_LIST, opts=pulumi.InvokeOptions(parent=self))
+            peer = {"prefix_list_id": prefix_list.id}
         # One rule, one port: the prefix list counts ~55 entries against the SG quota.
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-from-cloudfront",
@@ -74,9 +92,9 @@ class LoadBalancer(pulumi.ComponentResource):
             ip_protocol="tcp",
             from_port=port,
             to_port=port,
-            prefix_list_id=prefix_list.id,
-            description="CloudFront origin-facing",
+            description=source,
             opts=child,
+            **peer,
         )
         for i, cidr in enumerate(cfg.private_subnet_cidrs):
             aws.vpc.SecurityGroupEgressRule(
@@ -97,9 +115,9 @@ class LoadBalancer(pulumi.ComponentResource):
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
-            internal=False,
+            internal=self.internal,
             security_groups=[self.security_group.id],
-            subnets=args.public_subnet_ids,
+            subnets=args.subnet_ids,
             idle_timeout=cfg.alb_idle_timeout,
             drop_invalid_header_fields=True,
             desync_mitigation_mode="strictest",
@@ -154,6 +172,9 @@ class LoadBalancer(pulumi.ComponentResource):
             self.origin_domain_name = pulumi.Output.all(
                 alias.fqdn, self.forward_rule.arn).apply(lambda _: origin_domain_name)
 
+        self.vpc_origin = self._vpc_origin(name, cfg, args.transport) if self.internal else None
+        self.vpc_origin_id = self.vpc_origin.id if self.vpc_origin is not None else None
+
         self.dns_name = self.alb.dns_name
         # Where CloudFront reaches the origin; `make verify` checks it refuses anyone else.
         scheme = "https" if self.origin_tls else "http"
@@ -171,7 +192,31 @@ class LoadBalancer(pulumi.ComponentResource):
             "security_group_id": self.security_group_id,
             "origin_domain_name": self.origin_domain_name,
             "origin_tls": self.origin_tls,
+            "internal": self.internal,
+            "vpc_origin_id": self.vpc_origin_id,
         })
+
+    def _vpc_origin(self, name: str, cfg: StackConfig,
+                    transport: ApiOriginTransport) -> aws.cloudfront.VpcOrigin:
+        """CloudFront's VPC origin on the internal ALB: CloudFront puts its interfaces in the
+        ALB's subnets and speaks the transport's protocol to the ALB's listener (CloudFront
+        API Reference, CreateVpcOrigin). Created once the listener forwards, so the first
+        request through it meets the guarded listener."""
+        cf = aws.cloudfront
+        return cf.VpcOrigin(
+            f"{name}-vpc-origin",
+            vpc_origin_endpoint_config=cf.VpcOriginVpcOriginEndpointConfigArgs(
+                name=cfg.name("api-alb"),
+                arn=self.alb.arn,
+                http_port=HTTP_PORT,
+                https_port=HTTPS_PORT,
+                origin_protocol_policy=transport.protocol,
+                origin_ssl_protocols=cf.VpcOriginVpcOriginEndpointConfigOriginSslProtocolsArgs(
+                    items=["TLSv1.2"], quantity=1),
+            ),
+            tags={"Name": cfg.name("api-vpc-origin")},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.forward_rule]),
+        )
 
     def _guarded_listener(self, name: str, port: int,
                           certificate_arn: pulumi.Input[str] | None = None,

@@ -54,6 +54,7 @@ def load_all() -> None:
         cloudfront,
         cloudfront_monitoring,
         cloudfront_policies,
+        cloudfront_vpc_origin,
         cloudwatch,
         cognito_idp,
         dynamodb,

@@ -49,6 +49,7 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
 # Headers whose values grant access: signed cookies and bearer tokens never reach a log.
 SECRET_HEADERS = ("cookie", "authorization")
 
@@ -213,6 +214,20 @@ def distribution_secure(resource_type: str, props: Props) -> list[str]:
             cert.get("minimumProtocolVersion", "")).startswith(("TLSv1.2", "TLSv1.3")):
         problems.append("a custom certificate must raise viewer TLS to 1.2 or later")
     return problems
+
+
+def vpc_origin_tls_modern(resource_type: str, props: Props) -> list[str]:
+    """A CloudFront VPC origin that speaks HTTPS to its ALB offers TLSv1.2 only, as a custom
+    origin must (distribution-secure)."""
+    if resource_type != VPC_ORIGIN:
+        return []
+    endpoint = props.get("vpcOriginEndpointConfig") or {}
+    offered = _as_list((endpoint.get("originSslProtocols") or {}).get("items"))
+    weak = sorted(set(offered) - {"TLSv1.2"})
+    if endpoint.get("originProtocolPolicy") in ("https-only", "match-viewer") and weak:
+        return [f"VPC origin {endpoint.get('name')}: origin TLS must be TLSv1.2 only "
+                f"(got {weak})"]
+    return []
 
 
 def origin_access_control_signs_always(resource_type: str, props: Props) -> list[str]:
@@ -447,6 +462,7 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         bucket_versioned,
         bucket_not_public_and_tls_only,
         distribution_secure,
+        vpc_origin_tls_modern,
         origin_access_control_signs_always,
         web_acl_rate_limited_and_observable,
         web_acl_logs_redact_credentials,
@@ -474,8 +490,9 @@ def _covers(certificate_name: str, host: str) -> bool:
 
 
 def origin_tls_where_certified(resources: Sequence[tuple[str, Props]]) -> list[str]:
-    """A CloudFront custom origin whose name has a certificate in the stack is reached
-    https-only: the secret origin header never crosses the network in clear text."""
+    """A CloudFront custom origin, or a VPC origin, whose name has a certificate in the
+    stack is reached https-only: the secret origin header never crosses the network in
+    clear text."""
     certified = [str(p.get("domainName", "")).rstrip(".").lower()
                  for t, p in resources if t == CERTIFICATE]
     problems: list[str] = []
@@ -491,7 +508,28 @@ def origin_tls_where_certified(resources: Sequence[tuple[str, Props]]) -> list[s
                 problems.append(f"origin {origin.get('originId')}: {host} has a certificate in "
                                 f"this stack, so the origin protocol must be https-only "
                                 f"(got {custom.get('originProtocolPolicy')!r})")
+    vpc_hosts = [str(o.get("domainName", "")).rstrip(".").lower()
+                 for t, p in resources if t == DISTRIBUTION for o in p.get("origins") or []
+                 if o.get("vpcOriginConfig")]
+    if any(_covers(name, host) for name in certified for host in vpc_hosts):
+        for type_, props in resources:
+            endpoint = (props.get("vpcOriginEndpointConfig") or {}) if type_ == VPC_ORIGIN \
+                else {}
+            if endpoint and endpoint.get("originProtocolPolicy") != "https-only":
+                problems.append(f"VPC origin {endpoint.get('name')}: its origin name has a "
+                                "certificate in this stack, so the protocol must be "
+                                f"https-only (got {endpoint.get('originProtocolPolicy')!r})")
     return problems
+
+
+def alb_internal_behind_vpc_origin(resources: Sequence[tuple[str, Props]]) -> list[str]:
+    """A stack that reaches its API through a CloudFront VPC origin keeps every ALB
+    internal: an internet-facing one would be a second way in that skips CloudFront."""
+    if not any(t == VPC_ORIGIN for t, _ in resources):
+        return []
+    return [f"load balancer {p.get('name', '?')} is internet-facing in a stack that reaches "
+            "its API through a VPC origin" for t, p in resources
+            if t == ALB and not _truthy(p.get("internal"))]
 
 
 def every_vpc_default_group_managed(resources: Sequence[tuple[str, Props]]) -> list[str]:
@@ -535,7 +573,8 @@ class StackGuardrail(Guardrail):
 
 STACK_GUARDRAILS: tuple[StackGuardrail, ...] = tuple(
     StackGuardrail.of(fn) for fn in (origin_tls_where_certified, every_vpc_default_group_managed,
-                                     cloudfront_web_acl_logged, distribution_access_logged))
+                                     cloudfront_web_acl_logged, distribution_access_logged,
+                                     alb_internal_behind_vpc_origin))
 
 
 def stack_violations(resources: Sequence[tuple[str, Props]]) -> list[tuple[str, str]]:

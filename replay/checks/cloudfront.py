@@ -10,6 +10,7 @@ from typing import Any
 from edge.cloudfront import AWS_MANAGED_POLICY_IDS
 
 from ..context import Ctx
+from . import vpc_origin
 
 
 def key_group_references(ctx: Ctx, items: list[str]) -> None:
@@ -39,6 +40,9 @@ def distribution_references(ctx: Ctx, origins: list[dict], groups: list[dict],
         if o.get("customOriginConfig"):
             # Listeners may register after the distribution: check once the graph is whole.
             ctx.defer(lambda i=i, o=o: _origin_meets_a_listener(ctx, i, o))
+        elif o.get("vpcOriginConfig"):
+            vpc_origin.distribution_vpc_origin(ctx, i, o)
+            ctx.defer(lambda i=i, o=o: _vpc_origin_name_meets_a_listener(ctx, i, o))
     if ctx.inputs.get("webAclId"):
         ctx.defer(lambda: _web_acl_for_cloudfront(ctx, ctx.inputs["webAclId"]))
     oac_ids = {r.id for r in ctx.find("aws:cloudfront/originAccessControl")}
@@ -80,7 +84,7 @@ def _behaviour_references(ctx: Ctx, behaviours: list[tuple[str, dict]],
                             f"{f.get('functionArn')!r} is not a CloudFront Function of this stack")
 
 
-def _origin_meets_a_listener(ctx: Ctx, i: int, origin: dict) -> None:
+def _origin_meets_a_listener(ctx: Ctx, i: int, origin: dict, where: str | None = None) -> None:
     """A custom origin on an ALB of the stack (by its DNS name or a Route 53 alias of it)
     needs a listener for the protocol CloudFront speaks to it, and over HTTPS a certificate
     covering the name CloudFront connects to: else every request fails with a 502."""
@@ -99,7 +103,7 @@ def _origin_meets_a_listener(ctx: Ctx, i: int, origin: dict) -> None:
         "https-only", "match-viewer") else []
     if policy in ("http-only", "match-viewer"):
         wanted.append(("HTTP", custom.get("httpPort", 80)))
-    where = f"origins[{i}].customOriginConfig.originProtocolPolicy"
+    where = where or f"origins[{i}].customOriginConfig.originProtocolPolicy"
     listeners = [r for r in ctx.find("aws:lb/listener")
                  if r.inputs.get("loadBalancerArn") == alb.id]
     for protocol, port in wanted:
@@ -123,6 +127,40 @@ def _origin_meets_a_listener(ctx: Ctx, i: int, origin: dict) -> None:
             if names and not any(_covers(n, domain) for n in names):
                 ctx.problem(where, f"the ALB's HTTPS certificate names {sorted(names)}, not "
                                    f"{domain!r}: CloudFront's TLS handshake would fail")
+
+
+def _vpc_origin_name_meets_a_listener(ctx: Ctx, i: int, origin: dict) -> None:
+    """Through a VPC origin CloudFront still connects to the origin's domain name (the
+    TLS name it checks): the same listener and certificate rules as a custom origin,
+    with the protocol and ports of the VPC origin's endpoint, and the name must lead to
+    the ALB the VPC origin targets."""
+    ref = (origin.get("vpcOriginConfig") or {}).get("vpcOriginId")
+    record = ctx.by_id(str(ref))
+    if record is None:
+        return  # reported by distribution_vpc_origin
+    endpoint = record.inputs.get("vpcOriginEndpointConfig") or {}
+    as_custom = {**origin, "customOriginConfig": {
+        "originProtocolPolicy": endpoint.get("originProtocolPolicy"),
+        "httpPort": endpoint.get("httpPort", 80), "httpsPort": endpoint.get("httpsPort", 443)}}
+    _origin_meets_a_listener(ctx, i, as_custom, where=f"origins[{i}].vpcOriginConfig")
+    target = _alb_by_name(ctx, _dns(origin.get("domainName")))
+    if target is not None and target.id != endpoint.get("arn"):
+        ctx.problem(f"origins[{i}].domainName",
+                    f"{origin.get('domainName')!r} leads to load balancer {target.name}, not "
+                    "to the one the VPC origin targets")
+
+
+def _alb_by_name(ctx: Ctx, domain: str):
+    """The ALB of the stack behind a DNS name: its own, or a Route 53 alias of it."""
+    albs = {_dns(r.outputs.get("dnsName")): r for r in ctx.find("aws:lb/loadBalancer")}
+    if domain in albs:
+        return albs[domain]
+    for record in ctx.find("aws:route53/record"):
+        if _dns(record.inputs.get("name")) == domain:
+            for a in record.inputs.get("aliases") or []:
+                if _dns(a.get("name")) in albs:
+                    return albs[_dns(a.get("name"))]
+    return None
 
 
 def _web_acl_for_cloudfront(ctx: Ctx, ref: str) -> None:

@@ -211,7 +211,21 @@ def _origin(ctx: Ctx, o: dict, wp: str, ap: str, where: dict) -> dict[str, Any]:
                         f"Guide, Using Origin Shield): {', '.join(sorted(ORIGIN_SHIELD_REGIONS))}")
     custom = o.get("customOriginConfig")
     s3 = o.get("s3OriginConfig")
-    if custom:
+    vpc = o.get("vpcOriginConfig")
+    if vpc:
+        vap, vwp = f"{ap}.VpcOriginConfig", f"{wp}.vpcOriginConfig"
+        out["VpcOriginConfig"] = ctx.pick(vpc, {
+            "VpcOriginId": "vpcOriginId", "OwnerAccountId": "ownerAccountId",
+            "OriginReadTimeout": "originReadTimeout",
+            "OriginKeepaliveTimeout": "originKeepaliveTimeout"}, where, vap, vwp)
+        for key in ("originReadTimeout", "originKeepaliveTimeout"):
+            value = vpc.get(key)
+            if value is not None and not 1 <= value <= 180:
+                ctx.problem(f"{vwp}.{key}", f"{value:g} not 1-180 seconds")
+        if custom or s3 or o.get("originAccessControlId"):
+            ctx.problem(wp, "an origin with vpcOriginConfig takes no customOriginConfig, "
+                            "s3OriginConfig or origin access control")
+    elif custom:
         cap, cwp = f"{ap}.CustomOriginConfig", f"{wp}.customOriginConfig"
         out["CustomOriginConfig"] = {
             **ctx.pick(custom, {"HTTPPort": "httpPort", "HTTPSPort": "httpsPort",
@@ -352,6 +366,7 @@ def distribution(ctx: Ctx) -> dict:
         ctx.problem("aliases", "aliases need a certificate of your own, not the default one")
     ctx.check("cloudfront", "CreateDistribution", {"DistributionConfig": conf}, where)
     conf = _without_origin_group_targets(ctx, conf, groups_in)
+    conf = _vpc_origins_as_custom(ctx, conf)
     params: dict[str, Any] = {"DistributionConfig": conf}
     tags = ctx.inputs.get("tags")
     if tags:
@@ -390,4 +405,21 @@ def _without_origin_group_targets(ctx: Ctx, conf: dict, groups: list[dict]) -> d
             b["TargetOriginId"] = primary[b["TargetOriginId"]]
     ctx.note("moto does not model origin groups; behaviours aimed at a group were sent to "
              "its primary origin")
+    return conf
+
+
+def _vpc_origins_as_custom(ctx: Ctx, conf: dict) -> dict:
+    """moto does not model VPC origins: for moto only, send such an origin as a custom
+    origin on the same name. The real config was validated above."""
+    origins = conf["Origins"].get("Items") or []
+    if not any("VpcOriginConfig" in o for o in origins):
+        return conf
+    conf = copy.deepcopy(conf)
+    for o in conf["Origins"]["Items"]:
+        vpc = o.pop("VpcOriginConfig", None)
+        if vpc is not None:
+            o["CustomOriginConfig"] = {"HTTPPort": 80, "HTTPSPort": 443,
+                                       "OriginProtocolPolicy": "http-only"}
+    ctx.note("moto does not model VPC origins; origins through one were sent to moto as "
+             "custom origins")
     return conf

@@ -19,6 +19,13 @@ def full_stack() -> Stack:
 
 
 @pytest.fixture(scope="session")
+def public_tls_stack() -> Stack:
+    """The production profile with an internet-facing ALB (apiOrigin public): CloudFront
+    then reaches origin.<domainName> directly over TLS."""
+    return run_program({**FULL_CONFIG, "edgeflix:apiOrigin": "public"})
+
+
+@pytest.fixture(scope="session")
 def stacks(dev_stack: Stack, full_stack: Stack) -> list[Stack]:
     return [dev_stack, full_stack]
 

@@ -218,10 +218,18 @@ class RecordingMocks(pulumi.runtime.Mocks):
             out.update(name=rid, arn=f"arn:aws:autoscaling:{arn_region}:{ACCOUNT}:"
                                     f"autoScalingGroup:{sfx}:autoScalingGroupName/{rid}")
         elif typ == "aws:cloudfront/distribution:Distribution":
-            rid = "E2QWRUHEXAMPLE"
+            staging = bool(inputs.get("staging"))
+            rid = "E3STAGINGEXAMPLE" if staging else "E2QWRUHEXAMPLE"
             out.update(arn=f"arn:aws:cloudfront::{ACCOUNT}:distribution/{rid}",
-                       domainName="d111111abcdef8.cloudfront.net",
+                       domainName=("d222222abcdef8" if staging else "d111111abcdef8")
+                       + ".cloudfront.net",
                        hostedZoneId="Z2FDTNDATAQYW2", status="Deployed")
+        elif typ == "aws:cloudfront/vpcOrigin:VpcOrigin":
+            rid = f"vo_{sfx}"
+            out.update(arn=f"arn:aws:cloudfront::{ACCOUNT}:vpcorigin/{rid}", etag="E1VPC")
+        elif typ == "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy":
+            rid = str(uuid.UUID(hashlib.md5(name.encode()).hexdigest()))
+            out.update(etag="E1CDP")
         elif typ == "aws:cloudfront/publicKey:PublicKey":
             rid = "K2JCJMDEHXQW5F"
         elif typ == "aws:cloudfront/function:Function":

@@ -49,7 +49,8 @@ def test_api_origin_without_a_hosted_zone_is_the_albs_dns_name_over_http(dev_sta
     assert set(origins) == {"media", "api"}
 
 
-def test_api_origin_with_a_hosted_zone_is_origin_name_over_tls_12(full_stack):
+def test_api_origin_with_a_hosted_zone_is_origin_name_over_tls_12(public_tls_stack):
+    full_stack = public_tls_stack
     origins = {o["originId"]: o for o in _distribution(full_stack).inputs["origins"]}
     api = origins["api"]
     assert api["domainName"] == "origin.watch.example.com"

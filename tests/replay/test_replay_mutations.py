@@ -207,6 +207,29 @@ LOG_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
 LOG_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
 LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
 LOGGING_V2 = {"standardLoggingV2Enabled": "true"}
+# A stack whose ALB is internal, reached through a CloudFront VPC origin.
+VPC = {"apiOrigin": "vpc"}
+VPC_ORIGIN = "aws:cloudfront/vpcOrigin:VpcOrigin"
+
+
+def _api_vpc_origin(change: Callable[[Inputs], None]) -> Callable[[Inputs], Inputs | None]:
+    """Break the distribution's origin that goes through a VPC origin."""
+    def mutate(inputs: Inputs) -> Inputs | None:
+        for origin in inputs.get("origins") or []:
+            if origin.get("vpcOriginConfig"):
+                change(origin["vpcOriginConfig"])
+                return inputs
+        return None
+    return mutate
+
+
+def _ingress_from_a_range(inputs: Inputs) -> Inputs | None:
+    if not inputs.pop("prefixListId", None):
+        return None
+    inputs["cidrIpv4"] = "10.0.0.0/8"
+    return inputs
+
+
 # A stack with Origin Shield and a geo restriction on.
 SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
                   "geoRestrictionLocations": '["KP", "IR"]'}
@@ -315,6 +338,22 @@ MUTATIONS = [
     Mutation("log-delivery-from-an-unknown-source", LOG_DELIVERY,
              _set(["deliverySourceName"], "someone-elses-source"), LOG_DELIVERY,
              "deliverySourceName", config=LOGGING_V2),
+    Mutation("vpc-origin-on-an-internet-facing-alb", LB, _set(["internal"], False),
+             VPC_ORIGIN, "vpcOriginEndpointConfig.arn", config=VPC),
+    Mutation("vpc-origin-protocol-bad-enum", VPC_ORIGIN,
+             _set(["vpcOriginEndpointConfig", "originProtocolPolicy"], "https"), VPC_ORIGIN,
+             "vpcOriginEndpointConfig.originProtocolPolicy", config=VPC),
+    Mutation("vpc-origin-https-without-an-https-listener", VPC_ORIGIN,
+             _set(["vpcOriginEndpointConfig", "originProtocolPolicy"], "https-only"),
+             VPC_ORIGIN, "vpcOriginEndpointConfig.originProtocolPolicy", config=VPC),
+    Mutation("vpc-origin-alb-admits-an-address-range", "api-lb-from-cloudfront",
+             _ingress_from_a_range, VPC_ORIGIN, "vpcOriginEndpointConfig.arn", config=VPC),
+    Mutation("distribution-to-an-unknown-vpc-origin", CDN,
+             _api_vpc_origin(lambda c: c.__setitem__("vpcOriginId", "vo_0123456789abcdef")),
+             CDN, "origins[1].vpcOriginConfig.vpcOriginId", config=VPC),
+    Mutation("vpc-origin-read-timeout-too-long", CDN,
+             _api_vpc_origin(lambda c: c.__setitem__("originReadTimeout", 300)),
+             CDN, "origins[1].vpcOriginConfig.originReadTimeout", config=VPC),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
