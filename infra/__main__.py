@@ -74,7 +74,7 @@ def main() -> None:
         global_provider=global_provider,
         web_acl_arn=waf.web_acl_arn if waf is not None else None,
     ))
-    media.allow_distribution(edge.distribution_arn)
+    media.allow_distribution(*edge.distribution_arns)
     alarms = Alarms("alarms", AlarmsArgs(
         config=cfg,
         alb_arn_suffix=lb.arn_suffix,
@@ -133,6 +133,8 @@ def main() -> None:
     pulumi.export(outputs.USER_POOL_CLIENT_ID, accounts.client_id)
     if waf is not None:
         pulumi.export(outputs.WEB_ACL_ARN, waf.web_acl_arn)
+    if edge.staging is not None:
+        pulumi.export(outputs.STAGING_DISTRIBUTION_ID, edge.staging.distribution.id)
 
 if __name__ == "__main__":
     main()

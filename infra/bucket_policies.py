@@ -23,8 +23,9 @@ def tls_only_statement(bucket_arn: str) -> dict:
     }
 
 
-def cloudfront_read_statement(bucket_arn: str, distribution_arn: str) -> dict:
-    """Let exactly one distribution read objects through Origin Access Control."""
+def cloudfront_read_statement(bucket_arn: str, distribution_arn: str | list[str]) -> dict:
+    """Let exactly these distributions (one ARN, or a list: a primary and its staging
+    distribution) read objects through Origin Access Control."""
     return {
         "Sid": "AllowCloudFrontOAC",
         "Effect": "Allow",

@@ -192,6 +192,35 @@ class StackConfig(BaseModel):
         "ISO 3166-1 alpha-2 country codes, e.g. [US, CA]; required with an allow or deny "
         "geoRestrictionType, empty with none")] = []
 
+    # Staged edge deployments (CloudFront continuous deployment): a staging distribution
+    # takes the rendered edge-config first, a policy sends it test or sample traffic, and
+    # promotion copies it onto the primary (CloudFront Developer Guide, "Use CloudFront
+    # continuous deployment to safely test CDN configuration changes" and "Quotas and other
+    # considerations for continuous deployment").
+    http_version: Annotated[Literal["http1.1", "http2", "http2and3", "http3"], _allowed(
+        "http1.1 | http2 | http2and3 | http3 (viewer protocols; continuous deployment "
+        "needs one without HTTP/3)")] = "http2and3"
+    staging_mode: Annotated[Literal["off", "header", "weight"], _allowed(
+        "off | header | weight (a staging distribution and a continuous-deployment "
+        "policy: requests with stagingHeader, or a stagingWeight share of viewers, go to "
+        "staging. While it is on, wafEnabled cannot change: CloudFront neither associates "
+        "nor disassociates a web ACL while a policy exists)")] = "off"
+    staging_header: Annotated[str, Field(
+        pattern=r"^aws-cf-cd-[a-z0-9-]{1,64}$",
+        description="aws-cf-cd-<name> (CloudFront requires the prefix), with stagingMode "
+                    "header")] = "aws-cf-cd-staging"
+    staging_header_value: Annotated[str, Field(
+        pattern=r"^[A-Za-z0-9._~-]{1,128}$",
+        description="1-128 characters A-Z a-z 0-9 . _ ~ -, with stagingMode header")] = "1"
+    staging_weight: Annotated[float, Field(
+        gt=0, le=0.15, description="0..0.15 (share of viewers, at most 15 %), with "
+                                   "stagingMode weight")] = 0.05
+    staging_session_idle_ttl: Annotated[int, Field(
+        ge=300, le=3600, description="300..3600 s, <= stagingSessionMaxTtl, with "
+                                     "stagingMode weight (a viewer stays on one side)")] = 300
+    staging_session_max_ttl: Annotated[int, Field(
+        ge=300, le=3600, description="300..3600 s, with stagingMode weight")] = 600
+
     # Edge firewall (AWS WAF). Bounds are the WAF API's: a rate-based rule's limit is
     # 10..2e9 requests per client IP per evaluation window of 60, 120, 300 or 600 s.
     waf_enabled: Annotated[bool, _allowed(
@@ -387,6 +416,7 @@ class StackConfig(BaseModel):
                     f"{_key(name)}: its alarm reads an additional metric; set "
                     f"{_key('additional_metrics_enabled')} to true or drop the key"
                 )
+        self._staging_consistent()
         if self.vpc_origin_security_group_id and self.api_origin != "vpc":
             raise ValueError(
                 f"{_key('vpc_origin_security_group_id')}: CloudFront's VPC-origin group "
@@ -402,6 +432,36 @@ class StackConfig(BaseModel):
                 f"validate a certificate) or {_key('certificate_arn')} (us-east-1)"
             )
         return self
+
+    def _staging_consistent(self) -> None:
+        """Continuous deployment's limits (CloudFront Developer Guide, "Quotas and other
+        considerations for continuous deployment"), and no key of the mode not chosen."""
+        mode_keys = {"header": ("staging_header", "staging_header_value"),
+                     "weight": ("staging_weight", "staging_session_idle_ttl",
+                                "staging_session_max_ttl")}
+        for mode, names in mode_keys.items():
+            for name in names:
+                if name in self.model_fields_set and self.staging_mode != mode:
+                    raise ValueError(
+                        f"{_key(name)}: applies to {_key('staging_mode')} {mode} only "
+                        f"(got {self.staging_mode}); set the mode or drop the key")
+        if self.staging_mode == "off":
+            return
+        if "3" in self.http_version:
+            raise ValueError(
+                f"{_key('http_version')}: CloudFront refuses continuous deployment on a "
+                f"distribution with HTTP/3 ({self.http_version}); set http2 (or http1.1) "
+                f"while {_key('staging_mode')} is {self.staging_mode}, or turn staging off")
+        if self.staging_session_idle_ttl > self.staging_session_max_ttl:
+            raise ValueError(
+                f"{_key('staging_session_idle_ttl')}: must be <= "
+                f"{_key('staging_session_max_ttl')} (got {self.staging_session_idle_ttl} > "
+                f"{self.staging_session_max_ttl})")
+        if self.standard_logging_v2_enabled:
+            raise ValueError(
+                f"{_key('staging_mode')}: the staging distribution's access logs are wired "
+                f"for legacy logging only; turn {_key('standard_logging_v2_enabled')} off or "
+                "staging off")
 
     # ---- derived values -------------------------------------------------
 

@@ -25,7 +25,12 @@ from infra.certificates import dns_validated_certificate
 from infra.config import StackConfig
 from infra.load_balancer import HTTP_PORT, HTTPS_PORT
 from infra.media_origin import LOG_PREFIX_CDN
+from infra.staging import StagedDeployment, StagedDeploymentArgs
 
+# The primary's fields edge-config renders: while staging is on, changes to them go to the
+# staging distribution and reach the primary only by promotion.
+STAGED_FIELDS = ("origins", "originGroups", "defaultCacheBehavior", "orderedCacheBehaviors",
+                 "customErrorResponses")
 FAILOVER_STATUS_CODES = [500, 502, 503, 504, 403, 404]
 VIEWER_TLS_MINIMUM = "TLSv1.2_2021"
 # The stack's allow/deny words as CloudFront's GeoRestriction RestrictionType.
@@ -105,16 +110,14 @@ class Edge(pulumi.ComponentResource):
                                  targets, cache_ids, request_ids, header_ids, args)
 
         aliases, viewer_certificate = self._certificate(cfg, args.global_provider)
-        self.distribution = aws.cloudfront.Distribution(
-            f"{name}-cdn",
-            comment=cfg.name("cdn"),
+        # Everything edge-config renders, shared by the primary and a staging distribution.
+        rendered = dict(
             enabled=True,
             is_ipv6_enabled=True,
-            http_version="http2and3",
+            http_version=cfg.http_version,
             price_class=cfg.price_class,
             wait_for_deployment=cfg.wait_for_deployment,
             default_root_object="index.html",
-            aliases=aliases,
             origins=origins,
             origin_groups=groups,
             default_cache_behavior=default,
@@ -125,16 +128,30 @@ class Edge(pulumi.ComponentResource):
                     error_code=e.code, error_caching_min_ttl=e.min_ttl)
                 for e in edge.error_caching
             ] or None,
-            logging_config=None if cfg.standard_logging_v2_enabled else
-            aws.cloudfront.DistributionLoggingConfigArgs(
-                bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
             restrictions=aws.cloudfront.DistributionRestrictionsArgs(
                 geo_restriction=aws.cloudfront.DistributionRestrictionsGeoRestrictionArgs(
                     restriction_type=GEO_RESTRICTION_TYPES[cfg.geo_restriction_type],
                     locations=list(cfg.geo_restriction_locations) or None)),
             viewer_certificate=viewer_certificate,
             web_acl_id=args.web_acl_arn,
-            opts=child,
+        )
+        staged = cfg.staging_mode != "off"
+        self.staging = StagedDeployment(f"{name}-staging", StagedDeploymentArgs(
+            cfg, rendered, args.log_bucket_domain_name), pulumi.ResourceOptions(parent=self),
+        ) if staged else None
+        self.distribution = aws.cloudfront.Distribution(
+            f"{name}-cdn",
+            comment=cfg.name("cdn"),
+            aliases=aliases,
+            logging_config=None if cfg.standard_logging_v2_enabled else
+            aws.cloudfront.DistributionLoggingConfigArgs(
+                bucket=args.log_bucket_domain_name, prefix=LOG_PREFIX_CDN, include_cookies=False),
+            continuous_deployment_policy_id=self.staging.policy_id if self.staging else None,
+            # While staging is on, edge-config changes reach the staging distribution only;
+            # promotion (UpdateDistributionWithStagingConfig) copies them onto this one.
+            opts=pulumi.ResourceOptions(
+                parent=self, ignore_changes=list(STAGED_FIELDS) if staged else None),
+            **rendered,
         )
         if cfg.standard_logging_v2_enabled:
             self._access_logs_v2(name, cfg, args)
@@ -168,10 +185,14 @@ class Edge(pulumi.ComponentResource):
         self.cdn_url = pulumi.Output.concat("https://", host)
         self.distribution_id = self.distribution.id
         self.distribution_arn = self.distribution.arn
+        # Every distribution the media bucket must admit (OAC): the staging one too.
+        self.distribution_arns = [self.distribution_arn] + (
+            [self.staging.distribution.arn] if self.staging else [])
         self.register_outputs({
             "cdn_url": self.cdn_url,
             "distribution_id": self.distribution_id,
             "distribution_arn": self.distribution_arn,
+            "staging_distribution_id": self.staging.distribution.id if self.staging else None,
         })
 
     def _access_logs_v2(self, name: str, cfg: StackConfig, args: EdgeArgs) -> None:

@@ -193,11 +193,17 @@ class MediaOrigin(pulumi.ComponentResource):
         )
         return replica
 
-    def allow_distribution(self, distribution_arn: pulumi.Input[str]) -> None:
-        """Bucket policies: TLS only, and reads by this one distribution (AWS:SourceArn)."""
+    def allow_distribution(self, distribution_arn: pulumi.Input[str],
+                           *more_arns: pulumi.Input[str]) -> None:
+        """Bucket policies: TLS only, and reads by this stack's distributions
+        (AWS:SourceArn): the primary, and a staging distribution when there is one (with OAC
+        the bucket must admit it too: "Quotas and other considerations for continuous
+        deployment")."""
         for bucket in (self.media, self.replica):
             if bucket is None:
                 continue
-            bucket.set_policy(pulumi.Output.all(bucket.arn, distribution_arn).apply(
+            bucket.set_policy(pulumi.Output.all(bucket.arn, distribution_arn, *more_arns).apply(
                 lambda args: policy_document(
-                    tls_only_statement(args[0]), cloudfront_read_statement(args[0], args[1]))))
+                    tls_only_statement(args[0]),
+                    cloudfront_read_statement(args[0], args[1] if len(args) == 2
+                                              else list(args[1:])))))

@@ -31,6 +31,8 @@ KEY_PAIR_ID = "key_pair_id"  # CloudFront public key id that signed cookies name
 WEB_ACL_ARN = "web_acl_arn"  # the WAF web ACL; exported only when edgeflix:wafEnabled
 USER_POOL_ID = "user_pool_id"  # the viewers' Cognito user pool
 USER_POOL_CLIENT_ID = "user_pool_client_id"  # its public app client (the player's)
+# The staging distribution; exported only with edgeflix:stagingMode (not in EXPORTED).
+STAGING_DISTRIBUTION_ID = "staging_distribution_id"
 
 EXPORTED = (CDN_URL, API_HEALTH_URL, MEDIA_BUCKET, DISTRIBUTION_ID, ALB_DNS_NAME, ALB_URL,
             ASG_NAME, TABLE_NAME, SIGNING_SECRET_NAME, KEY_PAIR_ID, WEB_ACL_ARN, USER_POOL_ID,

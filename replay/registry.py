@@ -52,6 +52,7 @@ def load_all() -> None:
         acm,
         autoscaling,
         cloudfront,
+        cloudfront_continuous_deployment,
         cloudfront_monitoring,
         cloudfront_policies,
         cloudfront_vpc_origin,

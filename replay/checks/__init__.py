@@ -6,8 +6,11 @@ service of the resource that holds the reference: an id that must name an origin
 the same distribution, or a policy, key group, function, origin access control or web
 ACL of the stack; a CloudFront origin on an ALB that must meet a listener of its
 protocol whose certificate covers the name; an ALB's subnets in two Availability
-Zones; a scaling policy's resource label; a bucket policy's SourceArn; a certificate
-validation's records; the security groups of an instance with a public IP.
+Zones; a VPC origin's internal ALB, private subnets and CloudFront-only ingress
+(vpc_origin.py); a continuous-deployment policy's staging distribution, and what it
+must share with the primary (continuous_deployment.py); a scaling policy's resource
+label; a bucket policy's SourceArn; a certificate validation's records; the security
+groups of an instance with a public IP.
 
 A check takes the translator's `Ctx` (replay/context.py), reads the stack through
 `ctx.find` / `ctx.by_id` (or moto through `ctx.client`), reports through

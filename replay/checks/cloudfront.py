@@ -10,7 +10,7 @@ from typing import Any
 from edge.cloudfront import AWS_MANAGED_POLICY_IDS
 
 from ..context import Ctx
-from . import vpc_origin
+from . import continuous_deployment, vpc_origin
 
 
 def key_group_references(ctx: Ctx, items: list[str]) -> None:
@@ -45,6 +45,7 @@ def distribution_references(ctx: Ctx, origins: list[dict], groups: list[dict],
             ctx.defer(lambda i=i, o=o: _vpc_origin_name_meets_a_listener(ctx, i, o))
     if ctx.inputs.get("webAclId"):
         ctx.defer(lambda: _web_acl_for_cloudfront(ctx, ctx.inputs["webAclId"]))
+    continuous_deployment.distribution_continuous_deployment(ctx)
     oac_ids = {r.id for r in ctx.find("aws:cloudfront/originAccessControl")}
     for i, o in enumerate(origins):
         oac = o.get("originAccessControlId")

@@ -230,6 +230,12 @@ def _ingress_from_a_range(inputs: Inputs) -> Inputs | None:
     return inputs
 
 
+# Stacks with staged edge deployments (continuous deployment), weight- or header-based.
+WEIGHTED = {"stagingMode": "weight", "httpVersion": "http2"}
+HEADERED = {"stagingMode": "header", "httpVersion": "http2"}
+POLICY = "aws:cloudfront/continuousDeploymentPolicy:ContinuousDeploymentPolicy"
+WEIGHT = "trafficConfig.singleWeightConfig"
+
 # A stack with Origin Shield and a geo restriction on.
 SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
                   "geoRestrictionLocations": '["KP", "IR"]'}
@@ -354,6 +360,27 @@ MUTATIONS = [
     Mutation("vpc-origin-read-timeout-too-long", CDN,
              _api_vpc_origin(lambda c: c.__setitem__("originReadTimeout", 300)),
              CDN, "origins[1].vpcOriginConfig.originReadTimeout", config=VPC),
+    Mutation("staging-weight-above-15-percent", POLICY, _set(
+        ["trafficConfig", "singleWeightConfig", "weight"], 0.3), POLICY, f"{WEIGHT}.weight",
+        config=WEIGHTED),
+    Mutation("staging-stickiness-below-300-s", POLICY, _set(
+        ["trafficConfig", "singleWeightConfig", "sessionStickinessConfig", "idleTtl"], 60),
+        POLICY, f"{WEIGHT}.sessionStickinessConfig.idleTtl", config=WEIGHTED),
+    Mutation("staging-header-without-the-aws-cf-cd-prefix", POLICY, _set(
+        ["trafficConfig", "singleHeaderConfig", "header"], "x-staging"), POLICY,
+        "trafficConfig.singleHeaderConfig.header", config=HEADERED),
+    Mutation("staging-type-without-its-config", POLICY,
+             _set(["trafficConfig", "type"], "SingleHeader"), POLICY, "trafficConfig",
+             config=WEIGHTED),
+    Mutation("policy-names-an-unknown-staging-distribution", POLICY,
+             _set(["stagingDistributionDnsNames", "items", 0], "d0000000000000.cloudfront.net"),
+             POLICY, "stagingDistributionDnsNames.items[0]", config=WEIGHTED),
+    Mutation("primary-offers-http3-under-a-policy", "edge-cdn",
+             _set(["httpVersion"], "http2and3"), CDN, "httpVersion", config=WEIGHTED),
+    Mutation("staging-without-the-primarys-web-acl", "edge-staging-cdn", _without("webAclId"),
+             CDN, "webAclId", config=WEIGHTED),
+    Mutation("config-staging-with-http3", "", None, "program", "",
+             config={"stagingMode": "header"}),
     # A config variant: infra/config.py rejects it before any resource exists; the
     # replay surfaces the program's own error as a problem (exit code 1).
     Mutation("config-min-above-max", "", None, "program", "", config={"minSize": 7}),
