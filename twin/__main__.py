@@ -11,6 +11,7 @@ from pathlib import Path
 
 from media.sample import DEFAULT_PROFILE, PROFILES
 from twin import chaos, processes
+from twin.fleet import DEFAULT_TIME_SCALE
 from twin.install import install_player, install_system_packages
 from twin.state import DEFAULT_RUN_DIR, TwinPorts, TwinState
 from twin.topology import Twin
@@ -31,16 +32,20 @@ def cmd_up(args: argparse.Namespace) -> int:
         _say(f"the twin is already running: {state.cdn_url}  (`python -m twin down` stops it)")
         return 0
     if state is not None:
-        Twin(stack=state.stack, run_dir=run_dir,
-             ports=TwinPorts.from_mapping(state.ports)).down()
+        Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts.from_mapping(state.ports),
+             stack_root=Path(state.stack_root) if state.stack_root else None).down()
     if not args.no_install:
         install_system_packages(_say)
         install_player(_say)
     twin = Twin(stack=args.stack, run_dir=run_dir,
                 ports=functools.partial(TwinPorts.defaults, edge=args.port),
-                titles=args.titles, warm_top=args.warm, profile=args.library, progress=_say)
-    _say(f"edgeflix twin of stack {args.stack!r}: {len(twin.ports.api)} API instance(s), "
-         f"run dir {run_dir}")
+                titles=args.titles, warm_top=args.warm, profile=args.library, progress=_say,
+                time_scale=args.time_scale)
+    # The ASG's stand-in scales whenever the stack lets the group grow.
+    twin.autoscale = not args.fixed_fleet and twin.stack.max_size > twin.stack.min_size
+    _say(f"edgeflix twin of stack {args.stack!r}: {len(twin.ports.api)} API instance(s)"
+         + (f", autoscaled up to {twin.stack.max_size}" if twin.autoscale else "")
+         + f", run dir {run_dir}")
     try:
         state = twin.up()
     except processes.StartupFailed as exc:
@@ -61,7 +66,8 @@ def cmd_down(args: argparse.Namespace) -> int:
         _say("the twin is not running")
         return 0
     t0 = time.monotonic()
-    twin = Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts.from_mapping(state.ports))
+    twin = Twin(stack=state.stack, run_dir=run_dir, ports=TwinPorts.from_mapping(state.ports),
+                stack_root=Path(state.stack_root) if state.stack_root else None)
     stopped = twin.down()
     _say(f"stopped {', '.join(stopped) or 'nothing (already gone)'} "
          f"in {time.monotonic() - t0:.1f} s")
@@ -117,6 +123,12 @@ def main(argv: list[str] | None = None) -> int:
                          "0.4/1.2/3 Mbps ladder; ci: small and quick)")
     up.add_argument("--port", type=int, default=0, help="viewer port (default 8080)")
     up.add_argument("--no-install", action="store_true", help="never apt-get or npm")
+    up.add_argument("--fixed-fleet", action="store_true",
+                    help="no autoscaler: minSize API instances throughout")
+    up.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
+                    help="the autoscaler's clock speed-up (default %(default)g: a 60 s "
+                         "CloudWatch period, the warmup and the deregistration delay run "
+                         "that many times faster)")
     sub.add_parser("down", help="stop everything `up` started")
     status = sub.add_parser("status", help="which twin processes run")
     status.add_argument("--json", action="store_true")

@@ -7,10 +7,16 @@ config, argument or log line), and retries with redispatch so a dying instance
 costs no viewer request (FACTS: 0 failures out of 2000 with these settings).
 Every error HAProxy answers itself (the 403, a refused request, no instance left,
 a timeout) is problem+json (`twin.problem_pages`).
+
+For a scaling fleet the backend holds `slots` servers (the group's maxSize): the ones
+beyond the starting instances are disabled until the autoscaler registers an instance
+in one through HAProxy's runtime API on the stats socket (`AlbRuntime`), as the ASG
+registers targets in the target group; draining is HAProxy's DRAIN state.
 """
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +52,17 @@ class AlbTwin:
     read_timeout: int
     secret_file: Path
     directory: Path
+    # Server slots in the backend (0: exactly the instance ports, a fixed fleet).
+    slots: int = 0
 
     @property
     def conf(self) -> Path:
         return self.directory / "haproxy.cfg"
+
+    @property
+    def stats_socket(self) -> Path:
+        """HAProxy's runtime API (admin level, mode 0600), for registration and draining."""
+        return self.directory / "haproxy.sock"
 
 
 def render_haproxy_cfg(alb: AlbTwin) -> str:
@@ -57,6 +70,10 @@ def render_haproxy_cfg(alb: AlbTwin) -> str:
     servers = "".join(
         f"    server api-{i} 127.0.0.1:{port} check\n"
         for i, port in enumerate(alb.instance_ports, start=1)
+    ) + "".join(
+        # Free slots: no instance yet (port 1 is never ours); `AlbRuntime.register` fills one.
+        f"    server api-{i} 127.0.0.1:1 check disabled\n"
+        for i in range(len(alb.instance_ports) + 1, alb.slots + 1)
     )
     errors = "".join(
         f"    errorfile {code} {alb.directory / f'{code}.http'}\n" for code in OWN_ERRORS
@@ -67,6 +84,7 @@ def render_haproxy_cfg(alb: AlbTwin) -> str:
     return f"""# Rendered by twin/alb.py; do not edit.
 global
     maxconn 4096
+    stats socket {alb.stats_socket} mode 600 level admin
     # No log section on purpose: the secret origin header never reaches a log.
 
 defaults
@@ -114,3 +132,71 @@ def write_alb(alb: AlbTwin) -> Path:
         (alb.directory / f"{code}.http").write_bytes(error_response(code, detail))
     alb.conf.write_text(render_haproxy_cfg(alb))
     return alb.conf
+
+
+@dataclass(frozen=True)
+class ServerStat:
+    """One backend server in `show stat`: HAProxy status (UP, DOWN, DRAIN, MAINT, "UP 1/2"
+    while checks settle) and its cumulative HTTP requests."""
+
+    status: str
+    requests: int
+
+    @property
+    def up(self) -> bool:
+        return self.status.startswith("UP")
+
+
+class AlbRuntime:
+    """The ALB twin's runtime API: register, drain and deregister targets; read counters.
+
+    Commands from the HAProxy 2.6 management guide ("Unix Socket commands"): `show stat`,
+    `set server <backend>/<server> addr|state`. Raises RuntimeError when HAProxy answers
+    a command with an error, OSError when the socket is unreachable.
+    """
+
+    def __init__(self, socket_path: Path, backend: str = "fleet") -> None:
+        self.socket_path = Path(socket_path)
+        self.backend = backend
+
+    def command(self, line: str) -> str:
+        with socket.socket(socket.AF_UNIX) as conn:
+            conn.settimeout(5)
+            conn.connect(str(self.socket_path))
+            conn.sendall(line.encode() + b"\n")
+            chunks = []
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        answer = b"".join(chunks).decode()
+        lowered = answer.lower()
+        if "unknown" in lowered or "not found" in lowered or "require" in lowered:
+            raise RuntimeError(f"haproxy: {line!r}: {answer.strip()}")
+        return answer
+
+    def servers(self) -> dict[str, ServerStat]:
+        """Every server of the backend by name."""
+        lines = self.command("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        col = {name: i for i, name in enumerate(header)}
+        out = {}
+        for line in lines[1:]:
+            row = line.split(",")
+            if len(row) < len(header) or row[0] != self.backend:
+                continue
+            if row[1] in ("BACKEND", "FRONTEND"):
+                continue
+            out[row[1]] = ServerStat(row[col["status"]], int(row[col["req_tot"]] or 0))
+        return out
+
+    def register(self, server: str, port: int) -> None:
+        """Point a free slot at an instance on loopback `port` and put it in service."""
+        self.command(f"set server {self.backend}/{server} addr 127.0.0.1 port {port}")
+        self.command(f"set server {self.backend}/{server} state ready")
+
+    def drain(self, server: str) -> None:
+        """No new requests for `server`; requests in flight finish (deregistration delay)."""
+        self.command(f"set server {self.backend}/{server} state drain")
+
+    def deregister(self, server: str) -> None:
+        """Take `server` out of the backend (its slot is free again)."""
+        self.command(f"set server {self.backend}/{server} state maint")

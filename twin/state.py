@@ -91,6 +91,8 @@ class TwinState:
     library_titles: int = 0
     library_seconds: int | None = None
     cookie_ttl: int = 0
+    # Where the stack file lives when not at the repository root (tests' own stacks).
+    stack_root: str = ""
 
     def save(self, run_dir: Path) -> None:
         path = run_dir / STATE_FILE

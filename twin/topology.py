@@ -8,7 +8,8 @@
 
 Everything comes from the stack file (N = minSize, health path, cookie TTL)
 and edge-config. `Twin.up()` starts it, `Twin.down()` stops what `state.json`
-says it started.
+says it started. With `autoscale`, the twin's Auto Scaling group (`twin.fleet`, a
+process of its own) scales N between minSize and maxSize by the stack's policies.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from twin.edge.varnish import (
     varnish_request_limits,
     write_varnish_edge,
 )
+from twin.fleet import DEFAULT_TIME_SCALE, FLEET_FILE, load_record
+from twin.fleet import MARKER as FLEET_MARKER
 from twin.seed import (
     aws_environment,
     client,
@@ -83,9 +86,14 @@ class Twin:
                  profile: str = "ci",
                  progress: Callable[[str], None] | None = None,
                  edge_config: EdgeConfig | None = None,
-                 cookie_ttl: int | None = None) -> None:
+                 cookie_ttl: int | None = None,
+                 autoscale: bool = False, time_scale: float = DEFAULT_TIME_SCALE,
+                 stack_root: Path | None = None) -> None:
         self.stack_name = stack
-        self.stack = load_stack(stack)
+        self.stack = load_stack(stack, stack_root)
+        # The twin's ASG: target tracking on a clock `time_scale` times faster (fleet.py).
+        self.autoscale = autoscale
+        self.time_scale = time_scale
         self.edge = edge_config or load_edge_config()
         self.run_dir = Path(run_dir)
         # `ports` is a recorded set (a running twin's) or a factory given the fleet size.
@@ -120,6 +128,7 @@ class Twin:
             library_titles=titles,
             library_seconds=seconds,
             cookie_ttl=self.cookie_ttl,
+            stack_root=str(stack_root or ""),
         )
 
     @classmethod
@@ -135,7 +144,8 @@ class Twin:
         twin = cls(stack=state.stack, run_dir=Path(run_dir),
                    ports=TwinPorts.from_mapping(state.ports),
                    titles=state.library_titles, seconds=state.library_seconds,
-                   profile=state.profile, cookie_ttl=state.cookie_ttl or None)
+                   profile=state.profile, cookie_ttl=state.cookie_ttl or None,
+                   stack_root=Path(state.stack_root) if state.stack_root else None)
         twin.state = state
         return twin
 
@@ -166,6 +176,7 @@ class Twin:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._check_ports_free()
         self.state.started_at = time.time()
+        (self.run_dir / FLEET_FILE).unlink(missing_ok=True)
         # A fresh signing key and origin secret for every start.
         self.key_file.unlink(missing_ok=True)
         self.next_key_file.unlink(missing_ok=True)
@@ -197,6 +208,12 @@ class Twin:
             ("API ready, playback through the edge", self.wait_ready),
             (f"warm the edge with the top {self.warm_top} title(s)", self._warm),
         ]
+        if self.autoscale:
+            steps.append((
+                f"autoscaler: {n}..{self.stack.max_size} instances, target tracking on "
+                f"{self.stack.target_requests_per_target} requests/target/min and "
+                f"{self.stack.target_cpu_percent} % CPU, clock x{self.time_scale:g} "
+                f"(a 60 s period is {60 / self.time_scale:g} s)", self._start_fleet))
         try:
             for i, (what, step) in enumerate(steps, start=1):
                 t0 = time.monotonic()
@@ -215,13 +232,17 @@ class Twin:
         """Stop every process this run started, viewers' side first; safe to repeat."""
         recorded = TwinState.load(self.run_dir) or self.state
         stopped = []
-        front_to_back = ("edge", "cache", "alb", "api", "moto")
+        # The autoscaler first, so it launches nothing while the rest stops.
+        front_to_back = ("fleet", "edge", "cache", "alb", "api", "moto")
         for name in sorted(recorded.pids, key=lambda n: front_to_back.index(n.split("-")[0])):
             pid = recorded.pids[name]
             t0 = time.monotonic()
             if processes.stop(pid, recorded.markers.get(name, ""), timeout=STOP_TIMEOUT):
                 stopped.append(name)
                 self.say(f"      stopped {name} (pid {pid}) in {time.monotonic() - t0:.1f} s")
+        for name, inst in ((load_record(self.run_dir) or {}).get("instances") or {}).items():
+            if processes.stop(inst["pid"], "gunicorn", timeout=STOP_TIMEOUT):
+                stopped.append(f"{name} (autoscaled)")
         for proc in self._procs.values():
             if proc.poll() is None:
                 proc.wait(timeout=10)
@@ -340,12 +361,25 @@ class Twin:
         env = self._api_env(self.ports.api[0])
         return int(env["GUNICORN_WORKERS"]) * int(env["GUNICORN_THREADS"])
 
+    API_ARGV = (sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.wsgi:app")
+
     def start_api(self, index: int) -> None:
         """Start API instance `index` (1-based), as the ASG would replace one."""
         port = self.ports.api[index - 1]
-        name = f"api-{index}"
-        argv = [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.wsgi:app"]
-        self._spawn(name, argv, "gunicorn", env=self._api_env(port))
+        self._spawn(f"api-{index}", list(self.API_ARGV), "gunicorn", env=self._api_env(port))
+
+    def launch_instance(self, name: str, port: int) -> int:
+        """Start an API instance for the autoscaler on `port`; its pid (fleet.json, not
+        state.json, records it)."""
+        proc = processes.spawn(name, list(self.API_ARGV), self.logs, env=self._api_env(port),
+                               cwd=REPO_ROOT)
+        return proc.pid
+
+    def _start_fleet(self) -> None:
+        argv = [sys.executable, "-m", "twin.fleet", "--run-dir", str(self.run_dir),
+                "--time-scale", f"{self.time_scale:g}", "--cookie-ttl", str(self.cookie_ttl)]
+        self._spawn("fleet", argv, FLEET_MARKER)
+        self._wait("fleet", lambda: (self.run_dir / FLEET_FILE).exists(), "autoscaler")
 
     def kill_api(self, index: int, sig: int = signal.SIGKILL) -> None:
         """Kill API instance `index` (1-based) the hard way: no draining."""
@@ -390,15 +424,19 @@ class Twin:
             self._wait(f"api-{i}", processes.http_ok(
                 f"http://127.0.0.1:{port}{self.stack.health_check_path}"), f"API instance {i}")
 
-    def _spawn_alb(self) -> None:
-        alb = AlbTwin(
+    def alb_twin(self) -> AlbTwin:
+        """The ALB twin's settings; with autoscale, one server slot per instance of maxSize."""
+        return AlbTwin(
             port=self.ports.alb, instance_ports=self.ports.api,
             health_check_path=self.stack.health_check_path,
             idle_timeout=self.stack.alb_idle_timeout,
             read_timeout=max(o.read_timeout for o in self.edge.origins.values()),
             secret_file=self.secret_file, directory=self.run_dir / "alb",
+            slots=self.stack.max_size if self.autoscale else 0,
         )
-        conf = write_alb(alb)
+
+    def _spawn_alb(self) -> None:
+        conf = write_alb(self.alb_twin())
         check = subprocess.run([processes.binary("haproxy"), "-c", "-q", "-f", str(conf)],
                                capture_output=True, text=True)
         if check.returncode:

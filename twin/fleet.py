@@ -1,0 +1,332 @@
+"""The twin's Auto Scaling group: `python -m twin.fleet --run-dir DIR` beside a running twin.
+
+Every period (60 s on the policy clock; `--time-scale 12` makes it 5 s of wall clock) it
+reads the two metrics the stack's target tracking policies use, records one datapoint
+each, and lets `twin.target_tracking` decide:
+
+- ALBRequestCountPerTarget: the requests HAProxy (the ALB twin) passed to in-service
+  instances in the period, per healthy target, as requests per minute of wall clock (the
+  count times the time scale, so the stack's target keeps its real-world meaning); no
+  requests at all is no datapoint, as the ALB reports none.
+- ASGAverageCPUUtilization: CPU time of each warmed instance's gunicorn process group
+  (master and workers) over the period, in percent of one core (a one-vCPU instance),
+  averaged; instances still in their warmup are left out.
+
+Then it acts as the ASG does: a new instance is a gunicorn group on a free loopback port;
+it joins the ALB twin (`AlbRuntime.register`) only once its own health check answers;
+scale-in drains the chosen instances for the stack's deregistration delay, then stops
+them (SIGTERM: gunicorn finishes what is in flight). An instance whose process exits is
+replaced. `fleet.json` in the run dir records the instances, a timeline of instances in
+service with the period's metrics, and every scaling decision; `Twin.down()` stops the
+instances it lists. Warmup, deregistration delay and the launch timeout (the health check
+grace period) run on the policy clock too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import psutil
+import requests
+
+from twin import processes
+from twin.alarms import PERIOD_S
+from twin.alb import AlbRuntime
+from twin.target_tracking import (
+    CPU,
+    REQUESTS_PER_TARGET,
+    InstanceView,
+    TargetTracking,
+    scale_in_order,
+    stack_limits,
+    stack_policies,
+)
+
+FLEET_FILE = "fleet.json"
+MARKER = "twin.fleet"
+DEFAULT_TIME_SCALE = 12.0  # a 60 s period becomes 5 s
+POLL_S = 0.1
+LAUNCH_TIMEOUT_WALL_S = 30.0
+
+
+@dataclass
+class Instance:
+    """One API instance: its ALB slot name, port and process; times on the policy clock."""
+
+    name: str
+    port: int
+    pid: int
+    launched_at: float
+    in_service_at: float | None = None
+    state: str = "pending"  # pending | in-service | draining
+    drain_until: float | None = None
+    healthy: bool = True
+    requests_mark: int = 0
+    cpu_mark: float | None = None
+
+    def view(self) -> InstanceView:
+        return InstanceView(self.name, self.launched_at, self.in_service_at, self.healthy)
+
+
+def group_cpu_seconds(pid: int) -> float | None:
+    """user + system CPU seconds of a process and its descendants (gunicorn's workers),
+    reaped children included; None when the process is gone."""
+    try:
+        root = psutil.Process(pid)
+        t = root.cpu_times()
+        total = t.user + t.system + t.children_user + t.children_system
+        for child in root.children(recursive=True):
+            try:
+                ct = child.cpu_times()
+            except psutil.Error:
+                continue
+            total += ct.user + ct.system
+        return total
+    except psutil.Error:
+        return None
+
+
+@dataclass
+class FleetRecord:
+    """What fleet.json holds (see the module docstring); `at` fields are epoch seconds."""
+
+    time_scale: float
+    period_s: int
+    min: int
+    max: int
+    warmup_s: float
+    deregistration_delay_s: float
+    policies: list[dict]
+    instances: dict[str, dict] = field(default_factory=dict)
+    timeline: list[dict] = field(default_factory=list)
+    decisions: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=1) + "\n")
+        tmp.replace(path)
+
+
+def load_record(run_dir: Path) -> dict | None:
+    """fleet.json of a twin run dir as a mapping, or None when no autoscaler ran there."""
+    try:
+        return json.loads((Path(run_dir) / FLEET_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+class Fleet:
+    """The autoscaler's state and one step of its loop (`poll`, and `period` each period).
+
+    launch(name, port) starts an instance process and returns its pid; health(port) says
+    whether its health check answers; clock() is the policy clock in seconds.
+    """
+
+    def __init__(self, *, stack, alb: AlbRuntime, launch: Callable[[str, int], int],
+                 health: Callable[[int], bool], clock: Callable[[], float],
+                 time_scale: float, record_path: Path,
+                 initial: dict[str, tuple[int, int]]) -> None:
+        self.limits = stack_limits(stack)
+        self.policies = stack_policies(stack)
+        self.tracker = TargetTracking(self.policies, self.limits)
+        self.alb, self.launch, self.health, self.clock = alb, launch, health, clock
+        self.time_scale = time_scale
+        self.deregistration_delay = float(stack.deregistration_delay)
+        # The grace period, but never under LAUNCH_TIMEOUT_WALL_S of wall clock: a
+        # gunicorn boot is not compressed.
+        self.launch_timeout = max(float(stack.health_check_grace_period),
+                                  LAUNCH_TIMEOUT_WALL_S * time_scale)
+        self.record_path = record_path
+        self.desired = self.limits.min_size
+        now = clock()
+        stats = alb.servers()
+        self.instances: dict[str, Instance] = {}
+        for name, (port, pid) in initial.items():
+            # The starting instances are in service and warmed when the group begins.
+            self.instances[name] = Instance(
+                name, port, pid, launched_at=now - self.limits.warmup_s,
+                in_service_at=now - self.limits.warmup_s, state="in-service",
+                requests_mark=stats[name].requests if name in stats else 0,
+                cpu_mark=group_cpu_seconds(pid))
+        self.slots = sorted(stats, key=lambda n: int(n.split("-")[1]))
+        self.record = FleetRecord(
+            time_scale, PERIOD_S, self.limits.min_size, self.limits.max_size,
+            self.limits.warmup_s, self.deregistration_delay,
+            [{"name": p.name, "metric": p.metric, "target": p.target} for p in self.policies])
+        self._last_period_wall = time.monotonic()
+        self._save()
+
+    # ---- bookkeeping -----------------------------------------------------------------
+
+    def _event(self, event: str, name: str, **extra) -> None:
+        self.record.events.append({"at": time.time(), "t_policy": round(self.clock(), 1),
+                                   "event": event, "instance": name, **extra})
+
+    def _save(self) -> None:
+        self.record.instances = {n: asdict(i) for n, i in self.instances.items()}
+        self.record.save(self.record_path)
+
+    def in_service(self) -> list[Instance]:
+        return [i for i in self.instances.values() if i.state == "in-service"]
+
+    # ---- lifecycle ---------------------------------------------------------------------
+
+    def _launch_one(self) -> None:
+        free = [s for s in self.slots if s not in self.instances]
+        if not free:
+            return
+        name, port = free[0], processes.free_port()
+        pid = self.launch(name, port)
+        self.instances[name] = Instance(name, port, pid, launched_at=self.clock())
+        self._event("launch", name, port=port)
+
+    def _stop(self, inst: Instance, event: str) -> None:
+        self.alb.deregister(inst.name)
+        processes.stop(inst.pid, "gunicorn")
+        del self.instances[inst.name]
+        self._event(event, inst.name)
+
+    def poll(self) -> None:
+        """Between periods: health checks of pending instances, drains that are due,
+        instances whose process died (replaced, as the ASG replaces unhealthy ones)."""
+        now = self.clock()
+        changed = False
+        for inst in list(self.instances.values()):
+            if not processes.alive(inst.pid):
+                inst.healthy = False
+                self._stop(inst, "exited" if inst.state != "draining" else "terminated")
+                changed = True
+            elif inst.state == "pending":
+                if self._healthy(inst.port):
+                    self.alb.register(inst.name, inst.port)
+                    stat = self.alb.servers().get(inst.name)
+                    inst.requests_mark = stat.requests if stat else 0
+                    inst.cpu_mark = group_cpu_seconds(inst.pid)
+                    inst.state, inst.in_service_at = "in-service", now
+                    self._event("in-service", inst.name,
+                                after_s=round(now - inst.launched_at, 1))
+                    changed = True
+                elif now - inst.launched_at > self.launch_timeout:
+                    self._stop(inst, "launch-timeout")
+                    changed = True
+            elif inst.state == "draining" and now >= (inst.drain_until or 0):
+                self._stop(inst, "terminated")
+                changed = True
+        live = sum(1 for i in self.instances.values() if i.state != "draining")
+        for _ in range(self.desired - live):
+            self._launch_one()
+            changed = True
+        if changed:
+            self._save()
+
+    def _healthy(self, port: int) -> bool:
+        try:
+            return self.health(port)
+        except (requests.RequestException, OSError):
+            return False
+
+    def _metrics(self, wall_s: float) -> dict[str, float | None]:
+        stats = self.alb.servers()
+        total, targets = 0, 0
+        cpu: list[float] = []
+        now = self.clock()
+        for inst in self.in_service():
+            stat = stats.get(inst.name)
+            if stat is not None:
+                total += max(0, stat.requests - inst.requests_mark)
+                inst.requests_mark = stat.requests
+                inst.healthy = stat.up
+                targets += stat.up
+            used = group_cpu_seconds(inst.pid)
+            if used is not None and inst.cpu_mark is not None and wall_s > 0 \
+                    and inst.view().warmed(now, self.limits.warmup_s):
+                cpu.append(min(100.0, 100 * (used - inst.cpu_mark) / wall_s))
+            inst.cpu_mark = used
+        # Requests per minute of wall clock: the count times 60 s over the period's length.
+        per_target = total / targets * 60 / wall_s if total and targets and wall_s > 0 else None
+        return {REQUESTS_PER_TARGET: None if per_target is None else round(per_target, 1),
+                CPU: round(sum(cpu) / len(cpu), 1) if cpu else None}
+
+    def period(self) -> None:
+        """One evaluation period: record the datapoints, decide, act, save fleet.json."""
+        wall = time.monotonic()
+        metrics = self._metrics(wall - self._last_period_wall)
+        self._last_period_wall = wall
+        self.tracker.record(metrics)
+        now = self.clock()
+        views = [i.view() for i in self.instances.values() if i.state != "draining"]
+        decision = self.tracker.decide(now, self.desired, views)
+        if decision.action == "scale-out":
+            self.desired = decision.desired
+        elif decision.action == "scale-in":
+            candidates = [i for i in views if i.in_service_at is not None]
+            victims = scale_in_order(candidates, decision.capacity - decision.desired)
+            for name in victims:
+                inst = self.instances[name]
+                self.alb.drain(name)
+                inst.state, inst.drain_until = "draining", now + self.deregistration_delay
+                self._event("drain", name)
+            self.desired -= len(victims)
+        if decision.action != "none":
+            self.record.decisions.append({"at": time.time(), **decision.as_dict(),
+                                          "desired": self.desired})
+        counts = {s: sum(1 for i in self.instances.values() if i.state == s)
+                  for s in ("pending", "in-service", "draining")}
+        self.record.timeline.append({
+            "at": time.time(), "t_policy": round(now, 1), "desired": self.desired,
+            "in_service": counts["in-service"], "pending": counts["pending"],
+            "draining": counts["draining"], "metrics": metrics})
+        self.poll()
+        self._save()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from twin.state import TwinPorts, TwinState
+    from twin.topology import Twin
+
+    parser = argparse.ArgumentParser(prog="python -m twin.fleet", description=__doc__)
+    parser.add_argument("--run-dir", type=Path, required=True)
+    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
+                        help="policy seconds per wall-clock second (12: a 60 s period is 5 s)")
+    parser.add_argument("--cookie-ttl", type=int, default=None)
+    args = parser.parse_args(argv)
+    state = TwinState.load(args.run_dir)
+    if state is None:
+        raise SystemExit(f"no twin state in {args.run_dir}")
+    twin = Twin(stack=state.stack, run_dir=args.run_dir,
+                ports=TwinPorts.from_mapping(state.ports), cookie_ttl=args.cookie_ttl,
+                stack_root=Path(state.stack_root) if state.stack_root else None)
+    twin.state = state
+    started = time.monotonic()
+
+    def clock() -> float:
+        return (time.monotonic() - started) * args.time_scale
+
+    def health(port: int) -> bool:
+        url = f"http://127.0.0.1:{port}{twin.stack.health_check_path}"
+        return requests.get(url, timeout=1).status_code == 200
+
+    initial = {name: (port, state.pids[name]) for name, port in state.ports.items()
+               if name.startswith("api-") and name in state.pids}
+    fleet = Fleet(stack=twin.stack, alb=AlbRuntime(twin.alb_twin().stats_socket),
+                  launch=twin.launch_instance, health=health, clock=clock,
+                  time_scale=args.time_scale, record_path=args.run_dir / FLEET_FILE,
+                  initial=initial)
+    period_wall = PERIOD_S / args.time_scale
+    next_period = time.monotonic() + period_wall
+    while True:
+        fleet.poll()
+        if time.monotonic() >= next_period:
+            fleet.period()
+            next_period += period_wall
+        time.sleep(POLL_S)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
