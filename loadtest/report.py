@@ -238,6 +238,18 @@ def render_summary(summary: dict) -> str:
                 else ", each sent its final figures"
             )
         )
+    fleet = summary.get("fleet")
+    if fleet:
+        changes = [p for p in fleet["timeline"] if "decision" in p]
+        lines.append(
+            f"  fleet           {fleet['min']}..{fleet['max']} instances, at most "
+            f"{fleet['max_in_service']} in service; "
+            + (", ".join(f"{p['decision']['action']} {p['decision']['from']}->"
+                         f"{p['decision']['to']} at {p['t_s']:g} s" for p in changes)
+               or "no scaling")
+            + f" (autoscaler clock x{fleet['time_scale']:g}: a 60 s period is "
+            f"{fleet['period_wall_s']:g} s)"
+        )
     if v["errors"]:
         lines.append(
             "  errors by type  " + ", ".join(f"{k} x{n}" for k, n in list(v["errors"].items())[:8])

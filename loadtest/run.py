@@ -23,6 +23,7 @@ from loadtest.report import Gates, build_summary, locust_totals, render_summary,
 from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu
 from loadtest.timeline_report import render_html
+from twin.fleet import fleet_summary, load_record
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SHAPES = {"steady": None, "premiere": Path(__file__).with_name("premiere_shape.py")}
@@ -69,6 +70,8 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--url", help="CDN base URL (default: the running twin's cdn_url)")
     p.add_argument("--allow-remote", action="store_true", help="allow a non-loopback --url")
+    p.add_argument("--twin-run-dir", type=Path, default=None,
+                   help="the twin's run dir when not the default .run/twin (a twin on free ports)")
     p.add_argument("--users", type=_positive(int), default=20, help="concurrent viewers")
     p.add_argument(
         "--spawn-rate",
@@ -159,7 +162,7 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        target = resolve(args.url, args.allow_remote)
+        target = resolve(args.url, args.allow_remote, args.twin_run_dir)
         gates = Gates.for_target(is_loopback_url(target.cdn_url)).override(args.gates)
     except (TargetError, ValueError) as exc:
         print(f"loadtest: {exc}", file=sys.stderr)
@@ -192,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     started = time.monotonic()
+    started_at = time.time()
     load_before = os.getloadavg()[0]
     target_cpu = TargetCpu(target.pids)
     try:
@@ -229,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         "command": command,
     }
     summary = build_summary(stream, gates, run, locust_totals(entries))
+    # The twin's autoscaler, when it ran: instances in service and its decisions.
+    record = load_record(target.run_dir) if target.run_dir else None
+    if record:
+        summary["fleet"] = fleet_summary(record, started_at, time.time())
     write_summary(summary, out / "summary.json")
     (out / "timeline.html").write_text(render_html(summary))
     print(render_summary(summary))

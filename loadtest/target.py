@@ -26,6 +26,8 @@ class Target:
     source: str = "--url"
     # The target's processes on this machine, by role (the local twin's), for CPU figures.
     pids: dict[str, int] = field(default_factory=dict)
+    # The twin's run dir (its autoscaler's fleet.json lives there); None for a URL.
+    run_dir: Path | None = None
 
 
 def twin_target(run_dir: Path | None = None) -> Target:
@@ -41,7 +43,8 @@ def twin_target(run_dir: Path | None = None) -> Target:
             "missing); start it with `make demo` (or `python -m twin up`), or pass --url"
         )
     return Target(
-        state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin", dict(state.pids)
+        state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin", dict(state.pids),
+        Path(run_dir),
     )
 
 

@@ -2,7 +2,9 @@
 
 One chart per figure of `StreamStats.timeline_rows()`: viewers, API requests/s per target
 (the ALB's targets see only API requests; divided by the API instances when the run knows how
-many there are, else the fleet's total), p95 start-up and failed requests. The page is
+many there are, else the fleet's total), p95 start-up and failed requests. With the twin's
+autoscaler (summary.json's `fleet`), two more: instances in service and the requests per
+target the scaling policy tracked, and a table of its scaling decisions. The page is
 self-contained (inline SVG, no script), so it opens from a results folder or an S3 bucket.
 No PNG: no plotting library is among the project's dependencies.
 """
@@ -51,6 +53,38 @@ def timeline_series(
         Series("p95 start-up", " ms", [(r["t_s"] + mid, r["startup_p95_ms"]) for r in rows]),
         Series("Failed requests", "", [(r["t_s"] + mid, r["failures"]) for r in rows]),
     ]
+
+
+def fleet_series(fleet: dict) -> list[Series]:
+    """The autoscaler's charts from summary.json's `fleet`: instances in service and the
+    ALBRequestCountPerTarget datapoints (requests/min per target; None: no requests)."""
+    rows = fleet.get("timeline") or []
+    target = next((p["target"] for p in fleet.get("policies") or []
+                   if p["metric"] == "ALBRequestCountPerTarget"), None)
+    return [
+        Series(f"Instances in service (min {fleet['min']}, max {fleet['max']})", "",
+               [(r["t_s"], r["in_service"]) for r in rows]),
+        Series("Requests per target, per minute (ALBRequestCountPerTarget"
+               + (f", target {target:g})" if target is not None else ")"), "/min",
+               [(r["t_s"], r["requests_per_target"]) for r in rows]),
+    ]
+
+
+def decisions_table(fleet: dict) -> str:
+    """The scaling decisions as an HTML table: when, what, the metrics and the reason."""
+    rows = [p for p in fleet.get("timeline") or [] if "decision" in p]
+    if not rows:
+        return "<p>No scaling decision during the run.</p>"
+    body = "".join(
+        f"<tr><td>{p['t_s']:g} s</td><td>{html.escape(d['action'])}</td>"
+        f"<td>{d['from']} &rarr; {d['to']}</td><td>"
+        + html.escape(", ".join(f"{k} {v}" for k, v in d["metrics"].items()))
+        + f"</td><td>{html.escape(d['reason'])}</td></tr>"
+        for p in rows
+        for d in [p["decision"]]
+    )
+    return ("<table border=1 cellpadding=4><tr><th>at</th><th>action</th><th>instances</th>"
+            f"<th>metrics</th><th>reason</th></tr>{body}</table>")
 
 
 def chart_svg(series: Series, t_end: float) -> str:
@@ -105,10 +139,19 @@ def render_html(summary: dict) -> str:
     rows = viewers.get("timeline") or []
     bucket_s = float(viewers.get("timeline_bucket_s") or 5.0)
     t_end = max((r["t_s"] + bucket_s for r in rows), default=bucket_s)
-    charts = "\n".join(
-        f"<figure>{chart_svg(s, t_end)}</figure>"
-        for s in timeline_series(rows, bucket_s, run.get("api_instances"))
-    )
+    fleet = summary.get("fleet")
+    series = timeline_series(rows, bucket_s, None if fleet else run.get("api_instances"))
+    if fleet:
+        series += fleet_series(fleet)
+        t_end = max([t_end, *(p["t_s"] for p in fleet.get("timeline") or [])])
+    charts = "\n".join(f"<figure>{chart_svg(s, t_end)}</figure>" for s in series)
+    if fleet:
+        charts += (
+            f"\n<h2>Scaling decisions</h2><p>The twin's autoscaler ran its clock "
+            f"x{fleet['time_scale']:g} (a 60 s CloudWatch period is {fleet['period_wall_s']:g} "
+            f"s of wall clock); at most {fleet['max_in_service']} instances in service.</p>"
+            + decisions_table(fleet)
+        )
     heading = (
         f"edgeflix load test over time: {run.get('shape', 'steady')}, "
         f"{run.get('users')} viewers (peak), {run.get('duration')} against {run.get('url')}"

@@ -121,6 +121,44 @@ def load_record(run_dir: Path) -> dict | None:
         return None
 
 
+def fleet_summary(record: dict, start: float, end: float) -> dict:
+    """summary.json's `fleet` object: the autoscaler's record over a run (epoch seconds
+    `start`..`end`), times as `t_s` seconds since `start`.
+
+    min, max: the group's bounds; max_in_service: the most instances in service in any
+    period of the run; time_scale and period_wall_s: the compressed clock; timeline: one
+    point per period (in_service, pending, draining, desired, requests_per_target in
+    requests/min, cpu_percent; `decision` with the alarm states, metric values and reason
+    when the period scaled); events: launch, in-service, drain, terminated, exited.
+    """
+    def t(at: float) -> float:
+        return round(at - start, 2)
+
+    periods = [p for p in record.get("timeline", []) if start <= p["at"] <= end]
+    timeline = []
+    for p in periods:
+        point = {"t_s": t(p["at"]), "in_service": p["in_service"], "pending": p["pending"],
+                 "draining": p["draining"], "desired": p["desired"],
+                 "requests_per_target": p["metrics"].get(REQUESTS_PER_TARGET),
+                 "cpu_percent": p["metrics"].get(CPU)}
+        if "decision" in p:
+            d = p["decision"]
+            point["decision"] = {"action": d["action"], "from": d["capacity"],
+                                 "to": d["desired"], "reason": d["reason"],
+                                 "metrics": d["metrics"], "alarms": d["alarms"]}
+        timeline.append(point)
+    return {
+        "min": record["min"], "max": record["max"],
+        "max_in_service": max((p["in_service"] for p in periods), default=None),
+        "time_scale": record["time_scale"],
+        "period_wall_s": round(record["period_s"] / record["time_scale"], 3),
+        "policies": record["policies"],
+        "timeline": timeline,
+        "events": [{**{k: v for k, v in e.items() if k != "at"}, "t_s": t(e["at"])}
+                   for e in record.get("events", []) if start <= e["at"] <= end],
+    }
+
+
 class Fleet:
     """The autoscaler's state and one step of its loop (`poll`, and `period` each period).
 
@@ -273,15 +311,17 @@ class Fleet:
                 inst.state, inst.drain_until = "draining", now + self.deregistration_delay
                 self._event("drain", name)
             self.desired -= len(victims)
+        made = None
         if decision.action != "none":
-            self.record.decisions.append({"at": time.time(), **decision.as_dict(),
-                                          "desired": self.desired})
+            made = {**decision.as_dict(), "desired": self.desired}
+            self.record.decisions.append({"at": time.time(), **made})
         counts = {s: sum(1 for i in self.instances.values() if i.state == s)
                   for s in ("pending", "in-service", "draining")}
         self.record.timeline.append({
             "at": time.time(), "t_policy": round(now, 1), "desired": self.desired,
             "in_service": counts["in-service"], "pending": counts["pending"],
-            "draining": counts["draining"], "metrics": metrics})
+            "draining": counts["draining"], "metrics": metrics,
+            **({"decision": made} if made else {})})
         self.poll()
         self._save()
 

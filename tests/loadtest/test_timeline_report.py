@@ -76,3 +76,31 @@ def test_requests_per_target_divide_by_the_instances_when_known():
 def test_an_empty_timeline_still_renders():
     page = render_html({"passed": False, "viewers": {"timeline": []}})
     assert len(_charts(page)) == 4 and "FAIL" in page
+
+
+FLEET = {
+    "min": 1, "max": 3, "max_in_service": 3, "time_scale": 12.0, "period_wall_s": 5.0,
+    "policies": [{"name": "requests-per-target", "metric": "ALBRequestCountPerTarget",
+                  "target": 300.0}],
+    "timeline": [
+        {"t_s": 5.0, "in_service": 1, "requests_per_target": 900.0},
+        {"t_s": 10.0, "in_service": 1, "requests_per_target": 1200.0,
+         "decision": {"action": "scale-out", "from": 1, "to": 3, "reason": "high alarm",
+                      "metrics": {"ALBRequestCountPerTarget": 1200.0}, "alarms": {}}},
+        {"t_s": 15.0, "in_service": 3, "requests_per_target": None},
+    ],
+}  # fmt: skip
+
+
+def test_a_fleet_adds_instances_and_requests_per_target_charts_and_its_decisions():
+    summary = {**_summary(api_instances=1), "fleet": FLEET}
+    page = render_html(summary)
+    charts = _charts(page)
+    instances = charts["Instances in service (min 1, max 3)"]
+    (line,) = _points(instances)
+    assert len(line) == 3 and line[2][1] == TOP  # 3 instances: the top of the chart
+    per_target = charts["Requests per target, per minute (ALBRequestCountPerTarget, target 300)"]
+    assert [len(run) for run in _points(per_target)] == [2]  # no datapoint in the last period
+    assert "scale-out" in page and "1 &rarr; 3" in page and "x12" in page
+    # Instances change during the run: the per-target API chart no longer divides by one.
+    assert "API requests/s (instances unknown: the whole fleet)" in charts

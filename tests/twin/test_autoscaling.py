@@ -19,7 +19,7 @@ from conftest import _missing
 from twin_viewer import play
 
 from infra.config import stack_file
-from twin.fleet import load_record
+from twin.fleet import fleet_summary, load_record
 from twin.state import TwinPorts
 from twin.topology import PLAYER_DIR, Twin
 
@@ -103,6 +103,7 @@ def test_burst_scales_out_and_the_quiet_scales_in(scaling_twin: Twin):
     quiet_stop, burst_stop = threading.Event(), threading.Event()
     quiet = threading.Thread(target=viewers.loop, args=(quiet_stop, 1 / QUIET_RPS))
     quiet.start()
+    started_at = time.time()
     try:
         burst_started = time.monotonic()
         burst = [threading.Thread(target=viewers.loop, args=(burst_stop, 0.0))
@@ -148,3 +149,10 @@ def test_burst_scales_out_and_the_quiet_scales_in(scaling_twin: Twin):
     assert min(desired) >= MIN and max(desired) <= MAX
     assert viewers.ok > 0
     assert viewers.failures == []
+    # summary.json's `fleet` object over the same window.
+    summary = fleet_summary(fleet, started_at, time.time())
+    assert MIN < summary["max_in_service"] <= MAX
+    scaled = [p["decision"] for p in summary["timeline"] if "decision" in p]
+    assert [d["action"] for d in scaled][:1] == ["scale-out"]
+    assert "scale-in" in [d["action"] for d in scaled]
+    assert scaled[0]["metrics"]["ALBRequestCountPerTarget"] > TARGET
