@@ -335,6 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
                         help="policy seconds per wall-clock second (12: a 60 s period is 5 s)")
     parser.add_argument("--cookie-ttl", type=int, default=None)
+    parser.add_argument("--release", type=Path, default=None,
+                        help="an unpacked app bundle with its venv (twin/release.py)")
+    parser.add_argument("--release-key", default="")
     args = parser.parse_args(argv)
     state = TwinState.load(args.run_dir)
     if state is None:
@@ -343,6 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                 ports=TwinPorts.from_mapping(state.ports), cookie_ttl=args.cookie_ttl,
                 stack_root=Path(state.stack_root) if state.stack_root else None)
     twin.state = state
+    if args.release is not None:
+        from twin.release import Release
+
+        twin.release = Release(args.release_key, args.release)
     started = time.monotonic()
 
     def clock() -> float:

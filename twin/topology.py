@@ -42,6 +42,8 @@ from twin.edge.varnish import (
 )
 from twin.fleet import DEFAULT_TIME_SCALE, FLEET_FILE, load_record
 from twin.fleet import MARKER as FLEET_MARKER
+from twin.release import Release
+from twin.release import prepare as prepare_release
 from twin.seed import (
     aws_environment,
     client,
@@ -88,12 +90,15 @@ class Twin:
                  edge_config: EdgeConfig | None = None,
                  cookie_ttl: int | None = None,
                  autoscale: bool = False, time_scale: float = DEFAULT_TIME_SCALE,
-                 stack_root: Path | None = None) -> None:
+                 stack_root: Path | None = None, from_bundle: bool = True) -> None:
         self.stack_name = stack
         self.stack = load_stack(stack, stack_root)
         # The twin's ASG: target tracking on a clock `time_scale` times faster (fleet.py).
         self.autoscale = autoscale
         self.time_scale = time_scale
+        # Autoscaled instances start from the app bundle (twin/release.py), not the checkout.
+        self.from_bundle = from_bundle
+        self.release: Release | None = None
         self.edge = edge_config or load_edge_config()
         self.run_dir = Path(run_dir)
         # `ports` is a recorded set (a running twin's) or a factory given the fleet size.
@@ -208,6 +213,9 @@ class Twin:
             ("API ready, playback through the edge", self.wait_ready),
             (f"warm the edge with the top {self.warm_top} title(s)", self._warm),
         ]
+        if self.autoscale and self.from_bundle:
+            steps.append(("the API bundle as the ASG's instances install it (unpacked, venv from "
+                          "its requirements; built once per bundle digest)", self._prepare_release))
         if self.autoscale:
             steps.append((
                 f"autoscaler: {n}..{self.stack.max_size} instances, target tracking on "
@@ -369,15 +377,29 @@ class Twin:
         self._spawn(f"api-{index}", list(self.API_ARGV), "gunicorn", env=self._api_env(port))
 
     def launch_instance(self, name: str, port: int) -> int:
-        """Start an API instance for the autoscaler on `port`; its pid (fleet.json, not
+        """Start an API instance for the autoscaler on `port`: from the release of the app
+        bundle when there is one, else from the checkout. Its pid (fleet.json, not
         state.json, records it)."""
-        proc = processes.spawn(name, list(self.API_ARGV), self.logs, env=self._api_env(port),
-                               cwd=REPO_ROOT)
-        return proc.pid
+        env = self._api_env(port)
+        if self.release is None:
+            argv, cwd = list(self.API_ARGV), REPO_ROOT
+        else:
+            # Nothing from the checkout: the release's own venv and files only.
+            env.pop("PYTHONPATH", None)
+            env.pop("VIRTUAL_ENV", None)
+            argv, cwd = self.release.argv(), self.release.directory
+        return processes.spawn(name, argv, self.logs, env=env, cwd=cwd).pid
+
+    def _prepare_release(self) -> None:
+        self.release = prepare_release()
+        self.say(f"      {self.release.key} in {self.release.directory}")
 
     def _start_fleet(self) -> None:
         argv = [sys.executable, "-m", "twin.fleet", "--run-dir", str(self.run_dir),
                 "--time-scale", f"{self.time_scale:g}", "--cookie-ttl", str(self.cookie_ttl)]
+        if self.release is not None:
+            argv += ["--release", str(self.release.directory), "--release-key",
+                     self.release.key]
         self._spawn("fleet", argv, FLEET_MARKER)
         self._wait("fleet", lambda: (self.run_dir / FLEET_FILE).exists(), "autoscaler")
 

@@ -3,7 +3,9 @@
 A stack of its own (minSize 1, maxSize 3, 300 requests per target per minute) and the
 autoscaler's clock 60 times faster: a 60 s CloudWatch period is 1 s, the 3-of-3 high
 alarm needs 3 s above the target, the 15-of-15 low alarm 15 s below 90 % of it. Viewers
-play through the edge the whole time; none of their requests may fail.
+play through the edge the whole time; none of their requests may fail. Launched instances
+run from the app bundle's release (its first build, once per bundle digest, takes about
+a minute of pip; later runs reuse .cache/bundles/).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 import yaml
 from conftest import _missing
@@ -114,6 +117,9 @@ def test_burst_scales_out_and_the_quiet_scales_in(scaling_twin: Twin):
                                 "a scale-out decision")
         wait_for(lambda: any(e["event"] == "in-service" for e in record().get("events", [])),
                  45, "a launched instance in service")
+        joined = next(e["instance"] for e in record()["events"] if e["event"] == "in-service")
+        launched_from = psutil.Process(record()["instances"][joined]["pid"])
+        launched_from_cwd, launched_from_cmd = launched_from.cwd(), launched_from.cmdline()
         remaining = BURST_S - (time.monotonic() - burst_started)
         time.sleep(max(0.0, remaining))
         burst_stop.set()
@@ -128,6 +134,12 @@ def test_burst_scales_out_and_the_quiet_scales_in(scaling_twin: Twin):
         burst_stop.set()
         quiet.join()
     fleet = record()
+    # The launched instance ran from the app bundle's release, not from the checkout.
+    assert twin.release is not None
+    assert Path(launched_from_cwd) == twin.release.directory
+    # The release venv's interpreter running the release's gunicorn script.
+    assert launched_from_cmd[0].startswith(str(twin.release.directory / "venv" / "bin"))
+    assert launched_from_cmd[1] == str(twin.release.gunicorn)
     out = decisions("scale-out")[0]
     print(f"scale-out {to_scale_out:.1f} s into the burst: {out['reason']}, metrics "
           f"{out['metrics']}; scale-in {to_scale_in:.1f} s into the quiet; "
