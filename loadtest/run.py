@@ -22,6 +22,7 @@ from loadtest.launch import (
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu
+from loadtest.timeline_png import write_png
 from loadtest.timeline_report import render_html
 from twin.fleet import fleet_summary, load_record
 
@@ -239,9 +240,11 @@ def main(argv: list[str] | None = None) -> int:
         summary["fleet"] = fleet_summary(record, started_at, time.time())
     write_summary(summary, out / "summary.json")
     (out / "timeline.html").write_text(render_html(summary))
+    png = write_png(summary, out / "timeline.png")
     print(render_summary(summary))
     print(
         f"summary: {out / 'summary.json'}  report: {out / 'report.html'}  "
         f"over time: {out / 'timeline.html'}"
+        + (f" and {png}" if png else " (no timeline.png: matplotlib is not installed)")
     )
     return 0 if summary["passed"] else 1

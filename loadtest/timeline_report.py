@@ -6,7 +6,7 @@ many there are, else the fleet's total), p95 start-up and failed requests. With 
 autoscaler (summary.json's `fleet`), two more: instances in service and the requests per
 target the scaling policy tracked, and a table of its scaling decisions. The page is
 self-contained (inline SVG, no script), so it opens from a results folder or an S3 bucket.
-No PNG: no plotting library is among the project's dependencies.
+`timeline_png.py` draws the same series into a PNG.
 """
 
 from __future__ import annotations

@@ -104,3 +104,16 @@ def test_a_fleet_adds_instances_and_requests_per_target_charts_and_its_decisions
     assert "scale-out" in page and "1 &rarr; 3" in page and "x12" in page
     # Instances change during the run: the per-target API chart no longer divides by one.
     assert "API requests/s (instances unknown: the whole fleet)" in charts
+
+
+def test_the_png_holds_every_chart(tmp_path):
+    pytest.importorskip("matplotlib")
+    from loadtest.timeline_png import summary_series, write_png
+
+    summary = {**_summary(api_instances=1), "fleet": FLEET}
+    assert len(summary_series(summary)) == 6
+    png = write_png(summary, tmp_path / "timeline.png")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (900, round(2.2 * 6 * 100))
