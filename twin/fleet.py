@@ -223,6 +223,8 @@ class Fleet:
         pid = self.launch(name, port)
         self.instances[name] = Instance(name, port, pid, launched_at=self.clock())
         self._event("launch", name, port=port)
+        # On record at once, so `Twin.down()` finds it even if the autoscaler stops now.
+        self._save()
 
     def _stop(self, inst: Instance, event: str) -> None:
         self.alb.deregister(inst.name)
