@@ -370,10 +370,14 @@ def main(argv: list[str] | None = None) -> int:
     period_wall = PERIOD_S / args.time_scale
     next_period = time.monotonic() + period_wall
     while True:
-        fleet.poll()
-        if time.monotonic() >= next_period:
-            fleet.period()
-            next_period += period_wall
+        try:
+            fleet.poll()
+            if time.monotonic() >= next_period:
+                next_period += period_wall
+                fleet.period()
+        except (OSError, RuntimeError) as exc:
+            # HAProxy restarting or a stop under way: log it, try again next time round.
+            print(f"autoscaler: {type(exc).__name__}: {exc}", flush=True)
         time.sleep(POLL_S)
 
 
