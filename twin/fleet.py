@@ -317,6 +317,7 @@ class Fleet:
         if decision.action != "none":
             made = {**decision.as_dict(), "desired": self.desired}
             self.record.decisions.append({"at": time.time(), **made})
+        self.poll()  # launch what the decision asks for before counting
         counts = {s: sum(1 for i in self.instances.values() if i.state == s)
                   for s in ("pending", "in-service", "draining")}
         self.record.timeline.append({
@@ -324,7 +325,6 @@ class Fleet:
             "in_service": counts["in-service"], "pending": counts["pending"],
             "draining": counts["draining"], "metrics": metrics,
             **({"decision": made} if made else {})})
-        self.poll()
         self._save()
 
 
