@@ -1,26 +1,15 @@
 """The timeline page's charts as one PNG (`timeline.png` beside timeline.html), via matplotlib.
 
-The same series as the HTML page (`timeline_report.timeline_series` and, with the twin's
-autoscaler, `fleet_series`), stacked one above the other on a shared time axis. matplotlib
-is a dev dependency: `write_png` returns None without writing when it is not installed.
+The same series as the HTML page (`timeline_report.summary_series`), stacked one above
+the other on a shared time axis. matplotlib is a dev dependency: `write_png` returns None
+without writing when it is not installed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from loadtest.timeline_report import Series, fleet_series, timeline_series
-
-
-def summary_series(summary: dict) -> list[Series]:
-    """Every charted series of a summary (summary.json's shape), in page order."""
-    viewers = summary["viewers"]
-    run = summary.get("run") or {}
-    fleet = summary.get("fleet")
-    bucket_s = float(viewers.get("timeline_bucket_s") or 5.0)
-    series = timeline_series(viewers.get("timeline") or [], bucket_s,
-                             None if fleet else run.get("api_instances"))
-    return series + (fleet_series(fleet) if fleet else [])
+from loadtest.timeline_report import summary_series
 
 
 def write_png(summary: dict, path: Path) -> Path | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 WIDTH, HEIGHT = 720, 170  # SVG viewport, px
 LEFT, RIGHT, TOP, BOTTOM = 60, 15, 25, 30  # plot margins, px
@@ -68,6 +68,21 @@ def fleet_series(fleet: dict) -> list[Series]:
                + (f", target {target:g})" if target is not None else ")"), "/min",
                [(r["t_s"], r["requests_per_target"]) for r in rows]),
     ]
+
+
+def summary_series(summary: dict) -> list[Series]:
+    """Every charted series of a summary (summary.json's shape), in page order."""
+    viewers = summary["viewers"]
+    run = summary.get("run") or {}
+    fleet = summary.get("fleet")
+    bucket_s = float(viewers.get("timeline_bucket_s") or 5.0)
+    series = timeline_series(viewers.get("timeline") or [], bucket_s,
+                             None if fleet else run.get("api_instances"))
+    if fleet:
+        # The instances change during the run: the whole fleet's rate, per target below.
+        series[1] = replace(series[1], title="API requests/s (the whole fleet)")
+        series += fleet_series(fleet)
+    return series
 
 
 def decisions_table(fleet: dict) -> str:
@@ -140,9 +155,8 @@ def render_html(summary: dict) -> str:
     bucket_s = float(viewers.get("timeline_bucket_s") or 5.0)
     t_end = max((r["t_s"] + bucket_s for r in rows), default=bucket_s)
     fleet = summary.get("fleet")
-    series = timeline_series(rows, bucket_s, None if fleet else run.get("api_instances"))
+    series = summary_series(summary)
     if fleet:
-        series += fleet_series(fleet)
         t_end = max([t_end, *(p["t_s"] for p in fleet.get("timeline") or [])])
     charts = "\n".join(f"<figure>{chart_svg(s, t_end)}</figure>" for s in series)
     if fleet:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -228,7 +229,8 @@ class Fleet:
 
     def _stop(self, inst: Instance, event: str) -> None:
         self.alb.deregister(inst.name)
-        processes.stop(inst.pid, "gunicorn")
+        # gunicorn's graceful stop takes seconds: wait for it off the autoscaler's loop.
+        threading.Thread(target=processes.stop, args=(inst.pid, "gunicorn"), daemon=True).start()
         del self.instances[inst.name]
         self._event(event, inst.name)
 

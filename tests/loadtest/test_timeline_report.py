@@ -103,12 +103,13 @@ def test_a_fleet_adds_instances_and_requests_per_target_charts_and_its_decisions
     assert [len(run) for run in _points(per_target)] == [2]  # no datapoint in the last period
     assert "scale-out" in page and "1 &rarr; 3" in page and "x12" in page
     # Instances change during the run: the per-target API chart no longer divides by one.
-    assert "API requests/s (instances unknown: the whole fleet)" in charts
+    assert "API requests/s (the whole fleet)" in charts
 
 
 def test_the_png_holds_every_chart(tmp_path):
     pytest.importorskip("matplotlib")
-    from loadtest.timeline_png import summary_series, write_png
+    from loadtest.timeline_png import write_png
+    from loadtest.timeline_report import summary_series
 
     summary = {**_summary(api_instances=1), "fleet": FLEET}
     assert len(summary_series(summary)) == 6
