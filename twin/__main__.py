@@ -43,6 +43,7 @@ def cmd_up(args: argparse.Namespace) -> int:
                 time_scale=args.time_scale)
     # The ASG's stand-in scales whenever the stack lets the group grow.
     twin.autoscale = not args.fixed_fleet and twin.stack.max_size > twin.stack.min_size
+    twin.state.autoscale = twin.autoscale
     _say(f"edgeflix twin of stack {args.stack!r}: {len(twin.ports.api)} API instance(s)"
          + (f", autoscaled up to {twin.stack.max_size}" if twin.autoscale else "")
          + f", run dir {run_dir}")

@@ -43,7 +43,7 @@ ACTIONS = ("kill", "stop", "slow", "heal")
 CHAOS_FILE = "chaos.json"
 THROTTLER_MARKER = "twin.chaos throttle"
 # Back to front: what a restarted part needs is up before it.
-RESTART_ORDER = ("moto", "api", "alb", "cache", "edge")
+RESTART_ORDER = ("moto", "api", "alb", "cache", "edge", "fleet")
 
 
 class ChaosError(ValueError):
@@ -174,6 +174,9 @@ def heal(run_dir: Path, progress=lambda _line: None, twin: Twin | None = None) -
         _settle(pid, stopped=False)
         if was_frozen and name not in healed:
             healed.append(name)
+    if "fleet" in state.pids and processes.alive(state.pids["fleet"]):
+        # The autoscaler replaces a lost instance itself, as the ASG does.
+        gone = [n for n in gone if not n.startswith("api-")]
     if gone:
         if twin is None:
             from twin.topology import Twin  # the twin's lifecycle, only needed to restart

@@ -170,7 +170,7 @@ class Fleet:
     def __init__(self, *, stack, alb: AlbRuntime, launch: Callable[[str, int], int],
                  health: Callable[[int], bool], clock: Callable[[], float],
                  time_scale: float, record_path: Path,
-                 initial: dict[str, tuple[int, int]]) -> None:
+                 initial: dict[str, tuple[int, int]], history: dict | None = None) -> None:
         self.limits = stack_limits(stack)
         self.policies = stack_policies(stack)
         self.tracker = TargetTracking(self.policies, self.limits)
@@ -198,6 +198,9 @@ class Fleet:
             time_scale, PERIOD_S, self.limits.min_size, self.limits.max_size,
             self.limits.warmup_s, self.deregistration_delay,
             [{"name": p.name, "metric": p.metric, "target": p.target} for p in self.policies])
+        for kept in ("timeline", "decisions", "events"):  # a predecessor's history stays
+            getattr(self.record, kept).extend((history or {}).get(kept) or [])
+        self.desired = min(self.limits.max_size, max(self.desired, len(self.instances)))
         self._last_period_wall = time.monotonic()
         self._save()
 
@@ -280,6 +283,11 @@ class Fleet:
         now = self.clock()
         for inst in self.in_service():
             stat = stats.get(inst.name)
+            if stat is not None and stat.status == "MAINT":
+                # HAProxy restarted from its config: the target is registered again.
+                self.alb.register(inst.name, inst.port)
+                inst.requests_mark = 0
+                continue
             if stat is not None:
                 total += max(0, stat.requests - inst.requests_mark)
                 inst.requests_mark = stat.requests
@@ -331,25 +339,18 @@ class Fleet:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from twin.state import TwinPorts, TwinState
     from twin.topology import Twin
 
     parser = argparse.ArgumentParser(prog="python -m twin.fleet", description=__doc__)
     parser.add_argument("--run-dir", type=Path, required=True)
-    parser.add_argument("--time-scale", type=float, default=DEFAULT_TIME_SCALE,
-                        help="policy seconds per wall-clock second (12: a 60 s period is 5 s)")
-    parser.add_argument("--cookie-ttl", type=int, default=None)
     parser.add_argument("--release", type=Path, default=None,
                         help="an unpacked app bundle with its venv (twin/release.py)")
     parser.add_argument("--release-key", default="")
     args = parser.parse_args(argv)
-    state = TwinState.load(args.run_dir)
-    if state is None:
-        raise SystemExit(f"no twin state in {args.run_dir}")
-    twin = Twin(stack=state.stack, run_dir=args.run_dir,
-                ports=TwinPorts.from_mapping(state.ports), cookie_ttl=args.cookie_ttl,
-                stack_root=Path(state.stack_root) if state.stack_root else None)
-    twin.state = state
+    # The twin as state.json records it: stack, ports, grant TTL, the clock's speed-up.
+    twin = Twin.attach(args.run_dir)
+    state = twin.state
+    time_scale = twin.time_scale
     if args.release is not None:
         from twin.release import Release
 
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
 
     def clock() -> float:
-        return (time.monotonic() - started) * args.time_scale
+        return (time.monotonic() - started) * time_scale
 
     def health(port: int) -> bool:
         url = f"http://127.0.0.1:{port}{twin.stack.health_check_path}"
@@ -365,11 +366,16 @@ def main(argv: list[str] | None = None) -> int:
 
     initial = {name: (port, state.pids[name]) for name, port in state.ports.items()
                if name.startswith("api-") and name in state.pids}
+    # A restarted autoscaler (`make chaos SERVICE=fleet`) adopts what its predecessor ran.
+    previous = load_record(args.run_dir) or {}
+    for name, inst in (previous.get("instances") or {}).items():
+        if inst["state"] == "in-service" and processes.alive(inst["pid"]):
+            initial[name] = (inst["port"], inst["pid"])
     fleet = Fleet(stack=twin.stack, alb=AlbRuntime(twin.alb_twin().stats_socket),
                   launch=twin.launch_instance, health=health, clock=clock,
-                  time_scale=args.time_scale, record_path=args.run_dir / FLEET_FILE,
-                  initial=initial)
-    period_wall = PERIOD_S / args.time_scale
+                  time_scale=time_scale, record_path=args.run_dir / FLEET_FILE,
+                  initial=initial, history=previous)
+    period_wall = PERIOD_S / time_scale
     next_period = time.monotonic() + period_wall
     while True:
         try:

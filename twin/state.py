@@ -93,6 +93,9 @@ class TwinState:
     cookie_ttl: int = 0
     # Where the stack file lives when not at the repository root (tests' own stacks).
     stack_root: str = ""
+    # The autoscaler (twin/fleet.py): whether it runs and its clock's speed-up.
+    autoscale: bool = False
+    time_scale: float = 0.0
 
     def save(self, run_dir: Path) -> None:
         path = run_dir / STATE_FILE

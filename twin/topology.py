@@ -134,6 +134,7 @@ class Twin:
             library_seconds=seconds,
             cookie_ttl=self.cookie_ttl,
             stack_root=str(stack_root or ""),
+            autoscale=autoscale, time_scale=time_scale,
         )
 
     @classmethod
@@ -150,7 +151,8 @@ class Twin:
                    ports=TwinPorts.from_mapping(state.ports),
                    titles=state.library_titles, seconds=state.library_seconds,
                    profile=state.profile, cookie_ttl=state.cookie_ttl or None,
-                   stack_root=Path(state.stack_root) if state.stack_root else None)
+                   stack_root=Path(state.stack_root) if state.stack_root else None,
+                   autoscale=state.autoscale, time_scale=state.time_scale or DEFAULT_TIME_SCALE)
         twin.state = state
         return twin
 
@@ -395,8 +397,7 @@ class Twin:
         self.say(f"      {self.release.key} in {self.release.directory}")
 
     def _start_fleet(self) -> None:
-        argv = [sys.executable, "-m", "twin.fleet", "--run-dir", str(self.run_dir),
-                "--time-scale", f"{self.time_scale:g}", "--cookie-ttl", str(self.cookie_ttl)]
+        argv = [sys.executable, "-m", "twin.fleet", "--run-dir", str(self.run_dir)]
         if self.release is not None:
             argv += ["--release", str(self.release.directory), "--release-key",
                      self.release.key]
@@ -419,6 +420,11 @@ class Twin:
         """
         if name == "moto":
             self.start_origin()
+            return
+        if name == "fleet":  # the autoscaler adopts the instances its predecessor launched
+            if self.from_bundle:
+                self._prepare_release()
+            self._start_fleet()
             return
         if name.startswith("api-"):
             index = int(name.removeprefix("api-"))

@@ -22,6 +22,8 @@ from conftest import _missing
 from twin_viewer import play
 
 from infra.config import stack_file
+from twin import chaos
+from twin.alb import AlbRuntime
 from twin.fleet import fleet_summary, load_record
 from twin.state import TwinPorts
 from twin.topology import PLAYER_DIR, Twin
@@ -168,3 +170,41 @@ def test_burst_scales_out_and_the_quiet_scales_in(scaling_twin: Twin):
     assert [d["action"] for d in scaled][:1] == ["scale-out"]
     assert "scale-in" in [d["action"] for d in scaled]
     assert scaled[0]["metrics"]["ALBRequestCountPerTarget"] > TARGET
+
+
+def test_heal_restarts_the_alb_and_the_autoscaler_which_keeps_its_instances(scaling_twin: Twin):
+    """`make chaos` on an autoscaled twin: a restarted HAProxy gets the launched instances
+    registered again; a restarted autoscaler adopts them and keeps the history."""
+    twin = scaling_twin
+    run_dir = Path(twin.run_dir)
+    viewers = Viewers(twin.state.cdn_url, twin.state.titles[0])
+    stop = threading.Event()
+    burst = [threading.Thread(target=viewers.loop, args=(stop, 0.0)) for _ in range(4)]
+    for thread in burst:
+        thread.start()
+    try:
+        wait_for(lambda: sum(1 for i in (load_record(run_dir) or {})["instances"].values()
+                             if i["state"] == "in-service") > MIN, 45, "a scaled-out fleet")
+    finally:
+        stop.set()
+        for thread in burst:
+            thread.join()
+    before = load_record(run_dir)
+    launched = {n: i["pid"] for n, i in before["instances"].items()
+                if i["state"] == "in-service" and n not in twin.state.pids}
+    assert launched
+    chaos.act(run_dir, "alb", "kill")
+    chaos.act(run_dir, "fleet", "kill")
+    healed = chaos.heal(run_dir)
+    assert {"alb", "fleet"} <= set(healed)
+
+    def registered_again() -> bool:
+        servers = AlbRuntime(twin.alb_twin().stats_socket).servers()
+        return all(servers[n].status.startswith("UP") for n in launched)
+
+    wait_for(registered_again, 20, "launched instances registered in the new HAProxy")
+    after = load_record(run_dir)
+    assert {n: after["instances"][n]["pid"] for n in launched} == launched
+    assert len(after["timeline"]) > len(before["timeline"])  # history kept, periods go on
+    viewers.play_once()
+    assert viewers.failures == []
