@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import requests
@@ -47,6 +48,9 @@ from twin.target_tracking import (
     stack_limits,
     stack_policies,
 )
+
+if TYPE_CHECKING:
+    from infra.config import StackConfig
 
 FLEET_FILE = "fleet.json"
 MARKER = "twin.fleet"
@@ -167,7 +171,7 @@ class Fleet:
     whether its health check answers; clock() is the policy clock in seconds.
     """
 
-    def __init__(self, *, stack, alb: AlbRuntime, launch: Callable[[str, int], int],
+    def __init__(self, *, stack: StackConfig, alb: AlbRuntime, launch: Callable[[str, int], int],
                  health: Callable[[int], bool], clock: Callable[[], float],
                  time_scale: float, record_path: Path,
                  initial: dict[str, tuple[int, int]], history: dict | None = None) -> None:
@@ -201,7 +205,7 @@ class Fleet:
         for kept in ("timeline", "decisions", "events"):  # a predecessor's history stays
             getattr(self.record, kept).extend((history or {}).get(kept) or [])
         self.desired = min(self.limits.max_size, max(self.desired, len(self.instances)))
-        self._last_period_wall = time.monotonic()
+        self._last_period = now
         self._save()
 
     # ---- bookkeeping -----------------------------------------------------------------
@@ -305,11 +309,11 @@ class Fleet:
 
     def period(self) -> None:
         """One evaluation period: record the datapoints, decide, act, save fleet.json."""
-        wall = time.monotonic()
-        metrics = self._metrics(wall - self._last_period_wall)
-        self._last_period_wall = wall
-        self.tracker.record(metrics)
         now = self.clock()
+        # The period's length in wall-clock seconds (the policy clock runs time_scale faster).
+        metrics = self._metrics((now - self._last_period) / self.time_scale)
+        self._last_period = now
+        self.tracker.record(metrics)
         views = [i.view() for i in self.instances.values() if i.state != "draining"]
         decision = self.tracker.decide(now, self.desired, views)
         if decision.action == "scale-out":
