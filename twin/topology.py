@@ -223,7 +223,7 @@ class Twin:
                 f"autoscaler: {n}..{self.stack.max_size} instances, target tracking on "
                 f"{self.stack.target_requests_per_target} requests/target/min and "
                 f"{self.stack.target_cpu_percent} % CPU, clock x{self.time_scale:g} "
-                f"(a 60 s period is {60 / self.time_scale:g} s)", self._start_fleet))
+                f"(a 60 s period is {60 / self.time_scale:g} s)", self._start_autoscaler))
         try:
             for i, (what, step) in enumerate(steps, start=1):
                 t0 = time.monotonic()
@@ -396,7 +396,7 @@ class Twin:
         self.release = prepare_release()
         self.say(f"      {self.release.key} in {self.release.directory}")
 
-    def _start_fleet(self) -> None:
+    def _start_autoscaler(self) -> None:
         argv = [sys.executable, "-m", "twin.fleet", "--run-dir", str(self.run_dir)]
         if self.release is not None:
             argv += ["--release", str(self.release.directory), "--release-key",
@@ -424,7 +424,7 @@ class Twin:
         if name == "fleet":  # the autoscaler adopts the instances its predecessor launched
             if self.from_bundle:
                 self._prepare_release()
-            self._start_fleet()
+            self._start_autoscaler()
             return
         if name.startswith("api-"):
             index = int(name.removeprefix("api-"))
