@@ -27,6 +27,12 @@ def _missing() -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def twin_missing() -> list[str]:
+    """What a twin needs and this machine lacks (for fixtures of twins of their own)."""
+    return _missing()
+
+
+@pytest.fixture(scope="session")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
     missing = _missing()
     if missing:

@@ -18,7 +18,6 @@ from pathlib import Path
 import psutil
 import pytest
 import yaml
-from conftest import _missing
 from twin_viewer import play
 
 from infra.config import stack_file
@@ -36,8 +35,9 @@ SCALE_IN_WITHIN_S = 60.0
 
 
 @pytest.fixture(scope="module")
-def scaling_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
-    missing = _missing()
+def scaling_twin(tmp_path_factory: pytest.TempPathFactory,
+                 twin_missing: list[str]) -> Iterator[Twin]:
+    missing = twin_missing
     if missing:
         pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
     if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
