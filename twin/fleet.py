@@ -385,7 +385,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             fleet.poll()
             if time.monotonic() >= next_period:
-                next_period += period_wall
+                # One datapoint per period; a starved loop that wakes late makes one longer
+                # period rather than a burst of catch-up periods with no requests in them.
+                next_period = max(next_period + period_wall, time.monotonic() + POLL_S)
                 fleet.period()
         except (OSError, RuntimeError) as exc:
             # HAProxy restarting or a stop under way: log it, try again next time round.
