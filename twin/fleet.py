@@ -25,7 +25,10 @@ grace period) run on the policy clock too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -236,7 +239,11 @@ class Fleet:
 
     def _stop(self, inst: Instance, event: str) -> None:
         self.alb.deregister(inst.name)
-        # gunicorn's graceful stop takes seconds: wait for it off the autoscaler's loop.
+        # SIGTERM now (nothing is left running if the autoscaler stops next); gunicorn's
+        # graceful stop takes seconds, so wait for it (and escalate) off the loop.
+        if processes.alive(inst.pid) and "gunicorn" in processes.command_line(inst.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(inst.pid, signal.SIGTERM)
         threading.Thread(target=processes.stop, args=(inst.pid, "gunicorn"), daemon=True).start()
         del self.instances[inst.name]
         self._event(event, inst.name)
@@ -372,10 +379,16 @@ def main(argv: list[str] | None = None) -> int:
                if name.startswith("api-") and name in state.pids}
     # A restarted autoscaler (`make chaos SERVICE=fleet`) adopts what its predecessor ran.
     previous = load_record(args.run_dir) or {}
+    alb = AlbRuntime(twin.alb_twin().stats_socket)
     for name, inst in (previous.get("instances") or {}).items():
-        if inst["state"] == "in-service" and processes.alive(inst["pid"]):
+        if not processes.alive(inst["pid"]) or name in initial:
+            continue
+        if inst["state"] == "in-service":
             initial[name] = (inst["port"], inst["pid"])
-    fleet = Fleet(stack=twin.stack, alb=AlbRuntime(twin.alb_twin().stats_socket),
+        else:  # pending or draining when its predecessor stopped: terminated now
+            alb.deregister(name)
+            processes.stop(inst["pid"], "gunicorn")
+    fleet = Fleet(stack=twin.stack, alb=alb,
                   launch=twin.launch_instance, health=health, clock=clock,
                   time_scale=time_scale, record_path=args.run_dir / FLEET_FILE,
                   initial=initial, history=previous)
