@@ -1,6 +1,8 @@
-// edgeflix player: sign in (the accounts API, a Cognito user pool behind it), list
-// titles, ask the API for playback with the access token (which sets the CloudFront
-// signed cookies for /video/{id}/), then play the master playlist with hls.js.
+// edgeflix player, the session and playback half: sign in (the accounts API, a Cognito
+// user pool behind it), ask the API for playback with the access token (which sets the
+// CloudFront signed cookies for /video/{id}/), then play the master playlist with hls.js.
+// browse.js draws the profile picker and the rows, plans.js the plan page, views.js
+// switches between the views and starts everything; they share `window.edgeflix`.
 // `?title=<id>&autoplay=1` starts a title as soon as the viewer is signed in (tests).
 //
 // Playback and renewal both send `Authorization: Bearer <access token>`. The access
@@ -17,7 +19,6 @@
   'use strict';
 
   var video = document.getElementById('video');
-  var list = document.getElementById('titles');
   var statusLine = document.getElementById('status');
   var state = window.edgeflixPlayer = {
     engine: null, title: null, error: null, hls: null,
@@ -33,8 +34,11 @@
   var TOKEN_EXPIRES = 'edgeflix.accessTokenExpiresAt';  // epoch ms
   var TOKEN_MARGIN_MS = 60000;  // refresh this long before the access token expires
   var session = window.sessionStorage;
+  var PROFILE = 'edgeflix.profile';  // {"id": ..., "name": ...} of the chosen profile
   var refreshing = null;
-  var names = {};
+  var names = {};  // title id -> display name, filled by browse.js
+  // Called by the other files: signedIn() after a sign-in, started(id) when a play starts.
+  var hooks = { signedIn: function () {}, started: function () {} };
 
   function say(text) { statusLine.textContent = text; }
 
@@ -43,54 +47,21 @@
     say(text);
   }
 
-  function titlesOf(body) {
-    if (Array.isArray(body)) { return body; }
-    return body.titles || body.items || body.data || [];
-  }
-
-  function loadTitles() {
-    return fetch('/api/v1/titles', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { throw new Error('titles: HTTP ' + res.status); }
-      return res.json();
-    }).then(function (body) {
-      var titles = titlesOf(body);
-      list.textContent = '';
-      titles.forEach(function (t) {
-        names[t.id] = t.title || t.name || t.id;
-        var item = document.createElement('li');
-        var button = document.createElement('button');
-        button.type = 'button';
-        button.dataset.id = t.id;
-        button.textContent = t.title || t.name || t.id;
-        var meta = document.createElement('span');
-        meta.className = 'meta';
-        meta.textContent = [(t.genres || []).join(', '), t.duration ? Math.round(t.duration) + ' s' : '']
-          .filter(Boolean).join(' · ');
-        button.appendChild(meta);
-        button.addEventListener('click', function () { play(t.id); });
-        item.appendChild(button);
-        list.appendChild(item);
-      });
-      return titles;
-    });
-  }
-
-  function markCurrent(id) {
-    Array.prototype.forEach.call(list.querySelectorAll('button'), function (b) {
-      b.setAttribute('aria-current', b.dataset.id === id ? 'true' : 'false');
-    });
-  }
-
-  function postJson(path, body, token) {
-    var headers = { 'Content-Type': 'application/json' };
+  // One API call: JSON body when `body` is given, the bearer token when `token` is.
+  function send(method, path, body, token, extraHeaders) {
+    var headers = {};
+    Object.keys(extraHeaders || {}).forEach(function (k) { headers[k] = extraHeaders[k]; });
+    if (body !== undefined) { headers['Content-Type'] = 'application/json'; }
     if (token) { headers.Authorization = 'Bearer ' + token; }
     return fetch(path, {
-      method: 'POST',
+      method: method,
       credentials: 'same-origin',
       headers: headers,
-      body: JSON.stringify(body)
+      body: body === undefined ? undefined : JSON.stringify(body)
     });
   }
+
+  function postJson(path, body, token) { return send('POST', path, body, token); }
 
   function problem(res, what) {
     return res.json().then(function (body) {
@@ -98,11 +69,15 @@
     }, function () { return new Error(what + ': HTTP ' + res.status); });
   }
 
+  var ACCOUNTS_DOWN = 'Sign-in is unavailable right now: please try again in a moment.';
+
+  // The accounts API down (no answer, 5xx) is told apart from a refusal (4xx detail).
   function account(path, body, what) {
     return postJson('/api/v1' + path, body).then(function (res) {
+      if (res.status >= 500) { throw new Error(ACCOUNTS_DOWN); }
       if (!res.ok) { return problem(res, what).then(function (e) { throw e; }); }
       return res.status === 204 ? null : res.json();
-    });
+    }, function () { throw new Error(ACCOUNTS_DOWN); });
   }
 
   function keepTokens(tokens) {
@@ -116,6 +91,7 @@
     session.removeItem(TOKEN);
     session.removeItem(REFRESH);
     session.removeItem(TOKEN_EXPIRES);
+    session.removeItem(PROFILE);
     showSignedIn();
   }
 
@@ -155,13 +131,13 @@
     return Promise.resolve(token);
   }
 
-  // POST as the signed-in viewer; on 401 refresh the access token and try once more.
-  function postSignedIn(path, body) {
-    return accessToken().then(function (token) {
-      return postJson(path, body, token);
-    }).then(function (res) {
+  // A call as the signed-in viewer; on 401 refresh the access token and try once more
+  // (the same request: a PUT keeps its Idempotency-Key in `extraHeaders`).
+  function requestSignedIn(method, path, body, extraHeaders) {
+    var again = function (token) { return send(method, path, body, token, extraHeaders); };
+    return accessToken().then(again).then(function (res) {
       if (res.status !== 401) { return res; }
-      return refreshTokens().then(function (token) { return postJson(path, body, token); })
+      return refreshTokens().then(again)
         .then(function (again) {
           if (again.status === 401) {
             forgetTokens();
@@ -170,6 +146,12 @@
           return again;
         });
     });
+  }
+
+  function postSignedIn(path, body) { return requestSignedIn('POST', path, body); }
+
+  function chosenProfile() {
+    try { return JSON.parse(session.getItem(PROFILE) || 'null'); } catch (e) { return null; }
   }
 
   // A grant document from playback or renewal: remember it and schedule the next renewal.
@@ -189,9 +171,12 @@
   }
 
   function authorise(id) {
-    return postSignedIn('/api/v1/titles/' + encodeURIComponent(id) + '/playback', {})
+    var profile = chosenProfile();
+    return postSignedIn('/api/v1/titles/' + encodeURIComponent(id) + '/playback',
+      profile ? { profile: profile.id } : {})
       .then(function (res) {
-        if (!res.ok) { throw new Error('playback: HTTP ' + res.status); }
+        // A refusal (e.g. a title above the account's plan) says why in problem+json.
+        if (!res.ok) { return problem(res, 'Playback').then(function (e) { throw e; }); }
         return res.json();
       }).then(function (grant) {
         state.plays += 1;
@@ -297,6 +282,7 @@
       keepTokens(tokens);
       showSignedIn();
       say('Signed in. Pick a title.');
+      hooks.signedIn();
       autoplay();
     }).catch(function (err) { fail(err.message); });
   }
@@ -329,10 +315,10 @@
   function play(id) {
     state.title = id;
     state.error = null;
-    markCurrent(id);
     if (!session.getItem(TOKEN)) { fail('Sign in to play.'); return Promise.resolve(); }
     say('Starting ' + (names[id] || id) + '…');
     return authorise(id).then(function (grant) {
+      hooks.started(id);
       attach(grant.manifest_url);
       say('Playing ' + (names[id] || id) + ' (' + state.engine + ')');
       return video.play().catch(function () { /* autoplay may need a click */ });
@@ -345,11 +331,18 @@
   var params = new URLSearchParams(window.location.search);
   var listed = [];
 
+  var autoplayed = false;
+
+  // Once per page: the sign-in and the catalog's arrival may both ask.
   function autoplay() {
     var wanted = params.get('title');
-    if (state.signedIn && params.get('autoplay') === '1' && (wanted || listed.length)) {
+    if (!autoplayed && state.signedIn && params.get('autoplay') === '1' &&
+        (wanted || listed.length)) {
+      autoplayed = true;
       play(wanted || listed[0].id);
+      return true;
     }
+    return false;
   }
 
   form.addEventListener('submit', function (event) { event.preventDefault(); signIn(); });
@@ -357,9 +350,14 @@
   field('confirm').addEventListener('click', confirmSignUp);
   field('sign-out').addEventListener('click', signOut);
   showSignedIn();
-  loadTitles().then(function (titles) {
-    listed = titles;
-    if (!state.signedIn) { say('Sign in (or sign up) to play.'); }
-    autoplay();
-  }).catch(function (err) { fail(err.message); });
+
+  // What browse.js, plans.js and views.js use (not a public interface).
+  window.edgeflix = {
+    state: state, names: names, hooks: hooks, say: say, fail: fail, play: play,
+    problem: problem, requestSignedIn: requestSignedIn, chosenProfile: chosenProfile,
+    autoplay: autoplay,
+    signedIn: function () { return Boolean(session.getItem(TOKEN)); },
+    choose: function (profile) { session.setItem(PROFILE, JSON.stringify(profile)); },
+    setListed: function (titles) { listed = titles; }
+  };
 }());

@@ -74,6 +74,9 @@ def player_files() -> dict[str, Path]:
     return {
         "index.html": PLAYER_DIR / "index.html",
         "player/app.js": PLAYER_DIR / "app.js",
+        "player/browse.js": PLAYER_DIR / "browse.js",
+        "player/plans.js": PLAYER_DIR / "plans.js",
+        "player/views.js": PLAYER_DIR / "views.js",
         "player/hls.min.js": hls,
     }
 

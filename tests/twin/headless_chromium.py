@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -19,6 +20,7 @@ FLAGS = (
     "--disable-extensions", "--disable-sync", "--no-first-run", "--mute-audio",
     "--autoplay-policy=no-user-gesture-required", "--disable-dev-shm-usage",
     "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
+    "--window-size=1280,900",
 )
 
 
@@ -70,6 +72,19 @@ class Browser:
         if "exceptionDetails" in result:
             raise RuntimeError(result["exceptionDetails"].get("text", "exception"))
         return result["result"].get("value")
+
+    def add_init_script(self, source: str) -> None:
+        """Run `source` in every document this page loads from now on, before its scripts
+        (DevTools Page.addScriptToEvaluateOnNewDocument)."""
+        self.call("Page.enable")
+        self.call("Page.addScriptToEvaluateOnNewDocument", source=source)
+
+    def screenshot(self, path: Path) -> Path:
+        """Save the page's viewport as a PNG at `path` (DevTools Page.captureScreenshot)."""
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(data))
+        return path
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
