@@ -48,6 +48,11 @@
     });
   }
 
+  function length(seconds) {
+    if (!seconds) { return ''; }
+    return seconds < 90 ? Math.round(seconds) + ' s' : Math.round(seconds / 60) + ' min';
+  }
+
   function tile(t) {
     var item = document.createElement('li');
     var button = document.createElement('button');
@@ -67,7 +72,7 @@
     var meta = document.createElement('span');
     meta.className = 'meta';
     meta.textContent = [t.year, (t.genres || []).join(', '),
-      t.duration ? Math.round(t.duration / 60) + ' min' : ''].filter(Boolean).join(' · ');
+      length(t.duration)].filter(Boolean).join(' · ');
     button.appendChild(name);
     button.appendChild(meta);
     button.addEventListener('click', function () { E.play(t.id); });
@@ -187,6 +192,7 @@
     button.setAttribute('aria-current', current && current.id === p.id ? 'true' : 'false');
     button.addEventListener('click', function () {
       E.choose({ id: p.id, name: p.name });
+      E.say('Hi ' + p.name + ': pick a title.');
       window.location.hash = '#browse';
     });
     item.appendChild(button);

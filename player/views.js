@@ -19,12 +19,17 @@
   }
 
   function route() {
-    if (!E.signedIn()) { show('account'); return; }
     var wanted = window.location.hash.replace('#', '');
-    if (wanted !== 'profiles' && wanted !== 'plan' && wanted !== 'browse') {
+    if (!E.signedIn()) {
+      wanted = 'account';
+    } else if (wanted !== 'profiles' && wanted !== 'plan' && wanted !== 'browse') {
       wanted = E.chosenProfile() ? 'browse' : 'profiles';
     }
     show(wanted);
+    if (wanted !== 'browse') {  // leaving the browse page closes the player, as a TV app does
+      document.getElementById('video').pause();
+      document.getElementById('stage').className = '';
+    }
     if (wanted === 'profiles') { E.renderProfiles(); }
     if (wanted === 'plan') { E.renderPlan(); }
     if (wanted === 'browse') {
@@ -41,11 +46,7 @@
 
   E.hooks.signedIn = function () { go(wantsAutoplay ? 'browse' : 'profiles'); };
   window.addEventListener('hashchange', route);
-  document.getElementById('sign-out').addEventListener('click', function () {
-    document.getElementById('stage').className = '';
-    document.getElementById('video').pause();
-    go('account');
-  });
+  document.getElementById('sign-out').addEventListener('click', function () { go('account'); });
 
   catalogReady = E.loadCatalog();
   route();
