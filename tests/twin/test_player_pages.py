@@ -165,3 +165,60 @@ def test_browse_falls_back_to_popular_titles_when_recommendations_fail(cdn, titl
         catalog = json.load(answer)["items"]
     by_popularity = sorted(catalog, key=lambda t: -t["popularity"])[:20]
     assert popular == [t["id"] for t in by_popularity]
+
+
+# Calls to any path listed in sessionStorage['edgeflix.test.down'] answer 503, so a test
+# can take one service down at a given moment, after the page loaded.
+SERVICES_DOWN = """(() => {
+  const real = window.fetch.bind(window);
+  window.fetch = (input, init) => {
+    const url = typeof input === 'string' ? input : input.url;
+    const down = JSON.parse(sessionStorage.getItem('edgeflix.test.down') || '[]');
+    if (down.some(path => url.indexOf(path) !== -1)) {
+      return Promise.resolve(new Response(
+        JSON.stringify({title: 'Service Unavailable', status: 503}),
+        {status: 503, headers: {'Content-Type': 'application/problem+json'}}));
+    }
+    return real(input, init);
+  };
+})();"""
+
+
+def take_down(browser, *paths: str) -> None:
+    listed = json.dumps(json.dumps(paths))
+    browser.evaluate(f"sessionStorage.setItem('edgeflix.test.down', {listed}); true")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
+def test_a_signed_in_viewer_keeps_watching_when_accounts_and_plans_are_down(cdn, titles):
+    from headless_chromium import Browser
+
+    browser = Browser()
+    try:
+        browser.add_init_script(SERVICES_DOWN)
+        browser.goto(f"{cdn}/")
+        sign_up_and_sign_in(browser, "outage")
+        until(browser, STATUS, "Add a profile")
+        take_down(browser, "/api/v1/plans", "/api/v1/account/plan", "/api/v1/profiles",
+                  "/api/v1/sessions")
+        browser.evaluate("location.hash = '#plan'; true")
+        plan_note = wait_for(browser, "document.getElementById('plan-note').textContent")
+        browser.evaluate("location.hash = '#profiles'; true")
+        profiles_note = wait_for(browser, "document.getElementById('profiles-note').textContent")
+        browser.evaluate("location.hash = '#browse'; true")
+        wait_for(browser, "document.getElementById('rows').dataset.ready === 'true'")
+        browser.evaluate(f"window.edgeflixPlayer.play({titles[0]!r}); true")
+        state = wait_for(browser, f"(() => {{ const s = {PLAYING}; "
+                         "return (s.error || s.t > 2) ? s : null; })()", 30)
+        shoot(browser, "outage-watching")
+        browser.evaluate("document.getElementById('sign-out').click(); true")
+        until(browser, STATUS, "Signed out")
+        fill_and_click(browser, {"email": "someone@example.com", "password": "x" * 12}, "sign-in")
+        signed_out = until(browser, STATUS, "unavailable")
+        shoot(browser, "outage-sign-in")
+    finally:
+        browser.close()
+    assert plan_note.startswith("Plans are unavailable right now"), plan_note
+    assert profiles_note.startswith("Profiles are unavailable right now"), profiles_note
+    assert state.get("error") is None and state["t"] > 2, state
+    assert signed_out.startswith("Sign-in is unavailable right now"), signed_out
