@@ -1,8 +1,9 @@
 // edgeflix player, the profile picker and the browse page (rows of posters).
 //
 // Rows: "Continue watching" (this profile's recently started titles), "Because you
-// watched X" (GET /api/v1/recommendations?profile=…, grouped by each item's `reason`),
-// "Trending" (recommendations without a profile) and one row per genre (the catalog).
+// watched X" (GET /api/v1/recommendations?profile=…, grouped by each item's `reason`;
+// "Top picks" for the other reasons), "Trending" (recommendations without a profile)
+// and one row per genre (the catalog).
 // When recommendations fail or come back degraded the rows fall back to the catalog's
 // popularity order and a note says so; the genre rows need only the catalog.
 (function () {
@@ -130,20 +131,22 @@
     return getJson('/api/v1/recommendations' + query);
   }
 
-  // "Because you watched X" rows, one per reason, for the chosen profile.
-  function becauseRows(body) {
+  // The chosen profile's rows: one "Because you watched X" per such reason, in rank
+  // order, then "Top picks" for the other reasons (trending, popular, watched together).
+  function profileRows(body, profile) {
     var groups = {};
     var order = [];
+    var others = [];
     (body.items || []).forEach(function (item) {
       var reason = item.reason || '';
-      if (reason.indexOf('because you watched ') !== 0) { return; }
+      if (reason.indexOf('because you watched ') !== 0) { others.push(item); return; }
       if (!groups[reason]) { groups[reason] = []; order.push(reason); }
       groups[reason].push(item);
     });
     return order.map(function (reason) {
       return { heading: 'Because you watched ' + reason.slice('because you watched '.length),
                titles: groups[reason] };
-    });
+    }).concat([{ heading: 'Top picks for ' + profile.name, titles: others }]);
   }
 
   function renderBrowse() {
@@ -170,7 +173,7 @@
       rows.textContent = '';
       addRow('Continue watching' + (profile ? ' for ' + profile.name : ''), continued());
       if (answers[0]) {
-        becauseRows(answers[0]).forEach(function (r) { addRow(r.heading, r.titles); });
+        profileRows(answers[0], profile).forEach(function (r) { addRow(r.heading, r.titles); });
       }
       addRow(answers[1].heading, answers[1].titles);
       var genres = {};

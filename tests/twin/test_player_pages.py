@@ -131,6 +131,9 @@ def test_player_walks_sign_up_profiles_browse_play_and_plan(cdn, titles):
         first_row = browser.evaluate("Array.from(document.querySelectorAll('#rows .row')[0]"
                                      ".querySelectorAll('.tile')).map(t => t.dataset.id)")
         assert first_row == [titles[0]]
+        headings = browser.evaluate(ROW_HEADINGS)
+        assert any(h == "Top picks for Robin" or h.startswith("Because you watched ")
+                   for h in headings), headings  # the profile's own recommendations
         shoot(browser, "7-continue-watching")
     finally:
         browser.close()
