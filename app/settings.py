@@ -110,6 +110,18 @@ class Settings:
     # as on AWS. The twin sets the JWKS URL to the moto server's (FACTS.md).
     token_issuer: str | None = env_setting(None, "EDGEFLIX_TOKEN_ISSUER", blank_is_unset=True)
     jwks_url: str | None = env_setting(None, "EDGEFLIX_JWKS_URL", blank_is_unset=True)
+    # Which service this process runs (app/service_map.py): catalog, accounts, plans,
+    # recommendations, or `all` of them in one process (local development and tests).
+    service: str = env_setting("all", "EDGEFLIX_SERVICE")
+    # Where the catalog service asks for an account's plan (the plans service's base
+    # URL, e.g. http://127.0.0.1:8082 on a shared instance); unset, it reads the plan
+    # of record from the table itself (app/plan_store.py).
+    plans_url: str | None = env_setting(None, "EDGEFLIX_PLANS_URL", blank_is_unset=True)
+    # Seconds an account's plan, once read, is reused before the plans service is asked
+    # again; and the most seconds a last known plan is still used while the plans
+    # service is down (bounded staleness), after which plan-gated playback gets a 503.
+    plan_cache_seconds: float = env_setting(30.0, "EDGEFLIX_PLAN_CACHE_SECONDS", minimum=0)
+    plan_stale_seconds: float = env_setting(900.0, "EDGEFLIX_PLAN_STALE_SECONDS", minimum=0)
     # Not from the environment: a property of the API's own request bodies.
     max_body_bytes: int = 4096
 
