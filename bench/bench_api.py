@@ -2,7 +2,9 @@
 
 Starts a moto server (seeded with a catalog, a signing key, the plays table and a
 user pool whose signed-in viewer's bearer token every playback request carries),
-gunicorn serving `app.wsgi:app` and gunicorn serving `bench/bare_app.py`, then
+gunicorn serving `app.wsgi:app` as the catalog service (EDGEFLIX_SERVICE=catalog: the
+titles and playback it measures are that service's, as on the fleet) and gunicorn
+serving `bench/bare_app.py`, then
 drives each target with keep-alive connections from a few client processes for a
 bounded time and request count. Prints req/s, p50 and p99 per target and, as the
 last line, the ratios to the bare app. The measured figures are also written as JSON
@@ -339,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_REGION": REGION,
             **environment_from_settings({
+                "service": "catalog",
                 "cookie_secure": False,
                 "user_pool_id": pool.pool_id,
                 "user_pool_client_id": pool.client_id,
