@@ -7,7 +7,11 @@ objects it uses, and its readiness checks only its own dependencies.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import botocore.client
@@ -168,6 +172,17 @@ def test_an_unknown_service_fails_at_start_naming_the_variable_and_the_choices(
     assert "EDGEFLIX_SERVICE='playback'" in message
     for name in (*SERVICE_NAMES, "all"):
         assert name in message
+
+
+def test_the_wsgi_entry_point_refuses_an_unknown_service_before_serving() -> None:
+    env = {**os.environ, "EDGEFLIX_SERVICE": "recommendation"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import app.wsgi"], env=env, capture_output=True, text=True,
+        timeout=60, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode != 0
+    assert "EDGEFLIX_SERVICE='recommendation'" in result.stderr
+    assert "recommendations" in result.stderr
 
 
 @pytest.fixture
