@@ -72,3 +72,11 @@ def test_malformed_trending_limits_are_400_problems(catalog_service: Flask) -> N
         response = catalog_service.test_client().get(f"/api/v1/trending?{query}")
         assert response.status_code == 400, query
         assert response.mimetype == "application/problem+json"
+
+
+def test_the_edge_keeps_trending_for_the_seconds_the_api_says() -> None:
+    from edge.config import load_edge_config
+
+    policy = load_edge_config().cache_policy_for("/api/v1/trending")
+    assert policy.effective_ttl(TRENDING) == 30
+    assert policy.effective_ttl(TRENDING_DEGRADED) == 5
