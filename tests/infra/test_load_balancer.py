@@ -131,11 +131,11 @@ def test_path_rules_are_created_after_the_catalog_rule(dev_stack):
     for service in RULED:
         depends = dev_stack.options[(RULE, f"api-lb-{service.name}-rule")].depends_on
         assert [d._name for d in depends] == ["api-lb-catalog-rule"]
-    # (The SDK adds `...` to the aliases a resource declares; only ours are named.)
+    # (The SDK adds an alias without a name of its own, the parent's; only ours are named.)
     aliases = dev_stack.options[(RULE, "api-lb-catalog-rule")].aliases
-    assert [a.name for a in aliases if a is not ...] == ["api-lb-from-cloudfront"]
+    assert [a.name for a in aliases if a.name is not ...] == ["api-lb-from-cloudfront"]
     tg_aliases = dev_stack.options[(TG, "api-lb-catalog")].aliases
-    assert [a.name for a in tg_aliases if a is not ...] == ["api-lb-api"]
+    assert [a.name for a in tg_aliases if a.name is not ...] == ["api-lb-api"]
 
 
 def test_port_ranges_hold_exactly_the_ports():
