@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true")
     hit = sub.add_parser("chaos", help="kill, stop or slow one service of the running twin; "
                                       "heal undoes it (see twin/chaos.py)")
-    hit.add_argument("--service", help="a process name from `status` (api-1, moto, alb, "
-                                       "cache, edge) or a group (api)")
+    hit.add_argument("--service", help="an API service on every instance (accounts, plans, "
+                                       "catalog, recommendations), a process name from "
+                                       "`status` (api-1, accounts-2, moto, alb, cache, edge) "
+                                       "or a group (api: every catalog group)")
     hit.add_argument("--action", choices=chaos.ACTIONS, required=True)
     defaults = chaos.Slowdown()
     hit.add_argument("--pause-ms", type=int, default=defaults.pause_ms,
