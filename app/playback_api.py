@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from app.auth import Viewer, bearer_token, signed_in_viewer
 from app.catalog import TITLE_ID, Title, title_prefix
@@ -197,12 +197,14 @@ def open_to_every_plan(title: Title) -> bool:
 def check_entitlement(svc: Services, title: Title, viewer: Viewer) -> None:
     """Raise Problem 403 unless the viewer's plan covers the plan `title` requires.
 
-    Reads the account's plan (app/plan_store.py) only for a title some plan does not
-    cover; a table error is a 503 there.
+    Looks the account's plan up (app/plan_lookup.py: cached, bounded staleness) only
+    for a title some plan does not cover; 503 when no recent plan is known.
     """
     if open_to_every_plan(title):
         return
-    account_plan = svc.plans.get(viewer.sub).plan
+    assert svc.plan_lookup is not None  # built wherever playback is served
+    account_plan = svc.plan_lookup.plan_for(
+        viewer, request.headers.get("Authorization"), covering=title.required_plan)
     if not account_plan.covers(title.required_plan):
         raise Problem(
             403,
