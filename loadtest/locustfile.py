@@ -38,10 +38,12 @@ from loadtest.target import is_loopback_url
 from loadtest.viewer import (
     BROWSE_SHARE,
     BUFFER_SEGMENTS_DEFAULT,
+    CHOSEN_PLAN,
     MAX_PAGES,
     MAX_SEGMENTS_DEFAULT,
     PAGE_LIMIT,
     PLAN,
+    PLAN_CHANGE,
     PLAN_SHARE,
     PLAYBACK,
     PLAYLISTS,
@@ -275,7 +277,7 @@ class Viewer(FastHttpUser):
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
         self.credentials: ViewerCredentials | None = None
         self.provisioned = False  # from --users-file: exists and is confirmed already
-        self.signed_up = self.confirmed = False
+        self.signed_up = self.confirmed = self.plan_chosen = False
         self.authorization: dict[str, str] = {}
         self.ensure_signed_in()
 
@@ -288,7 +290,20 @@ class Viewer(FastHttpUser):
         if not self.authorization:
             with contextlib.suppress(PlaybackError):
                 self.authorization = {"Authorization": f"Bearer {self.sign_in()}"}
+        if self.authorization and self.signed_up and not self.plan_chosen:
+            with contextlib.suppress(PlaybackError):
+                self.choose_plan()
         return bool(self.authorization)
+
+    def choose_plan(self) -> None:
+        """A new account picks its plan once, as the plans page does (an Idempotency-Key,
+        so a retry after a lost answer changes nothing twice); tried again before the
+        next play when it failed."""
+        self.idempotency_key = getattr(self, "idempotency_key", None) or \
+            f"loadtest-{self.rng.randrange(16**16):016x}"
+        self._json("api", "PUT", PLAN_PATH, PLAN_CHANGE, body={"plan": CHOSEN_PLAN},
+                   headers={**self.authorization, "Idempotency-Key": self.idempotency_key})
+        self.plan_chosen = True
 
     def sign_in(self) -> str:
         """The viewer's access token: a pre-provisioned account, or one it signs up for."""

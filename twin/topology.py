@@ -83,8 +83,9 @@ STOP_TIMEOUT = 8.0
 # How often the twin's API workers re-read the signing secret (production: the
 # settings default, 60 s); short, so a rotation test sees the switch within seconds.
 SIGNING_KEY_REFRESH_SECONDS = 2.0
-# The small services' gunicorn: one worker with a few threads (2 cores for the whole twin);
-# the catalog service, which grants playback to every viewer, keeps TWIN_GUNICORN_* (2 x 8).
+# The small services' gunicorn: one worker (2 cores for the whole twin), threads for their
+# waits on DynamoDB and Cognito; the catalog service, which grants playback to every
+# viewer, keeps TWIN_GUNICORN_* (2 x 8).
 SMALL_SERVICE_WORKERS, SMALL_SERVICE_THREADS = 1, 4
 
 
@@ -602,9 +603,13 @@ class Twin:
 
         Raises SignInFailed when the API refuses.
         """
+        return sign_up_and_sign_in(self.state.cdn_url, self.viewer_credentials(), timeout=2)
+
+    def viewer_credentials(self) -> ViewerCredentials:
+        """The twin's own viewer's email and password (generated once per Twin)."""
         if self._viewer is None:
             self._viewer = ViewerCredentials.generated("twin")
-        return sign_up_and_sign_in(self.state.cdn_url, self._viewer, timeout=2)
+        return self._viewer
 
     def wait_ready(self) -> None:
         """Wait until every API instance is ready and a play works through the edge.
