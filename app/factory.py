@@ -40,7 +40,15 @@ from app.plays import PlayRecorder, PlayTable
 from app.profiles import ProfileStore
 from app.recommendations import Recommender
 from app.request_ids import RequestIdMiddleware, WsgiApp
-from app.service_map import ACCOUNTS, ALL, CATALOG, PLANS, RECOMMENDATIONS, service_named
+from app.service_map import (
+    ACCOUNTS,
+    ALL,
+    CATALOG,
+    PLANS,
+    RECOMMENDATIONS,
+    SERVICE_ENVIRON_KEY,
+    service_named,
+)
 from app.services import Services
 from app.settings import Settings, settings_from_environment
 from app.signing import PlaybackCookieSigner, SigningKey
@@ -48,8 +56,6 @@ from app.signing import PlaybackCookieSigner, SigningKey
 log = logging.getLogger(__name__)
 
 SERVICE_VARIABLE = "EDGEFLIX_SERVICE"
-# The WSGI environ key naming the service that answered (the JSON access log's `service`).
-SERVICE_ENVIRON_KEY = "edgeflix.service"
 
 
 def service_of(settings: Settings) -> str:

@@ -18,7 +18,7 @@ bounded by `max_accounts`):
 
 - younger than `fresh_seconds` (Settings.plan_cache_seconds): used as is;
 - older: the source is asked again; when it is *unavailable* (connection error,
-  timeout, a 5xx or 429, an answer that is not a plan) the last known plan is
+  timeout, a 5xx or any answer that is not a plan or a 401) the last known plan is
   used while its age is at most `stale_seconds` (Settings.plan_stale_seconds),
   logged and counted (`stats`);
 - unavailable and no plan known within that bound: `PlansUnavailable`, a 503
@@ -28,9 +28,13 @@ After a failure the source is left alone for `backoff_seconds` (a per-process
 circuit, as app/recommendations.py does for DynamoDB): lookups in that time use
 the last known plan or answer 503 at once instead of each waiting out a timeout.
 
-A 4xx other than 429 from the plans service is an answer about this request,
-not an outage: it reaches the viewer with its status and detail (a 401 keeps
-its WWW-Authenticate challenge) and never falls back to a stale plan. A plan
+A 401 from the plans service is an answer about this viewer's token, not an
+outage: it reaches the viewer as a 401 with its detail and WWW-Authenticate
+challenge and never falls back to a stale plan (the catalog service checked the
+token itself, so this is a token that expired or was refused in between). Any
+other answer but a 200 (a 404 from a wrong plans_url, a 403 from a load
+balancer rule, a 3xx) is something the viewer did not cause: it counts as an
+outage, logged with its status, like a 5xx. A plan
 change (`PUT /api/v1/account/plan` on the plans service, the one writer) reaches
 a catalog worker within `fresh_seconds`, or at once where the caller passes the
 plan it needs (`covering`) and the known plan falls short of it; a process that
@@ -65,7 +69,7 @@ PLANS_TIMEOUT = (0.5, 1.0)
 BACKOFF_SECONDS = 2.0
 RETRY_AFTER_SECONDS = 5
 MAX_ACCOUNTS = 100_000
-# Headers of a plans-service refusal worth passing on to the viewer.
+# Headers of a plans-service 401 passed on to the viewer (RFC 6750 §3).
 PASSED_HEADERS = ("WWW-Authenticate",)
 Timer = Callable[[], float]
 
@@ -82,14 +86,14 @@ class PlansUnavailable(Problem):
 
 
 class SourceUnavailable(Exception):
-    """The source could not say: connection error, timeout, 5xx or 429, no plan in the answer."""
+    """The source could not say: connection error, timeout, an answer that is not a plan."""
 
 
 class PlanSource(Protocol):
     """Where an account's plan is read from."""
 
     def fetch(self, viewer: Viewer, authorization: str | None) -> Plan:
-        """The viewer's plan; SourceUnavailable on an outage, Problem (4xx) on a refusal."""
+        """The viewer's plan; SourceUnavailable on an outage, Problem (401) for a refused token."""
         ...
 
 
@@ -133,9 +137,9 @@ class PlansServiceSource:
     def fetch(self, viewer: Viewer, authorization: str | None) -> Plan:
         """The plan the plans service answers for this token.
 
-        SourceUnavailable for a connection error, a timeout, a 5xx or 429, or a 200
-        whose body names no known plan; Problem with the plans service's status and
-        detail for any other 4xx (a 401 keeps its WWW-Authenticate).
+        Problem 401 (detail and WWW-Authenticate as the plans service gave them) when
+        it refuses the token; SourceUnavailable for a connection error, a timeout, any
+        other status but 200, or a 200 whose body names no known plan.
         """
         headers = {"Accept": "application/json"}
         if authorization:
@@ -149,10 +153,12 @@ class PlansServiceSource:
         except requests.RequestException as exc:
             raise SourceUnavailable(f"{type(exc).__name__}: {exc}") from None
         status = answer.status_code
-        if status >= 500 or status == 429:
-            raise SourceUnavailable(f"HTTP {status}")
-        if status != 200:
+        if status == 401:
             raise _refusal(answer)
+        if status != 200:
+            if status < 500 and status != 429:
+                log.error("plans service at %s answered %d: check plans_url", self.url, status)
+            raise SourceUnavailable(f"HTTP {status}")
         try:
             name = answer.json()["name"]
             return PLANS[name]
@@ -235,7 +241,7 @@ class PlanLookup:
         with the source first, so an upgrade counts at the next grant while a
         downgrade may take `fresh_seconds`. Raises PlansUnavailable (503) when the
         source is unavailable and no plan of this account is known within
-        `stale_seconds`; the plans service's 4xx as a Problem of that status.
+        `stale_seconds`; Problem 401 when the plans service refuses the token.
         """
         now = self._timer()
         known = self._recall(viewer.sub)

@@ -210,6 +210,19 @@ def test_a_401_from_the_plans_service_passes_through_and_is_never_stale(
     assert lookup.stats.stale == 0
 
 
+def test_a_plans_url_answering_404_is_an_outage_not_the_viewers_error(
+    plans_service: LoopbackServer, viewer: tuple[Viewer, str], clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    misconfigured = PlanLookup(PlansServiceSource(f"{plans_service.url}/wrong"), FRESH, STALE,
+                               timer=clock)
+    with pytest.raises(PlansUnavailable):
+        misconfigured.plan_for(*viewer)
+    assert plans_service.paths == ["/wrong/api/v1/account/plan"]
+    assert any("answered 404" in r.getMessage() for r in caplog.records)
+    misconfigured.close()
+
+
 def test_without_a_plans_service_the_table_is_read_with_the_same_bounds(
     plans_app: Flask, viewer: tuple[Viewer, str], clock: Clock,
     monkeypatch: pytest.MonkeyPatch,
