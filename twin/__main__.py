@@ -86,7 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         _say(f"twin of stack {state.stack!r} at {state.cdn_url}")
         for name, up in running.items():
-            _say(f"  {name:<8} pid {state.pids[name]:<8} {'running' if up else 'GONE'}")
+            _say(f"  {name:<18} pid {state.pids[name]:<8} {'running' if up else 'GONE'}")
     return 0 if running and all(running.values()) else 1
 
 
