@@ -83,13 +83,12 @@ OUTAGES = (
            degraded=(RECOMMENDATIONS,),
            probe=("GET", "/api/v1/recommendations?profile=outage&limit=10")),
     Outage("plans",
-           keep=(SIGN_IN, PROFILES, TITLES, TRENDING, RECOMMENDATIONS, RENEWAL,
+           # Playback uses the worker's last known plan, else the plan of record in
+           # the table (app/plan_lookup.py).
+           keep=(SIGN_IN, PROFILES, TITLES, TRENDING, RECOMMENDATIONS, PLAYBACK, RENEWAL,
                  PLAYLISTS, SEGMENTS),
            degraded=(PLAN,),
-           probe=("GET", "/api/v1/account/plan"),
-           # The last known plan is per catalog worker: a worker that never read a
-           # viewer's plan has none to fall back on (app/plan_lookup.py).
-           cached=(PLAYBACK,)),
+           probe=("GET", "/api/v1/account/plan")),
     Outage("accounts",
            keep=(SIGN_IN, PLAN, TITLES, TRENDING, RECOMMENDATIONS,
                  PLAYBACK, RENEWAL, PLAYLISTS, SEGMENTS),
