@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from twin_grants import LONG_TITLE_PROFILE, LONG_TITLE_SECONDS, SHORT_GRANT_TTL
+from twin_grants import short_grant_twin_args
 
 from twin.edge.nginx import NJS_MODULE
 from twin.state import TwinPorts
@@ -61,8 +61,7 @@ def short_grant_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]
     if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
         pytest.skip("the player needs hls.js from npm (`make setup`)")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-short-grant"),
-             ports=TwinPorts.free, titles=1, seconds=LONG_TITLE_SECONDS, warm_top=0,
-             profile=LONG_TITLE_PROFILE, progress=print, cookie_ttl=SHORT_GRANT_TTL)
+             ports=TwinPorts.free, progress=print, **short_grant_twin_args(titles=1))
     t.up()
     try:
         yield t

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from twin_grants import LONG_TITLE_PROFILE, LONG_TITLE_SECONDS, SHORT_GRANT_TTL
+from twin_grants import short_grant_twin_args
 
 from loadtest.accounts import SESSIONS, ViewerCredentials, sign_up_and_sign_in
 from loadtest.viewer import (
@@ -143,8 +143,7 @@ def outage_twin(tmp_path_factory: pytest.TempPathFactory,
     if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
         pytest.skip("the player needs hls.js from npm (`make setup`)")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-outages"),
-             ports=TwinPorts.free, titles=2, seconds=LONG_TITLE_SECONDS, warm_top=0,
-             profile=LONG_TITLE_PROFILE, progress=print, cookie_ttl=SHORT_GRANT_TTL)
+             ports=TwinPorts.free, progress=print, **short_grant_twin_args(titles=2))
     t.up()
     try:
         _gate_title(t, t.state.titles[1], "standard")
