@@ -24,6 +24,7 @@ from app.request_ids import RequestIdMiddleware
 from app.services import Services
 from app.settings import Settings, settings_from_environment
 from app.signing import PlaybackCookieSigner, SigningKey
+from app.streams import Streams
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
         profiles=ProfileStore(clients.dynamodb, settings.table),
         plans=PlanStore(clients.dynamodb, settings.table),
+        streams=Streams(clients.dynamodb, settings.table),
         verifier=token_verifier(settings),
         accounts=(
             Accounts(clients.cognito, settings.user_pool_client_id)

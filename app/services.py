@@ -19,6 +19,7 @@ from app.profiles import ProfileStore
 from app.recommendations import Recommender
 from app.settings import Settings
 from app.signing import PlaybackCookieSigner, SigningKey
+from app.streams import Streams
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Services:
     renewal_limiter: PlaybackRateLimiter
     profiles: ProfileStore
     plans: PlanStore
+    streams: Streams
     # Both None until sign-in is configured (Settings.sign_in_configured).
     verifier: TokenVerifier | None = None
     accounts: Accounts | None = None
