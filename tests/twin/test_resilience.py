@@ -8,7 +8,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import requests
-from twin_viewer import bearer, play, segment_urls
+from twin_viewer import bearer, play, rendition_base, segment_urls
 
 from edge.config import load_edge_config
 from twin.processes import http_ok, wait_until
@@ -76,11 +76,12 @@ def viewer(cdn: str, title: str, stop: threading.Event, seen: Outcomes) -> None:
             seen.plays += 1
         cookies = grant.json()["cookies"]
         fetch("GET", f"{cdn}/video/{title}/master.m3u8", cookies=cookies)
-        playlist = fetch("GET", f"{cdn}/video/{title}/240p/index.m3u8", cookies=cookies)
+        playlist = fetch("GET", rendition_base(cdn, title, "240p") + "index.m3u8",
+                         cookies=cookies)
         if playlist is None or playlist.status_code != 200:
             continue
         segments = [s for s in playlist.text.splitlines() if s and not s.startswith("#")]
-        fetch("GET", f"{cdn}/video/{title}/240p/{segments[i % len(segments)]}",
+        fetch("GET", rendition_base(cdn, title, "240p") + segments[i % len(segments)],
               cookies=cookies)
         i += 1
 
