@@ -224,12 +224,19 @@ def account_plan(svc: Services, viewer: Viewer, title: Title) -> Plan:
 
 
 def check_entitlement(title: Title, plan: Plan) -> None:
-    """Raise Problem 403 unless `plan` covers the plan `title` requires."""
+    """Raise Problem 403 unless `plan` covers the plan `title` requires and plays at least
+    one of its renditions."""
     if not plan.covers(title.required_plan):
         raise Problem(
             403,
             f"This title needs the {title.required_plan} plan; the account is on "
             f"{plan.name} (PUT /api/v1/account/plan).",
+        )
+    if not title.renditions_for(plan):
+        raise Problem(
+            403,
+            f"This title has no rendition the {plan.name} plan plays (up to "
+            f"{plan.max_height}p; PUT /api/v1/account/plan).",
         )
 
 

@@ -101,3 +101,21 @@ def test_the_fast_lane_grants_the_accounts_plan_too(anonymous: Any, user_pool: A
     lane = anonymous.post(PLAYBACK, headers=user_pool.bearer()).get_json()
     assert lane["plan"] == "standard"
     assert lane["manifest_url"] == f"{CDN}/video/{TITLE}/standard/master.m3u8"
+
+
+def test_a_title_with_no_rendition_the_plan_plays_is_403(
+    make_app: Any, publish_catalog: Any, dynamodb: Any, secrets: Any, private_key: Any,
+    catalog_document: dict,
+) -> None:
+    from tests_app_support import SECRET_ID, private_key_pem
+
+    titles = [dict(t) for t in catalog_document["titles"]]
+    titles[2]["renditions"] = [r for r in titles[2]["renditions"] if r["height"] > 480]
+    publish_catalog({**catalog_document, "titles": titles})
+    secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key))
+
+    refused = make_app().test_client().post(PLAYBACK)
+
+    assert refused.status_code == 403
+    assert refused.mimetype == "application/problem+json"
+    assert "no rendition the basic plan plays" in refused.get_json()["detail"]
