@@ -404,7 +404,7 @@
   window.edgeflix = {
     state: state, names: names, hooks: hooks, say: say, fail: fail, play: play,
     problem: problem, requestSignedIn: requestSignedIn, chosenProfile: chosenProfile,
-    autoplay: autoplay,
+    autoplay: autoplay, release: releaseStream,
     signedIn: function () { return Boolean(session.getItem(TOKEN)); },
     choose: function (profile) { session.setItem(PROFILE, JSON.stringify(profile)); },
     setListed: function (titles) { listed = titles; }
