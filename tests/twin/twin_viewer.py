@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from app.catalog import variant_key
+from app.catalog import master_key, variant_key
+from app.plans import DEFAULT_PLAN
 from loadtest.accounts import ViewerCredentials, sign_up_and_sign_in
 
 _TOKENS: dict[tuple[str, str], str] = {}
@@ -32,6 +33,12 @@ def play(cdn: str, title: str) -> dict[str, str]:
                           timeout=5)
     assert grant.status_code == 200, grant.text
     return grant.json()["cookies"]
+
+
+def master_url(cdn: str, title: str) -> str:
+    """The least plan's master playlist of a title: plans nest, so every grant opens it
+    (an account whose plan record is gone, e.g. after the origin restarts, is on it)."""
+    return f"{cdn}/{master_key(title, DEFAULT_PLAN)}"
 
 
 def rendition_base(cdn: str, title: str, rendition: str) -> str:
