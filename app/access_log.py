@@ -15,6 +15,7 @@ from gunicorn.glogging import Logger
 
 from app.json_log import TIME_FORMAT, install_app_log_handler
 from app.request_ids import ENVIRON_KEY, NO_REQUEST
+from app.service_map import SERVICE_ENVIRON_KEY
 
 
 class JsonAccessLogger(Logger):
@@ -34,6 +35,7 @@ class JsonAccessLogger(Logger):
             record = {
                 "time": time.strftime(TIME_FORMAT),
                 "request_id": environ.get(ENVIRON_KEY, NO_REQUEST),
+                "service": environ.get(SERVICE_ENVIRON_KEY, "-"),
                 "remote": environ.get("REMOTE_ADDR", "-"),
                 "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", "-"),
                 "method": environ.get("REQUEST_METHOD"),

@@ -1,4 +1,5 @@
-"""Catalog endpoints: title list and title detail, served from pre-serialised documents."""
+"""Catalog endpoints: title list and title detail, served from pre-serialised documents,
+and trending titles."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from app.catalog import TITLE_ID, Title
 from app.catalog_store import CatalogVersion
-from app.http_caching import CATALOG, not_modified, strong_etag
+from app.http_caching import CATALOG, TRENDING, TRENDING_DEGRADED, not_modified, strong_etag
 from app.problems import Problem
 from app.query_params import integer_param, pattern_param
 from app.services import current_catalog, services
@@ -133,3 +134,45 @@ def get_title(title_id: str) -> Response:
     if document is None:
         raise Problem(404, f"No title with id {title_id[:80]!r}.")
     return cacheable(document)
+
+
+TRENDING_SOURCE_HEADER = "X-Trending-Source"
+TRENDING_DEGRADED_HEADER = "X-Trending-Degraded"
+MAX_TRENDING = 50
+# Recommender sources (app/recommendations.py) as the trending endpoint names them.
+TRENDING_SOURCES = {"trending": "plays", "popularity": "popularity"}
+
+
+@catalog_api.get("/trending")
+def trending() -> Response:
+    """Titles ranked by recent plays (the last two UTC days' counters, blended with
+    catalog popularity), or by catalog popularity alone when the plays table is slow
+    or unreachable.
+
+    Body {"source": "plays"|"popularity", "degraded": bool, "items": [summary + score,
+    reason]}; `X-Trending-Source` repeats the source, `X-Trending-Degraded` says why
+    (dynamodb-timeout, dynamodb-error, circuit-open). The same for every viewer:
+    publicly cacheable for seconds (app/http_caching.py TRENDING), with a strong ETag.
+    """
+    limit = integer_param("limit", 20, 1, MAX_TRENDING)
+    catalog = current_catalog()
+    svc = services()
+    assert svc.recommender is not None  # built wherever this blueprint is registered
+    result = svc.recommender.recommend(catalog, None, limit)
+    source = TRENDING_SOURCES.get(result.source, "popularity")
+    body, etag = _serialise({
+        "source": source,
+        "degraded": result.degraded is not None,
+        "items": [
+            {**title_summary(r.title, svc.settings.cdn_base), "score": r.score, "reason": r.reason}
+            for r in result.items
+        ],
+    })
+    response = Response(status=304) if not_modified(request, etag) else Response(
+        body, mimetype="application/json")
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = TRENDING_DEGRADED if result.degraded else TRENDING
+    response.headers[TRENDING_SOURCE_HEADER] = source
+    if result.degraded:
+        response.headers[TRENDING_DEGRADED_HEADER] = result.degraded
+    return response

@@ -1,4 +1,22 @@
-"""The application factory: the only place that reads settings and creates AWS clients."""
+"""The application factory: the only place that reads settings and creates AWS clients.
+
+`Settings.service` (EDGEFLIX_SERVICE) picks what a process serves (app/service_map.py):
+
+| service         | blueprints                                              |
+|-----------------|---------------------------------------------------------|
+| catalog         | catalog, playback, trending (catalog_api), openapi      |
+| accounts        | accounts (sign-up, sessions, profiles)                  |
+| plans           | plans                                                   |
+| recommendations | recommendations                                         |
+| all             | every one of them (local development, tests, baseline)  |
+
+Every service also answers /healthz and /readyz (app/health.py; readiness
+checks only that service's dependencies) and answers anything else with a 404
+or 405 problem+json. Each builds only the long-lived objects its blueprints use
+(app/services.py): the accounts service loads no catalog and no signing key,
+only the catalog and recommendations services refresh the catalog, only the
+catalog service runs the play writer.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +24,14 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from app.accounts import Accounts
 from app.auth import TokenVerifier
 from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
+from app.plan_lookup import PlanLookup, PlanSource, PlansServiceSource, PlanStoreSource
 from app.plan_store import PlanStore
 from app.play_reads import PlayReads
 from app.playback_limits import PlaybackRateLimiter
@@ -20,7 +39,16 @@ from app.playback_renewal import RenewalTokens
 from app.plays import PlayRecorder, PlayTable
 from app.profiles import ProfileStore
 from app.recommendations import Recommender
-from app.request_ids import RequestIdMiddleware
+from app.request_ids import RequestIdMiddleware, WsgiApp
+from app.service_map import (
+    ACCOUNTS,
+    ALL,
+    CATALOG,
+    PLANS,
+    RECOMMENDATIONS,
+    SERVICE_ENVIRON_KEY,
+    service_named,
+)
 from app.services import Services
 from app.settings import Settings, settings_from_environment
 from app.signing import PlaybackCookieSigner, SigningKey
@@ -28,81 +56,158 @@ from app.streams import Streams
 
 log = logging.getLogger(__name__)
 
+SERVICE_VARIABLE = "EDGEFLIX_SERVICE"
+
+
+def service_of(settings: Settings) -> str:
+    """The service this process runs: `all` or a name from app/service_map.py.
+
+    Raises ValueError naming EDGEFLIX_SERVICE, its value and the allowed values.
+    """
+    if settings.service == ALL:
+        return ALL
+    try:
+        return service_named(settings.service).name
+    except ValueError as exc:
+        raise ValueError(f"{SERVICE_VARIABLE}={settings.service!r}: {exc}; or {ALL!r}") from None
+
+
+def serves(service: str, part: str) -> bool:
+    """Whether a process running `service` serves the service called `part`."""
+    return service in (ALL, part)
+
 
 def build_services(settings: Settings, clients: AwsClients) -> Services:
-    """Wire the long-lived objects; loads the catalog and key once, tolerating failure."""
-    catalog = CatalogStore(clients.s3, settings.bucket, settings.catalog_key)
-    signing_key = SigningKey(clients.secrets, settings.signing_secret_id, settings.key_pair_id,
-                             settings.signing_key_refresh_seconds)
+    """Wire the long-lived objects `settings.service` uses; loads the catalog and key once
+    (where used), tolerating failure."""
+    service = service_of(settings)
+    catalog_side = serves(service, CATALOG.name)
+    with_catalog = catalog_side or serves(service, RECOMMENDATIONS.name)
     table = PlayTable(clients.dynamodb, settings.table)
-    reads = PlayReads(
-        table,
-        history_seconds=settings.history_cache_seconds,
-        coplay_seconds=settings.coplay_cache_seconds,
-        trending_seconds=settings.trending_cache_seconds,
-    )
-    catalog.refresh()
-    signing_key.load()
-    return Services(
-        settings=settings,
-        catalog=catalog,
-        signing_key=signing_key,
-        signer=PlaybackCookieSigner(
-            signing_key, settings.cdn_base, settings.cookie_ttl
-        ),
-        table=table,
-        recorder=PlayRecorder(table, settings.play_flush_seconds, reads),
-        recommender=Recommender(reads, settings.recommendation_deadline_seconds),
-        limiter=PlaybackRateLimiter(settings.plays_per_minute),
-        renewals=RenewalTokens(signing_key, settings.renewal_window_seconds),
-        renewal_limiter=PlaybackRateLimiter(settings.renewals_per_minute),
-        profiles=ProfileStore(clients.dynamodb, settings.table),
-        plans=PlanStore(clients.dynamodb, settings.table),
-        streams=Streams(clients.dynamodb, settings.table),
-        verifier=token_verifier(settings),
-        accounts=(
+    svc = Services(settings=settings, table=table)
+    if with_catalog:
+        svc.catalog = CatalogStore(clients.s3, settings.bucket, settings.catalog_key)
+        reads = PlayReads(
+            table,
+            history_seconds=settings.history_cache_seconds,
+            coplay_seconds=settings.coplay_cache_seconds,
+            trending_seconds=settings.trending_cache_seconds,
+        )
+        # The catalog service ranks trending with it (app/catalog_api.py).
+        svc.recommender = Recommender(reads, settings.recommendation_deadline_seconds)
+        svc.catalog.refresh()
+    if catalog_side:
+        signing_key = SigningKey(clients.secrets, settings.signing_secret_id,
+                                 settings.key_pair_id, settings.signing_key_refresh_seconds)
+        signing_key.load()
+        svc.signing_key = signing_key
+        svc.signer = PlaybackCookieSigner(signing_key, settings.cdn_base, settings.cookie_ttl)
+        svc.recorder = PlayRecorder(table, settings.play_flush_seconds, reads)
+        svc.limiter = PlaybackRateLimiter(settings.plays_per_minute)
+        svc.renewals = RenewalTokens(signing_key, settings.renewal_window_seconds)
+        svc.renewal_limiter = PlaybackRateLimiter(settings.renewals_per_minute)
+        svc.plan_lookup = plan_lookup(settings, clients)
+        svc.streams = Streams(clients.dynamodb, settings.table)
+    if serves(service, ACCOUNTS.name):
+        svc.profiles = ProfileStore(clients.dynamodb, settings.table)
+        svc.accounts = (
             Accounts(clients.cognito, settings.user_pool_client_id)
             if settings.sign_in_configured and settings.user_pool_client_id
             else None
-        ),
+        )
+    if serves(service, PLANS.name):
+        svc.plans = PlanStore(clients.dynamodb, settings.table)
+    if service != RECOMMENDATIONS.name:
+        svc.verifier = token_verifier(settings)
+    return svc
+
+
+def plan_lookup(settings: Settings, clients: AwsClients) -> PlanLookup:
+    """The catalog service's plan lookup: the plans service at `plans_url`, else the table."""
+    source: PlanSource = (
+        PlansServiceSource(settings.plans_url)
+        if settings.plans_url
+        else PlanStoreSource(PlanStore(clients.dynamodb, settings.table))
     )
+    return PlanLookup(source, settings.plan_cache_seconds, settings.plan_stale_seconds)
 
 
 def token_verifier(settings: Settings) -> TokenVerifier | None:
-    """The user pool's access-token verifier; None when sign-in is not configured."""
+    """The user pool's access-token verifier; None when sign-in is not configured.
+
+    Verification is local (the pool's JWKS, fetched from Cognito and cached), so no
+    service asks the accounts service whether a viewer is signed in.
+    """
     if not settings.sign_in_configured:
         return None
     assert settings.user_pool_client_id is not None
     return TokenVerifier(settings.jwks, settings.issuer, settings.user_pool_client_id)
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """The application factory; `config` overrides Settings fields read from the environment."""
+def blueprints(service: str) -> list[Blueprint]:
+    """The blueprints a process running `service` registers, errors and health first."""
     from app.accounts_api import accounts_api
     from app.catalog_api import catalog_api
     from app.health import health
     from app.openapi import openapi_api
     from app.plans_api import plans_api
-    from app.playback_api import AuthenticatedPlaybackLane, playback_api
+    from app.playback_api import playback_api
     from app.problems import errors
     from app.recommendations_api import recommendations_api
+
+    chosen = [errors, health]
+    if serves(service, CATALOG.name):
+        chosen += [catalog_api, playback_api]
+    if serves(service, RECOMMENDATIONS.name):
+        chosen.append(recommendations_api)
+    if serves(service, ACCOUNTS.name):
+        chosen.append(accounts_api)
+    if serves(service, PLANS.name):
+        chosen.append(plans_api)
+    if serves(service, CATALOG.name):
+        chosen.append(openapi_api)
+    return chosen
+
+
+class ServiceNameMiddleware:
+    """WSGI middleware: names the service in the environ for the access log."""
+
+    def __init__(self, app: WsgiApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        environ[SERVICE_ENVIRON_KEY] = self.service
+        return self.app(environ, start_response)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory; `config` overrides Settings fields read from the environment.
+
+    Raises ValueError for a setting out of bounds or an unknown EDGEFLIX_SERVICE.
+    """
+    from app.playback_api import AuthenticatedPlaybackLane
 
     settings = settings_from_environment()
     if config:
         settings = settings.with_overrides(config)
+    service = service_of(settings)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     # A doubled slash is a 404 like any other unknown path, not a redirect.
     app.url_map.merge_slashes = False
     services = build_services(settings, create_aws_clients(settings))
     app.extensions["edgeflix"] = services
-    for blueprint in (errors, health, catalog_api, playback_api, recommendations_api,
-                      accounts_api, plans_api, openapi_api):
+    for blueprint in blueprints(service):
         app.register_blueprint(blueprint)
-    # Outermost first: request id on everything; then the two lanes that answer
-    # repeatable requests without Flask (see their docstrings); then Flask.
+    wsgi: WsgiApp = app.wsgi_app
+    if services.catalog is not None and serves(service, CATALOG.name):
+        # The two lanes that answer repeatable requests without Flask (see their docstrings).
+        wsgi = AuthenticatedPlaybackLane(CatalogDocumentCache(wsgi, services.catalog), services)
+    # Outermost first: request id on everything.
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        AuthenticatedPlaybackLane(CatalogDocumentCache(app.wsgi_app, services.catalog), services)
+        ServiceNameMiddleware(wsgi, service)
     )
     services.start()
+    log.info("serving %s", service)
     return app

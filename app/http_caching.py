@@ -10,6 +10,12 @@ NO_STORE = "private, no-store"
 # Catalog documents: browsers keep them a minute, the CDN five (edge-config caps the
 # api cache policy at 300 s), and both revalidate with the ETag.
 CATALOG = "public, max-age=60, s-maxage=300"
+# Trending (GET /api/v1/trending): the same for every viewer and moving slowly (the
+# plays it ranks by are cached per process for trending_cache_seconds), so browsers and
+# the CDN share it briefly; a degraded list (ranked by popularity alone) only for
+# seconds, so the real one is back soon after DynamoDB is.
+TRENDING = "public, max-age=30, s-maxage=30"
+TRENDING_DEGRADED = "public, max-age=5, s-maxage=5"
 HEALTH = "no-store"
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, Response
 
 from app.accounts_api import CONFIRMATION_CODE, EMAIL, PASSWORD, REFRESH_TOKEN
 from app.catalog import TITLE_ID
-from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET
+from app.catalog_api import GENRE, MAX_LIMIT, MAX_OFFSET, MAX_TRENDING
 from app.plan_store import IDEMPOTENCY_KEY
 from app.plans import DEFAULT_PLAN, PLAN_NAMES
 from app.playback_api import PROFILE
@@ -294,17 +294,37 @@ SCHEMAS: dict[str, Any] = {
             "max": {"const": MAX_PROFILES},
         }
     ),
+    "TrendingList": _object(
+        {
+            "source": {
+                "enum": ["plays", "popularity"],
+                "description": "plays: ranked by the last two days' plays blended with "
+                "catalog popularity; popularity: the plays table is slow or unreachable.",
+            },
+            "degraded": {"type": "boolean"},
+            "items": {
+                "type": "array",
+                "items": _object(
+                    {**_SUMMARY_PROPERTIES, "score": {"type": "number"}, "reason": _STRING}
+                ),
+            },
+        }
+    ),
     "Liveness": _object({"status": {"const": "ok"}}),
     "Readiness": _object(
         {
             "status": {"enum": ["ready", "not-ready"]},
-            "checks": _object(
-                {
+            "checks": {
+                "type": "object",
+                "description": "The answering service's own checks (app/health.py): "
+                "catalog, signing_key, table, or a subset of them.",
+                "properties": {
                     "catalog": {"type": "boolean"},
                     "signing_key": {"type": "boolean"},
                     "table": {"type": "boolean"},
-                }
-            ),
+                },
+                "additionalProperties": False,
+            },
         }
     ),
 }
@@ -327,7 +347,8 @@ SPEC: dict[str, Any] = {
         "/readyz": {
             "get": {
                 "operationId": "readiness",
-                "summary": "Readiness: catalog, signing key and table.",
+                "summary": "Readiness of the answering service: its own dependencies "
+                "(catalog, signing key, table, or some of them).",
                 "responses": {
                     "200": _json("Readiness", "Ready."),
                     "503": _json("Readiness", "Not ready; `checks` says what is missing."),
@@ -432,7 +453,12 @@ SPEC: dict[str, Any] = {
                     ),
                     "415": _problem("Body is not application/json."),
                     "429": _problem("Too many plays for this profile; see Retry-After."),
-                    "503": _NOT_READY,
+                    "503": _problem(
+                        "A dependency (catalog, signing key, user pool keys) is not loaded "
+                        "yet, sign-in is not configured, or the title needs a plan lookup "
+                        "and neither the plans service nor a recently known plan answers; "
+                        "see Retry-After."
+                    ),
                     **_COMMON_ERRORS,
                 },
             }
@@ -549,6 +575,52 @@ SPEC: dict[str, Any] = {
                             },
                         },
                     ),
+                    "400": _problem("A malformed query parameter."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/trending": {
+            "get": {
+                "operationId": "trending",
+                "summary": "Titles ranked by recent plays; the same for every viewer.",
+                "description": "Served by the catalog service, so it answers while the "
+                "recommendations service is down. When the plays table is slow or "
+                "unreachable the list is ranked by catalog popularity and says so "
+                "(`source`, X-Trending-Source, X-Trending-Degraded). Publicly cacheable "
+                "for seconds.",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {
+                            "type": "integer", "minimum": 1, "maximum": MAX_TRENDING,
+                            "default": 20,
+                        },
+                    },
+                    _IF_NONE_MATCH,
+                ],
+                "responses": {
+                    "200": _json(
+                        "TrendingList",
+                        "Ranked titles.",
+                        {
+                            **_CACHE_HEADERS,
+                            "X-Trending-Source": {
+                                "required": True,
+                                "schema": {"enum": ["plays", "popularity"]},
+                            },
+                            "X-Trending-Degraded": {
+                                "required": False,
+                                "schema": {
+                                    "enum": ["dynamodb-timeout", "dynamodb-error", "circuit-open"]
+                                },
+                            },
+                        },
+                    ),
+                    "304": _NOT_MODIFIED,
                     "400": _problem("A malformed query parameter."),
                     "503": _NOT_READY,
                     **_COMMON_ERRORS,

@@ -74,6 +74,9 @@ def change_account_plan() -> Response:
         raise Problem(400, f"An Idempotency-Key header matching {IDEMPOTENCY_KEY.pattern} "
                       "is required.")
     plan = _requested_plan()
-    account_plan, replayed = services().plans.change(viewer.sub, plan, key)
+    svc = services()
+    account_plan, replayed = svc.plans.change(viewer.sub, plan, key)
+    if svc.plan_lookup is not None:  # playback in this process too (service `all`)
+        svc.plan_lookup.forget(viewer.sub)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return _answer(account_plan.as_dict(), headers)

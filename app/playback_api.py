@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from email.utils import formatdate
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from app.auth import Viewer, bearer_token, signed_in_viewer
 from app.catalog import TITLE_ID, Title, master_key, plan_prefix
@@ -207,15 +207,21 @@ def requested_title(title_id: str) -> tuple[CatalogVersion, Title]:
     return catalog, title
 
 
-def account_plan(svc: Services, viewer: Viewer, title: Title) -> Plan:
-    """The plan a play of `title` is granted under: the account's.
+def account_plan(
+    svc: Services, viewer: Viewer, title: Title, authorization: str | None
+) -> Plan:
+    """The plan a play of `title` is granted under: the account's, from app/plan_lookup.py
+    (cached, bounded staleness; `authorization` is the request's header, which a split
+    fleet's plans service checks again).
 
-    While plans are unavailable (503), a title every plan plays is granted under the
+    While no recent plan is known (503), a title every plan plays is granted under the
     default plan, so viewers keep watching (at its renditions) through an outage of
-    the plans table; a title that needs more is the 503.
+    the plans service or table; a title that needs more is the 503. A 401 from the
+    plans service reaches the viewer.
     """
+    assert svc.plan_lookup is not None  # built wherever playback is served
     try:
-        return svc.plans.get(viewer.sub).plan  # the account's plan: its one lookup
+        return svc.plan_lookup.plan_for(viewer, authorization, covering=title.required_plan)
     except Problem as exc:
         if exc.code != 503 or not PLANS[DEFAULT_PLAN].covers(title.required_plan):
             raise
@@ -248,7 +254,12 @@ def _rate_limit(limiter: PlaybackRateLimiter, profile: str | None, what: str) ->
 
 
 def authorise(
-    svc: Services, catalog: CatalogVersion, title: Title, profile: str | None, viewer: Viewer
+    svc: Services,
+    catalog: CatalogVersion,
+    title: Title,
+    profile: str | None,
+    viewer: Viewer,
+    authorization: str | None,
 ) -> Grant | None:
     """Grant `viewer` a play: rate limit, the account's plan, entitlement, cookies, a
     screen, response, play record. None without a signing key.
@@ -258,7 +269,7 @@ def authorise(
     by the Flask view and the fast lane, so both answer alike.
     """
     _rate_limit(svc.limiter, profile, "playback requests")
-    plan = account_plan(svc, viewer, title)
+    plan = account_plan(svc, viewer, title, authorization)
     check_entitlement(title, plan)
     cookies = svc.signer.cookies_for(title.id, plan.name)
     if cookies is None:
@@ -271,6 +282,7 @@ def authorise(
     token = svc.renewals.issue(title.id, granted_at, viewer.sub, plan.name, screen)
     if token is None:
         return None
+    assert svc.streams is not None  # built wherever playback is served
     svc.streams.claim(viewer.sub, screen, title.id, plan, cookies.expires_at)
     grants = catalog.derive("playback-grants", _new_grants)
     grant = grants.grant(svc.settings, title, plan, cookies).render(token)
@@ -290,7 +302,8 @@ def authorise_playback(title_id: str) -> Response:
     viewer = signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
     profile = requested_profile()
-    grant = authorise(services(), catalog, title, profile, viewer)
+    grant = authorise(services(), catalog, title, profile, viewer,
+                      request.headers.get("Authorization"))
     if grant is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
     body, headers = grant
@@ -328,6 +341,7 @@ def renew_playback(title_id: str) -> Response:
     if plan is None or cookies is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
     _rate_limit(svc.renewal_limiter, profile, "grant renewals")
+    assert svc.streams is not None
     svc.streams.renew(viewer.sub, play.screen, title.id, plan, cookies.expires_at)
     body_bytes, headers = grant_response(svc.settings, title, plan, cookies, token)
     return Response(body_bytes, headers=headers)
@@ -350,6 +364,7 @@ def release_playback(title_id: str) -> Response:
     play = svc.renewals.check(token, title.id, viewer.sub, time.time())
     if play is None:
         raise Problem(503, "The signing key is not available yet.", retry_after=5)
+    assert svc.streams is not None
     svc.streams.release(viewer.sub, play.screen, title.id)
     return Response(status=204, headers={"Cache-Control": NO_STORE})
 
@@ -393,7 +408,8 @@ class AuthenticatedPlaybackLane:
             title = catalog.by_id.get(title_id) if catalog is not None else None
             try:
                 grant = (
-                    authorise(self._svc, catalog, title, None, viewer)
+                    authorise(self._svc, catalog, title, None, viewer,
+                              environ.get("HTTP_AUTHORIZATION"))
                     if title is not None
                     else None
                 )

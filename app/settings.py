@@ -118,8 +118,9 @@ class Settings:
     # of record from the table itself (app/plan_store.py).
     plans_url: str | None = env_setting(None, "EDGEFLIX_PLANS_URL", blank_is_unset=True)
     # Seconds an account's plan, once read, is reused before the plans service is asked
-    # again; and the most seconds a last known plan is still used while the plans
-    # service is down (bounded staleness), after which plan-gated playback gets a 503.
+    # again; and the oldest (seconds since it was read) a last known plan may be and still
+    # be used while the plans service is down (bounded staleness), after which
+    # plan-gated playback gets a 503 (app/plan_lookup.py).
     plan_cache_seconds: float = env_setting(30.0, "EDGEFLIX_PLAN_CACHE_SECONDS", minimum=0)
     plan_stale_seconds: float = env_setting(900.0, "EDGEFLIX_PLAN_STALE_SECONDS", minimum=0)
     # Not from the environment: a property of the API's own request bodies.

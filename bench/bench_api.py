@@ -2,7 +2,9 @@
 
 Starts a moto server (seeded with a catalog, a signing key, the plays table and a
 user pool whose signed-in viewer's bearer token every playback request carries),
-gunicorn serving `app.wsgi:app` and gunicorn serving `bench/bare_app.py`, then
+gunicorn serving `app.wsgi:app` as the catalog service (EDGEFLIX_SERVICE=catalog: the
+titles and playback it measures are that service's, as on the fleet) and gunicorn
+serving `bench/bare_app.py`, then
 drives each target with keep-alive connections from a few client processes for a
 bounded time and request count. Prints req/s, p50 and p99 per target and, as the
 last line, the ratios to the bare app. The measured figures are also written as JSON
@@ -10,6 +12,7 @@ last line, the ratios to the bare app. The measured figures are also written as 
 API throughput.
 
     python bench/bench_api.py [--seconds 8] [--connections 8] [--clients 2] [--result PATH]
+                              [--service catalog|all]
 """
 
 from __future__ import annotations
@@ -313,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connections", type=int, default=4, help="connections per client")
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: conf)")
+    parser.add_argument("--service", choices=("catalog", "all"), default="catalog",
+                        help="the API process's EDGEFLIX_SERVICE (all: every service)")
     parser.add_argument("--result", type=Path, default=RESULT_PATH,
                         help="write the measured figures as JSON here")
     args = parser.parse_args(argv)
@@ -339,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             "AWS_SECRET_ACCESS_KEY": "bench",
             "AWS_REGION": REGION,
             **environment_from_settings({
+                "service": args.service,
                 "cookie_secure": False,
                 "user_pool_id": pool.pool_id,
                 "user_pool_client_id": pool.client_id,
@@ -365,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
         ]
         print(
+            f"service {args.service}; "
             f"loopback, {os.cpu_count()} CPUs, {args.clients} client processes x "
             f"{args.connections} keep-alive connections, {seconds:g}s per target"
         )

@@ -78,7 +78,7 @@ def main() -> None:
     alarms = Alarms("alarms", AlarmsArgs(
         config=cfg,
         alb_arn_suffix=lb.arn_suffix,
-        target_group_arn_suffix=lb.target_group_arn_suffix,
+        target_group_arn_suffixes=lb.target_group_arn_suffixes,
         global_provider=global_provider,
     ))
     alarms.watch_edge(edge.distribution_id)
@@ -92,9 +92,9 @@ def main() -> None:
         private_subnet_ids=network.private_subnet_ids,
         alb_security_group_id=lb.security_group_id,
         alb_arn_suffix=lb.arn_suffix,
-        target_group_arn=lb.target_group_arn,
-        target_group_arn_suffix=lb.target_group_arn_suffix,
-        listener_rule=lb.forward_rule,
+        target_group_arns=lb.target_group_arns,
+        target_group_arn_suffixes=lb.target_group_arn_suffixes,
+        listener_rules=lb.service_rules,
         artifacts_bucket=media.artifacts.id,
         artifacts_bucket_arn=media.artifacts.arn,
         media_bucket=media.bucket_name,
@@ -105,6 +105,7 @@ def main() -> None:
         key_pair_id=signing.key_pair_id,
         cdn_url=edge.cdn_url,
         rollback_alarm_names=alarms.rollback_alarm_names,
+        service_rollback_alarm_names=alarms.service_rollback_alarm_names,
         user_pool_id=accounts.user_pool_id,
         user_pool_client_id=accounts.client_id,
     ))
@@ -113,8 +114,8 @@ def main() -> None:
         config=cfg,
         distribution_id=edge.distribution_id,
         alb_arn_suffix=lb.arn_suffix,
-        target_group_arn_suffix=lb.target_group_arn_suffix,
-        asg_name=fleet.asg_name,
+        target_group_arn_suffixes=lb.target_group_arn_suffixes,
+        asg_names=fleet.asg_names,
         table_name=data.table_name,
     ))
 
@@ -123,6 +124,7 @@ def main() -> None:
                   pulumi.Output.concat(edge.cdn_url, cfg.health_check_path))
     pulumi.export(outputs.MEDIA_BUCKET, media.bucket_name)
     pulumi.export(outputs.ASG_NAME, fleet.asg_name)
+    pulumi.export(outputs.SERVICE_ASG_NAMES, fleet.asg_names)
     pulumi.export(outputs.TABLE_NAME, data.table_name)
     pulumi.export(outputs.SIGNING_SECRET_NAME, signing.secret_name)
     pulumi.export(outputs.KEY_PAIR_ID, signing.key_pair_id)

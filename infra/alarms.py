@@ -1,5 +1,10 @@
-"""Alarms: ALB 5xx, unhealthy targets, CloudFront 5xx rate, cache hit rate and origin
-latency, WAF playback blocks.
+"""Alarms: ALB 5xx, unhealthy targets and target 5xx per service, CloudFront 5xx rate, cache
+hit rate and origin latency, WAF playback blocks.
+
+Each API service (app/service_map.py) has its own target group, so its unhealthy targets and
+its 5xx answers alarm on their own (AWS/ApplicationELB with the TargetGroup dimension,
+Elastic Load Balancing User Guide, "CloudWatch metrics for your Application Load Balancer"):
+a failed service shows alone.
 
 CloudFront's metrics (CloudFront Developer Guide, "Types of metrics for CloudFront"): namespace
 AWS/CloudFront in us-east-1 only, dimensions DistributionId and Region=Global; CacheHitRate
@@ -9,11 +14,13 @@ distribution's additional metrics turned on.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from app.service_map import SERVICES
 from infra.config import StackConfig
 
 
@@ -21,7 +28,8 @@ from infra.config import StackConfig
 class AlarmsArgs:
     config: StackConfig
     alb_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
+    # Per service name (app/service_map.py): its target group's ARN suffix.
+    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]]
     # CloudFront publishes its metrics in us-east-1 only; None when the stack lives there.
     global_provider: pulumi.ProviderResource | None = None
 
@@ -29,8 +37,10 @@ class AlarmsArgs:
 class Alarms(pulumi.ComponentResource):
     """Alarms on the fleet and the edge, notifying one SNS topic per region.
 
-    The two ALB 5xx alarms also stop and roll back an instance refresh (see ApiFleet),
-    so they are created before the fleet; the CloudFront alarm comes with `watch_edge`.
+    The two ALB 5xx alarms also stop and roll back an instance refresh of a shared group
+    (see ApiFleet); a dedicated group's refresh stops on its own service's target 5xx and
+    the ALB's own 5xx. So they are created before the fleet; the CloudFront alarm comes
+    with `watch_edge`.
     """
 
     def __init__(self, name: str, args: AlarmsArgs, opts: pulumi.ResourceOptions | None = None):
@@ -42,7 +52,6 @@ class Alarms(pulumi.ComponentResource):
 
         self.topic = self._topic(f"{name}-topic", child)
         lb_dims = {"LoadBalancer": args.alb_arn_suffix}
-        tg_dims = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": args.target_group_arn_suffix}
 
         self.target_5xx = self._alarm(
             "api-target-5xx", "API instances answer 5xx (fails an instance refresh)",
@@ -56,13 +65,31 @@ class Alarms(pulumi.ComponentResource):
             statistic="Sum", threshold=cfg.alb_5xx_threshold, periods=2,
             topic=self.topic, opts=child,
         )
-        self.unhealthy = self._alarm(
-            "api-unhealthy-targets", "At least one API target fails its health check",
-            "AWS/ApplicationELB", "UnHealthyHostCount", tg_dims,
-            statistic="Maximum", threshold=1, periods=3,
-            topic=self.topic, opts=child,
-        )
         self.rollback_alarm_names = [self.target_5xx.name, self.elb_5xx.name]
+        # Per service: its unhealthy targets and its 5xx answers, by its target group.
+        self.unhealthy: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        self.service_target_5xx: dict[str, aws.cloudwatch.MetricAlarm] = {}
+        for service in SERVICES:
+            tg_dims = {"LoadBalancer": args.alb_arn_suffix,
+                       "TargetGroup": args.target_group_arn_suffixes[service.name]}
+            self.unhealthy[service.name] = self._alarm(
+                f"api-{service.name}-unhealthy-targets",
+                f"At least one {service.name} target fails its health check",
+                "AWS/ApplicationELB", "UnHealthyHostCount", tg_dims,
+                statistic="Maximum", threshold=1, periods=3,
+                topic=self.topic, opts=child,
+            )
+            self.service_target_5xx[service.name] = self._alarm(
+                f"api-{service.name}-target-5xx",
+                f"The {service.name} service answers 5xx (fails its dedicated group's "
+                "instance refresh)",
+                "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", tg_dims,
+                statistic="Sum", threshold=cfg.alb_5xx_threshold, periods=2,
+                topic=self.topic, opts=child,
+            )
+        self.service_rollback_alarm_names = {
+            service: [alarm.name, self.elb_5xx.name]
+            for service, alarm in self.service_target_5xx.items()}
         self.cdn_5xx: aws.cloudwatch.MetricAlarm | None = None
         self.cache_hit_rate: aws.cloudwatch.MetricAlarm | None = None
         self.origin_latency: aws.cloudwatch.MetricAlarm | None = None

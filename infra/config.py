@@ -130,6 +130,11 @@ class StackConfig(BaseModel):
     instance_refresh_min_healthy: Annotated[int, Field(ge=90, le=100,
                                                        description="90..100 %")] = 90
     root_volume_size: Annotated[int, Field(ge=8, le=200, description="8..200 GiB")] = 20
+    # Where the four API services (app/service_map.py) run: README "Service layout".
+    service_layout: Annotated[Literal["shared", "dedicated"], _allowed(
+        "shared | dedicated (shared: every instance of one ASG runs the four services as "
+        "four systemd units; dedicated: one ASG per service, each sized minSize..maxSize. "
+        "Changing it replaces the fleet)")] = "shared"
 
     # Load balancer
     alb_idle_timeout: Annotated[int, Field(

@@ -1,6 +1,7 @@
 """ViewerPathDashboard: one CloudWatch dashboard that follows a viewer's request from the
 edge to the table: edge requests, cache hit rate, 4xx/5xx rates, origin latency, healthy
-targets, the fleet's size, DynamoDB throttles.
+and unhealthy targets per API service, the fleet's size (per Auto Scaling group), DynamoDB
+throttles.
 
 Metric names and dimensions are AWS's: CloudFront's live in us-east-1 with Region=Global
 (CloudFront Developer Guide, "Types of metrics for CloudFront"; CacheHitRate and
@@ -11,6 +12,7 @@ the stack's region (their user guides' CloudWatch metrics pages).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +30,10 @@ class ViewerPathDashboardArgs:
     config: StackConfig
     distribution_id: pulumi.Input[str]
     alb_arn_suffix: pulumi.Input[str]
-    target_group_arn_suffix: pulumi.Input[str]
-    asg_name: pulumi.Input[str]
+    # Per service name: its target group's ARN suffix, and its Auto Scaling group's name
+    # (the same group for every service when they share one).
+    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]]
+    asg_names: Mapping[str, pulumi.Input[str]]
     table_name: pulumi.Input[str]
 
 
@@ -41,10 +45,12 @@ def _widget(title: str, region: str, metrics: list[list[Any]], stat: str,
                            "metrics": metrics}}
 
 
-def dashboard_body(cfg: StackConfig, distribution_id: str, alb: str, target_group: str,
-                   asg: str, table: str) -> str:
+def dashboard_body(cfg: StackConfig, distribution_id: str, alb: str,
+                   target_groups: Mapping[str, str], asgs: Mapping[str, str],
+                   table: str) -> str:
     """The dashboard's JSON (CloudWatch API Reference, "Dashboard Body Structure and
-    Syntax"): three rows of three widgets, viewer side first."""
+    Syntax"): three rows of three widgets, viewer side first. `target_groups` and `asgs`
+    map each API service to its target group's ARN suffix and its Auto Scaling group."""
     cdn = ["DistributionId", distribution_id, "Region", "Global"]
     edge, here = CLOUDFRONT_METRICS_REGION, cfg.region
     widgets = [
@@ -56,13 +62,16 @@ def dashboard_body(cfg: StackConfig, distribution_id: str, alb: str, target_grou
                  ["AWS/CloudFront", "5xxErrorRate", *cdn]], "Average", 16, 0),
         _widget("Origin latency p90 (ms)", edge,
                 [["AWS/CloudFront", "OriginLatency", *cdn]], "p90", 0, 6),
-        _widget("Healthy / unhealthy API targets", here,
+        # One line per service and metric: a failed service shows alone.
+        _widget("Healthy / unhealthy API targets per service", here,
                 [["AWS/ApplicationELB", metric, "TargetGroup", target_group,
-                  "LoadBalancer", alb] for metric in ("HealthyHostCount",
-                                                      "UnHealthyHostCount")],
+                  "LoadBalancer", alb, {"label": f"{service} {metric}"}]
+                 for service, target_group in target_groups.items()
+                 for metric in ("HealthyHostCount", "UnHealthyHostCount")],
                 "Minimum", 8, 6),
         _widget("API fleet size", here,
                 [["AWS/AutoScaling", metric, "AutoScalingGroupName", asg]
+                 for asg in dict.fromkeys(asgs.values())
                  for metric in ("GroupInServiceInstances", "GroupDesiredCapacity")],
                 "Average", 16, 6),
         _widget("DynamoDB throttled reads / writes", here,
@@ -81,7 +90,7 @@ class ViewerPathDashboard(pulumi.ComponentResource):
         super().__init__("edgeflix:dashboard:ViewerPathDashboard", name, None, opts)
         cfg = args.config
         body = pulumi.Output.all(args.distribution_id, args.alb_arn_suffix,
-                                 args.target_group_arn_suffix, args.asg_name,
+                                 dict(args.target_group_arn_suffixes), dict(args.asg_names),
                                  args.table_name).apply(
             lambda v: dashboard_body(cfg, *v))
         self.dashboard = aws.cloudwatch.Dashboard(

@@ -24,7 +24,10 @@ MEDIA_BUCKET = "media_bucket"  # the private S3 origin's bucket name
 DISTRIBUTION_ID = "distribution_id"  # CloudFront distribution id (invalidations)
 ALB_DNS_NAME = "alb_dns_name"  # the ALB's *.elb.amazonaws.com name
 ALB_URL = "alb_url"  # scheme + name CloudFront uses to reach the ALB
-ASG_NAME = "asg_name"  # the API fleet's Auto Scaling group
+ASG_NAME = "asg_name"  # the API fleet's Auto Scaling group (the catalog service's, dedicated)
+# {service: its Auto Scaling group's name} (one name for all four with serviceLayout
+# shared); a mapping, so not in EXPORTED: read it from read_stack_outputs() itself.
+SERVICE_ASG_NAMES = "service_asg_names"
 TABLE_NAME = "table_name"  # the plays table (DynamoDB)
 SIGNING_SECRET_NAME = "signing_secret_name"  # Secrets Manager secret with the signing key
 KEY_PAIR_ID = "key_pair_id"  # CloudFront public key id that signed cookies name

@@ -1,11 +1,13 @@
 // edgeflix player, the profile picker and the browse page (rows of posters).
 //
 // Rows: "Continue watching" (this profile's recently started titles), "Because you
-// watched X" (GET /api/v1/recommendations?profile=…, grouped by each item's `reason`;
-// "Top picks" for the other reasons), "Trending" (recommendations without a profile)
-// and one row per genre (the catalog).
-// When recommendations fail or come back degraded the rows fall back to the catalog's
-// popularity order and a note says so; the genre rows need only the catalog.
+// watched X" (GET /api/v1/recommendations?profile=…, the recommendations service,
+// grouped by each item's `reason`; "Top picks" for the other reasons), "Trending now"
+// (GET /api/v1/trending, the catalog service) and one row per genre (the catalog).
+// Services fail alone: when recommendations answer 503 or fail, the profile's rows
+// give way to trending and a note says so; when trending is ranked by popularity
+// (the plays table is down) or fails, the row says "Popular on edgeflix" and a note
+// says so; the genre rows need only the catalog.
 (function () {
   'use strict';
 
@@ -127,8 +129,13 @@
   }
 
   function recommendations(profile) {
-    var query = '?limit=' + ROW + (profile ? '&profile=' + encodeURIComponent(profile.id) : '');
-    return getJson('/api/v1/recommendations' + query);
+    return getJson('/api/v1/recommendations?limit=' + ROW + '&profile=' +
+      encodeURIComponent(profile.id));
+  }
+
+  // GET /api/v1/trending: the same for every viewer, so the CDN may share it.
+  function trendingTitles() {
+    return getJson('/api/v1/trending?limit=' + ROW);
   }
 
   // The chosen profile's rows: one "Because you watched X" per such reason, in rank
@@ -153,20 +160,25 @@
     var profile = E.chosenProfile();
     var notes = [];
     var forProfile = profile ? recommendations(profile).then(function (body) {
-      if (body.degraded) { notes.push('Personal picks are limited right now.'); return null; }
+      if (body.degraded) {
+        notes.push('Personal picks for ' + profile.name + ' are limited right now: ' +
+          'showing what is trending instead.');
+        return null;
+      }
       return body;
     }, function () {
-      notes.push('Personal picks are unavailable right now.');
+      notes.push('Personal picks for ' + profile.name + ' are unavailable right now: ' +
+        'showing what is trending instead.');
       return null;
     }) : Promise.resolve(null);
-    var trending = recommendations(null).then(function (body) {
-      if (body.degraded) {
+    var trending = trendingTitles().then(function (body) {
+      if (body.degraded || body.source !== 'plays') {
         notes.push('Trending is unavailable right now: showing popular titles.');
         return { heading: 'Popular on edgeflix', titles: body.items || [] };
       }
       return { heading: 'Trending now', titles: body.items || [] };
     }, function () {
-      notes.push('Recommendations are unavailable right now: showing popular titles.');
+      notes.push('Trending is unavailable right now: showing popular titles.');
       return { heading: 'Popular on edgeflix', titles: byPopularity() };
     });
     return Promise.all([forProfile, trending]).then(function (answers) {

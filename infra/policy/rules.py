@@ -38,6 +38,7 @@ SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
+LISTENER_RULE = "aws:lb/listenerRule:ListenerRule"
 CERTIFICATE = "aws:acm/certificate:Certificate"
 TABLE = "aws:dynamodb/table:Table"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -398,6 +399,22 @@ def listener_default_denies(resource_type: str, props: Props) -> list[str]:
     return []
 
 
+def listener_rule_requires_origin_verify(resource_type: str, props: Props) -> list[str]:
+    """Every listener rule that forwards (one per API service, path patterns or not) also
+    asks for the secret origin header: a path rule without it would let anyone who
+    reaches the ALB past CloudFront."""
+    if resource_type != LISTENER_RULE:
+        return []
+    actions = props.get("actions") or []
+    if not any(a.get("type") == "forward" for a in actions):
+        return []
+    for condition in props.get("conditions") or []:
+        header = condition.get("httpHeader") or {}
+        if header.get("httpHeaderName") == ORIGIN_VERIFY_HEADER and header.get("values"):
+            return []
+    return [f"a forwarding listener rule must require the {ORIGIN_VERIFY_HEADER} header"]
+
+
 def listener_tls_modern(resource_type: str, props: Props) -> list[str]:
     """An HTTPS (or TLS) listener names its certificate and a TLS 1.2+ security policy."""
     if resource_type != LISTENER or props.get("protocol") not in ("HTTPS", "TLS"):
@@ -474,6 +491,7 @@ GUARDRAILS: tuple[Guardrail, ...] = tuple(
         subnet_no_public_ip,
         alb_hardened,
         listener_default_denies,
+        listener_rule_requires_origin_verify,
         listener_tls_modern,
         table_recoverable,
         role_policy_least_privilege,

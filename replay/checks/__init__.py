@@ -8,8 +8,10 @@ ACL of the stack; a CloudFront origin on an ALB that must meet a listener of its
 protocol whose certificate covers the name; an ALB's subnets in two Availability
 Zones; a VPC origin's internal ALB, private subnets and CloudFront-only ingress
 (vpc_origin.py); a continuous-deployment policy's staging distribution, and what it
-must share with the primary (continuous_deployment.py); a scaling policy's resource
-label; a bucket policy's SourceArn; a certificate validation's records; the security
+must share with the primary (continuous_deployment.py); a listener rule's condition
+limits, free priority and target groups that get targets; an Auto Scaling group's
+instances admitting its target groups' ports; a scaling policy's resource label; a
+bucket policy's SourceArn; a certificate validation's records; the security
 groups of an instance with a public IP.
 
 A check takes the translator's `Ctx` (replay/context.py), reads the stack through

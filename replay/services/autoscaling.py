@@ -57,6 +57,8 @@ def group(ctx: Ctx) -> dict:
     if metrics and ctx.inputs.get("metricsGranularity", "1Minute") != "1Minute":
         ctx.problem("metricsGranularity", "only '1Minute' is supported")
     _instance_refresh(ctx, name)
+    checks.target_ports_admitted(ctx, (lt or {}).get("id"),
+                                 list(ctx.inputs.get("targetGroupArns") or []))
     resp = ctx.call("autoscaling", "CreateAutoScalingGroup", params, where)
     if resp is None:
         return failed(ctx, id=name, name=name,

@@ -299,6 +299,15 @@ def listener_rule(ctx: Ctx) -> dict:
     params["Conditions"] = conditions
     if not conditions:
         ctx.problem("conditions", "a listener rule needs at least one condition")
+    checks.rule_conditions(ctx, ctx.inputs.get("conditions") or [])
+    checks.rule_priority_free(ctx, params.get("ListenerArn"), params.get("Priority"))
+    forwards = []
+    for i, action in enumerate(ctx.inputs.get("actions") or []):
+        if action.get("targetGroupArn"):
+            forwards.append((f"actions[{i}].targetGroupArn", action["targetGroupArn"]))
+        for j, tg in enumerate((action.get("forward") or {}).get("targetGroups") or []):
+            forwards.append((f"actions[{i}].forward.targetGroups[{j}].arn", tg.get("arn")))
+    checks.forwarded_groups_get_targets(ctx, forwards)
     if ctx.inputs.get("tags"):
         params["Tags"] = ctx.tags(ctx.inputs["tags"])
     resp = ctx.call("elbv2", "CreateRule", params, where)

@@ -117,6 +117,7 @@ def test_access_log_is_json_with_the_request_id(gunicorn: Any) -> None:
     mine = [r for r in records if r.get("request_id") == "trace-42"]
     assert len(mine) == 1
     assert mine[0]["path"] == "/healthz" and mine[0]["status"] == 200
+    assert mine[0]["service"] == "all"
     assert mine[0]["duration_ms"] >= 0
 
 

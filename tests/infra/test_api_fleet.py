@@ -10,6 +10,7 @@ import pytest
 from infra_harness import AMI_ID
 
 from app.catalog import CATALOG_KEY
+from app.service_map import SERVICES
 from app.settings import environment_from_settings, settings_from_environment
 from infra import app_bundle
 from infra.api_fleet import render_user_data
@@ -23,10 +24,11 @@ def _user_data(stack) -> str:
     return base64.b64decode(stack.one(LT).inputs["userData"]).decode()
 
 
-def test_asg_is_attached_to_the_target_group(dev_stack):
+def test_shared_asg_is_attached_to_every_service_target_group(dev_stack):
     asg = dev_stack.one(ASG).inputs
-    tg = dev_stack.one("aws:lb/targetGroup:TargetGroup")
-    assert asg["targetGroupArns"] == [tg.outputs["arn"]]
+    groups = {s.name: dev_stack.by_name(f"api-lb-{s.name}").outputs["arn"] for s in SERVICES}
+    assert asg["targetGroupArns"] == [groups[s.name] for s in SERVICES]
+    assert len(set(asg["targetGroupArns"])) == 4
     assert asg["healthCheckType"] == "ELB"
     assert asg["healthCheckGracePeriod"] == 300
     assert asg["defaultInstanceWarmup"] == 180
@@ -75,8 +77,9 @@ def test_instance_refresh_rolls_back_on_the_alb_5xx_alarms(dev_stack):
 
 
 def test_request_scaling_label_is_built_from_the_real_suffixes(dev_stack):
+    """A shared group scales on the catalog service's requests (most of the API's)."""
     alb = dev_stack.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]
-    tg = dev_stack.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]
+    tg = dev_stack.by_name("api-lb-catalog").outputs["arnSuffix"]
     policies = {p.name: p.inputs for p in dev_stack.of_type(POLICY)}
     tracking = policies["api-requests-per-target"]["targetTrackingConfiguration"]
     spec = tracking["predefinedMetricSpecification"]
@@ -91,7 +94,8 @@ def test_request_scaling_label_is_built_from_the_real_suffixes(dev_stack):
 
 def test_request_scaling_waits_for_the_listener_rule(dev_stack):
     depends = dev_stack.options[(POLICY, "api-requests-per-target")].depends_on
-    assert [d._type for d in depends] == ["aws:lb/listenerRule:ListenerRule"]
+    assert [(d._type, d._name) for d in depends] == [
+        ("aws:lb/listenerRule:ListenerRule", "api-lb-catalog-rule")]
 
 
 def test_cpu_target_tracking(dev_stack):
@@ -127,15 +131,17 @@ def test_launch_template_uses_amazon_linux_2023_from_ssm(dev_stack):
     assert dev_stack.one(LT).inputs["instanceType"] == "t3.small"
 
 
-def test_instances_admit_only_the_alb_on_the_api_port(dev_stack):
+def test_instances_admit_only_the_alb_on_the_four_service_ports(dev_stack):
     fleet_sg = dev_stack.by_name("api-sg").outputs["id"]
     alb_sg = dev_stack.by_name("api-lb-sg").outputs["id"]
     rules = [r.inputs for r in dev_stack.of_type(
         "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if r.inputs["securityGroupId"] == fleet_sg]
-    assert rules == [{"securityGroupId": fleet_sg, "ipProtocol": "tcp", "fromPort": 8080,
-                      "toPort": 8080, "referencedSecurityGroupId": alb_sg,
-                      "description": "API port from the ALB"}]
+    assert rules == [{"securityGroupId": fleet_sg, "ipProtocol": "tcp", "fromPort": port,
+                      "toPort": port, "referencedSecurityGroupId": alb_sg,
+                      "description": f"the {name} service's port from the ALB"}
+                     for name, port in (("catalog", 8080), ("accounts", 8081),
+                                        ("plans", 8082), ("recommendations", 8083))]
 
 
 def test_user_data_installs_the_bundle_and_runs_gunicorn_under_systemd(dev_stack):
@@ -144,9 +150,10 @@ def test_user_data_installs_the_bundle_and_runs_gunicorn_under_systemd(dev_stack
     artifacts = bundle.inputs["bucket"]
     assert f"s3://{artifacts}/{bundle.inputs['key']}" in script
     assert "gunicorn -c app/gunicorn.conf.py app.wsgi:app" in script
-    assert "systemctl enable --now edgeflix-api.service" in script
+    assert ("systemctl enable --now edgeflix@catalog.service edgeflix@accounts.service "
+            "edgeflix@plans.service edgeflix@recommendations.service") in script
     assert "KillSignal=SIGTERM" in script
-    assert "GUNICORN_BIND=0.0.0.0:8080" in script
+    assert "EnvironmentFile=/etc/edgeflix/%i.env" in script
 
 
 def _api_env_file(script: str) -> dict[str, str]:
@@ -186,8 +193,9 @@ def test_user_data_holds_no_secrets(dev_stack):
 
 def test_a_new_bundle_gives_new_user_data():
     env = environment_from_settings({"bucket": "media"})
-    one = render_user_data(env, "artifacts", "bundles/api-1111.zip", "us-east-1", False)
-    two = render_user_data(env, "artifacts", "bundles/api-2222.zip", "us-east-1", False)
+    units = {"catalog": {"EDGEFLIX_SERVICE": "catalog"}}
+    one = render_user_data(env, "artifacts", "bundles/api-1111.zip", "us-east-1", False, units)
+    two = render_user_data(env, "artifacts", "bundles/api-2222.zip", "us-east-1", False, units)
     assert one != two
 
 

@@ -200,8 +200,9 @@ def test_origin_failover_to_the_replica_bucket(full_stack):
 
 
 def test_the_program_exports_exactly_the_names_readers_import(dev_stack):
-    """infra/outputs.py names every export (web_acl_arn with the WAF on, as in dev)."""
-    assert set(dev_stack.exports) == set(outputs.EXPORTED)
+    """infra/outputs.py names every export (web_acl_arn with the WAF on, as in dev), and the
+    one mapping, the services' Auto Scaling groups."""
+    assert set(dev_stack.exports) == set(outputs.EXPORTED) | {outputs.SERVICE_ASG_NAMES}
     assert all(dev_stack.exports[name] for name in outputs.EXPORTED)
 
 
@@ -214,6 +215,8 @@ def test_exports_point_at_the_right_things(dev_stack):
     assert e["alb_url"] == "http://" + e["alb_dns_name"]
     assert e["key_pair_id"] == dev_stack.by_name("signing-public-key-a1").outputs["id"]
     assert e["asg_name"] == dev_stack.one("aws:autoscaling/group:Group").outputs["name"]
+    assert e["service_asg_names"] == dict.fromkeys(
+        ("catalog", "accounts", "plans", "recommendations"), e["asg_name"])
     assert e["media_bucket"] == _bucket(dev_stack, "media").outputs["id"]
 
 

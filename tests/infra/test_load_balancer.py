@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from infra_harness import CLOUDFRONT_PREFIX_LIST_ID, DEV_CONFIG, FULL_CONFIG, run_program
 
+from app.service_map import RULED, SERVICES
 from edge.origin import ORIGIN_VERIFY_HEADER
+from infra.load_balancer import CATALOG_RULE_PRIORITY, port_ranges
 
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+RULE = "aws:lb/listenerRule:ListenerRule"
+TG = "aws:lb/targetGroup:TargetGroup"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 
 
@@ -36,12 +41,14 @@ def test_no_security_group_admits_the_internet(stacks):
                 assert "0.0.0.0/0" not in inline.get("cidrBlocks", []), sg.name
 
 
-def test_alb_egress_reaches_only_the_api_port_in_private_subnets(dev_stack):
+def test_alb_egress_reaches_only_the_service_ports_in_private_subnets(dev_stack):
     sg = _alb_sg(dev_stack)
     rules = [r.inputs for r in dev_stack.of_type(EGRESS)
              if r.inputs["securityGroupId"] == sg.outputs["id"]]
     assert sorted(r["cidrIpv4"] for r in rules) == ["10.20.10.0/24", "10.20.11.0/24"]
-    assert {(r["fromPort"], r["toPort"]) for r in rules} == {(8080, 8080)}
+    # The four services' ports, 8080..8083, and no other.
+    assert {(r["fromPort"], r["toPort"]) for r in rules} == {(8080, 8083)}
+    assert sorted(s.port(8080) for s in SERVICES) == [8080, 8081, 8082, 8083]
 
 
 def test_alb_is_hardened_and_logs(dev_stack):
@@ -74,15 +81,66 @@ def test_listener_default_is_a_fixed_403(dev_stack):
     }]
 
 
-def test_one_rule_forwards_only_with_the_secret_header(dev_stack):
-    rule = dev_stack.one("aws:lb/listenerRule:ListenerRule")
+def test_catalog_rule_forwards_only_with_the_secret_header_after_every_path_rule(dev_stack):
+    rule = dev_stack.by_name("api-lb-catalog-rule")
     password = dev_stack.one("random:index/randomPassword:RandomPassword")
-    tg = dev_stack.one("aws:lb/targetGroup:TargetGroup")
+    tg = dev_stack.by_name("api-lb-catalog")
     assert rule.inputs["conditions"] == [{"httpHeader": {
         "httpHeaderName": ORIGIN_VERIFY_HEADER, "values": [password.outputs["result"]]}}]
     assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": tg.outputs["arn"]}]
+    assert rule.inputs["priority"] == CATALOG_RULE_PRIORITY
+    assert all(rule.inputs["priority"] > s.priority for s in RULED)
     assert "conditions" in rule.secret_paths  # the header value is a Pulumi secret
     assert password.inputs["length"] >= 32
+
+
+@pytest.mark.parametrize("stack_name", ["dev_stack", "full_stack"])
+def test_each_ruled_service_has_a_rule_with_the_header_and_its_path_patterns(request,
+                                                                            stack_name):
+    stack = request.getfixturevalue(stack_name)
+    password = stack.one("random:index/randomPassword:RandomPassword").outputs["result"]
+    listener = stack.one("aws:lb/listener:Listener").outputs["arn"]
+    for service in RULED:
+        rule = stack.by_name(f"api-lb-{service.name}-rule")
+        tg = stack.by_name(f"api-lb-{service.name}")
+        assert rule.inputs["listenerArn"] == listener
+        assert rule.inputs["priority"] == service.priority
+        assert rule.inputs["conditions"] == [
+            {"httpHeader": {"httpHeaderName": ORIGIN_VERIFY_HEADER, "values": [password]}},
+            {"pathPattern": {"values": list(service.path_patterns)}},
+        ]
+        assert rule.inputs["actions"] == [{"type": "forward",
+                                           "targetGroupArn": tg.outputs["arn"]}]
+        assert "conditions" in rule.secret_paths
+        # ALB quota: five condition values per rule, all conditions together.
+        values = sum(len(next(iter(c.values()))["values"]) for c in rule.inputs["conditions"])
+        assert values <= 5
+
+
+def test_rule_priorities_are_unique_and_every_service_is_reached_once(dev_stack):
+    rules = dev_stack.of_type(RULE)
+    assert len(rules) == len(SERVICES) == 4
+    assert len({r.inputs["priority"] for r in rules}) == 4
+    targets = sorted(r.inputs["actions"][0]["targetGroupArn"] for r in rules)
+    assert targets == sorted(tg.outputs["arn"] for tg in dev_stack.of_type(TG))
+
+
+def test_path_rules_are_created_after_the_catalog_rule(dev_stack):
+    """A stack that had one header rule at priority 10 moves it (the catalog rule, aliased)
+    to its new priority before the accounts rule takes 10."""
+    for service in RULED:
+        depends = dev_stack.options[(RULE, f"api-lb-{service.name}-rule")].depends_on
+        assert [d._name for d in depends] == ["api-lb-catalog-rule"]
+    # (The SDK adds an alias without a name of its own, the parent's; only ours are named.)
+    aliases = dev_stack.options[(RULE, "api-lb-catalog-rule")].aliases
+    assert [a.name for a in aliases if a.name is not ...] == ["api-lb-from-cloudfront"]
+    tg_aliases = dev_stack.options[(TG, "api-lb-catalog")].aliases
+    assert [a.name for a in tg_aliases if a.name is not ...] == ["api-lb-api"]
+
+
+def test_port_ranges_hold_exactly_the_ports():
+    assert port_ranges([8083, 8080, 8081, 8082]) == [(8080, 8083)]
+    assert port_ranges([8080, 8082, 8083]) == [(8080, 8080), (8082, 8083)]
 
 
 def test_cloudfront_sends_the_same_secret_header_to_the_alb(dev_stack):
@@ -93,18 +151,21 @@ def test_cloudfront_sends_the_same_secret_header_to_the_alb(dev_stack):
     assert "origins" in distribution.secret_paths
 
 
-def test_target_group_checks_the_api_health_path(dev_stack):
-    tg = dev_stack.one("aws:lb/targetGroup:TargetGroup").inputs
-    assert tg["port"] == 8080 and tg["protocol"] == "HTTP" and tg["targetType"] == "instance"
+@pytest.mark.parametrize(("service", "port"), [("catalog", 8080), ("accounts", 8081),
+                                               ("plans", 8082), ("recommendations", 8083)])
+def test_each_service_target_group_checks_its_own_port(dev_stack, service, port):
+    tg = dev_stack.by_name(f"api-lb-{service}").inputs
+    assert tg["port"] == port and tg["protocol"] == "HTTP" and tg["targetType"] == "instance"
     assert tg["healthCheck"]["path"] == "/healthz"
+    assert tg["healthCheck"]["port"] == "traffic-port"  # the service's own port
     assert tg["healthCheck"]["matcher"] == "200"
     assert tg["deregistrationDelay"] == 30
+    assert tg["tags"]["edgeflix:service"] == service
 
 
 # ---- TLS from CloudFront to the ALB: only with a hosted zone -------------------------
 
 LISTENER = "aws:lb/listener:Listener"
-RULE = "aws:lb/listenerRule:ListenerRule"
 CERT = "aws:acm/certificate:Certificate"
 VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
 RECORD = "aws:route53/record:Record"
@@ -139,13 +200,16 @@ def test_with_a_hosted_zone_the_alb_listens_on_https_443_only(full_stack):
     assert _ingress_ports(full_stack) == [(443, 443, CLOUDFRONT_PREFIX_LIST_ID)]
 
 
-def test_origin_verify_rule_guards_the_https_listener(full_stack):
+def test_origin_verify_rules_guard_the_https_listener(full_stack):
     listener = full_stack.one(LISTENER)
-    rule = full_stack.one(RULE)
-    assert rule.inputs["listenerArn"] == listener.outputs["arn"]
-    assert rule.inputs["conditions"][0]["httpHeader"]["httpHeaderName"] == ORIGIN_VERIFY_HEADER
-    assert rule.inputs["actions"][0]["type"] == "forward"
-    assert "conditions" in rule.secret_paths
+    rules = full_stack.of_type(RULE)
+    assert len(rules) == 4
+    for rule in rules:
+        assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+        header = rule.inputs["conditions"][0]["httpHeader"]
+        assert header["httpHeaderName"] == ORIGIN_VERIFY_HEADER
+        assert rule.inputs["actions"][0]["type"] == "forward"
+        assert "conditions" in rule.secret_paths
 
 
 def test_origin_certificate_is_regional_and_dns_validated(full_stack):

@@ -26,7 +26,8 @@ def test_every_guarded_type_is_present_in_the_stack(dev_stack):
                rules.DISTRIBUTION, rules.OAC, rules.LAUNCH_TEMPLATE, rules.ASG,
                rules.SECURITY_GROUP, rules.SG_INGRESS, rules.ALB, rules.LISTENER, rules.TABLE,
                rules.ROLE_POLICY, rules.SUBNET, rules.WEB_ACL, rules.VERSIONING,
-               rules.DEFAULT_SECURITY_GROUP, rules.WEB_ACL_LOGGING, rules.LOG_GROUP}
+               rules.DEFAULT_SECURITY_GROUP, rules.WEB_ACL_LOGGING, rules.LOG_GROUP,
+               rules.LISTENER_RULE}
     assert guarded <= {r.type for r in dev_stack.resources}
 
 
@@ -165,6 +166,10 @@ def _break_listener(p):
     p["defaultActions"] = [{"type": "forward", "targetGroupArn": "arn:tg"}]
 
 
+def _break_rule_header(p):
+    p["conditions"] = [c for c in p["conditions"] if "httpHeader" not in c]
+
+
 def _break_table(p):
     p["pointInTimeRecovery"] = {"enabled": False}
 
@@ -240,6 +245,8 @@ CASES = [
     ("alb-hardened", rules.ALB, None, _break_alb_desync),
     ("alb-hardened", rules.ALB, None, _break_alb_logs),
     ("listener-default-denies", rules.LISTENER, None, _break_listener),
+    ("listener-rule-requires-origin-verify", rules.LISTENER_RULE, "api-lb-accounts-rule",
+     _break_rule_header),
     ("listener-tls-modern", rules.LISTENER, None, _break_listener_to_https_without_tls),
     ("table-recoverable", rules.TABLE, None, _break_table),
     ("role-policy-least-privilege", rules.ROLE_POLICY, None, _break_role_policy),

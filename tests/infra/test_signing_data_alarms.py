@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from infra_harness import FULL_CONFIG
 
 
@@ -75,14 +76,26 @@ def _alarms(stack):
 def test_alb_alarms_watch_the_real_load_balancer(dev_stack):
     alarms = _alarms(dev_stack)
     alb = dev_stack.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]
-    tg = dev_stack.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]
     five = alarms["edgeflix-dev-api-target-5xx"].inputs
     assert five["namespace"] == "AWS/ApplicationELB"
     assert five["dimensions"] == {"LoadBalancer": alb}
     assert five["threshold"] == 10
-    unhealthy = alarms["edgeflix-dev-api-unhealthy-targets"].inputs
+    assert "edgeflix-dev-api-unhealthy-targets" not in alarms  # one per service instead
+
+
+@pytest.mark.parametrize("service", ["catalog", "accounts", "plans", "recommendations"])
+def test_each_service_alarms_alone_on_its_target_group(dev_stack, service):
+    """Unhealthy targets and 5xx per target group: a failed service shows alone."""
+    alarms = _alarms(dev_stack)
+    alb = dev_stack.one("aws:lb/loadBalancer:LoadBalancer").outputs["arnSuffix"]
+    tg = dev_stack.by_name(f"api-lb-{service}").outputs["arnSuffix"]
+    unhealthy = alarms[f"edgeflix-dev-api-{service}-unhealthy-targets"].inputs
     assert unhealthy["metricName"] == "UnHealthyHostCount"
     assert unhealthy["dimensions"] == {"LoadBalancer": alb, "TargetGroup": tg}
+    five = alarms[f"edgeflix-dev-api-{service}-target-5xx"].inputs
+    assert five["metricName"] == "HTTPCode_Target_5XX_Count"
+    assert five["dimensions"] == {"LoadBalancer": alb, "TargetGroup": tg}
+    assert five["threshold"] == 10
 
 
 def test_cloudfront_5xx_rate_alarm(dev_stack):

@@ -240,7 +240,70 @@ WEIGHT = "trafficConfig.singleWeightConfig"
 SHIELD_AND_GEO = {"originShieldEnabled": "true", "geoRestrictionType": "deny",
                   "geoRestrictionLocations": '["KP", "IR"]'}
 
+# The four API services' rules and groups (app/service_map.py, infra/load_balancer.py).
+RULE = "aws:lb/listenerRule:ListenerRule"
+DEDICATED = {"serviceLayout": "dedicated"}
+
+
+def _more_path_patterns(inputs: Inputs) -> Inputs | None:
+    for condition in inputs.get("conditions") or []:
+        if condition.get("pathPattern"):
+            condition["pathPattern"]["values"] += ["/api/v1/x*", "/api/v1/y*", "/api/v1/z*"]
+            return inputs
+    return None
+
+
+def _split_path_condition(inputs: Inputs) -> Inputs | None:
+    conditions = inputs.get("conditions") or []
+    path = next((c for c in conditions if c.get("pathPattern")), None)
+    if path is None or len(path["pathPattern"]["values"]) < 2:
+        return None
+    first, *rest = path["pathPattern"]["values"]
+    path["pathPattern"]["values"] = [first]
+    conditions.append({"pathPattern": {"values": rest}})
+    return inputs
+
+
+def _path_pattern(change: Callable[[str], str]) -> Callable[[Inputs], Inputs | None]:
+    def mutate(inputs: Inputs) -> Inputs | None:
+        for condition in inputs.get("conditions") or []:
+            if condition.get("pathPattern"):
+                values = condition["pathPattern"]["values"]
+                values[0] = change(values[0])
+                return inputs
+        return None
+    return mutate
+
+
+def _drop_last_target_group(inputs: Inputs) -> Inputs | None:
+    arns = inputs.get("targetGroupArns") or []
+    if len(arns) < 2:
+        return None
+    inputs["targetGroupArns"] = arns[:-1]
+    return inputs
+
+
 MUTATIONS = [
+    Mutation("listener-rule-six-condition-values", "api-lb-accounts-rule", _more_path_patterns,
+             RULE, "conditions"),
+    Mutation("listener-rule-two-path-pattern-conditions", "api-lb-accounts-rule",
+             _split_path_condition, RULE, "conditions"),
+    Mutation("listener-rule-path-pattern-too-long", "api-lb-plans-rule",
+             _path_pattern(lambda p: "/api/v1/" + "p" * 130 + "*"), RULE,
+             "conditions[1].pathPattern.values[0]"),
+    Mutation("listener-rule-path-pattern-bad-character", "api-lb-plans-rule",
+             _path_pattern(lambda p: p.replace("*", "{id}")), RULE,
+             "conditions[1].pathPattern.values[0]"),
+    Mutation("listener-rule-priority-in-use", "api-lb-plans-rule", _set(["priority"], 10),
+             RULE, "priority"),
+    Mutation("listener-rule-to-a-group-without-targets", ASG, _drop_last_target_group,
+             RULE, "actions[0].targetGroupArn"),
+    Mutation("instances-closed-to-a-service-port", "api-from-alb-recommendations",
+             lambda i: {**i, "fromPort": 8090, "toPort": 8090}, ASG, "targetGroupArns[3]"),
+    Mutation("dedicated-target-group-port-not-admitted", "api-lb-plans",
+             _set(["port"], 8083), ASG, "targetGroupArns[0]", config=DEDICATED),
+    Mutation("config-service-layout-typo", "", None, "program", "",
+             config={"serviceLayout": "split"}),
     Mutation("bad-enum-health-check-protocol", TG, _set(["healthCheck", "protocol"], "HTTPX"),
              TG, "healthCheck.protocol"),
     Mutation("wrong-port-listener", LISTENER, _set(["port"], 70000), LISTENER, "port"),

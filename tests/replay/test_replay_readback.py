@@ -10,6 +10,7 @@ import json
 import pytest
 from replay_paths import REPO_ROOT, require_real_program
 
+from app.service_map import RULED, SERVICE_NAMES, service_named
 from replay import Engine, run_program
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -30,30 +31,40 @@ def one(result, type_):
     return found[0]
 
 
+def target_groups(result) -> dict[str, object]:
+    """The API services' target groups, by the service their `edgeflix:service` tag names."""
+    return {r.inputs["tags"]["edgeflix:service"]: r
+            for r in result.of_type("aws:lb/targetGroup:TargetGroup")}
+
+
 def test_real_program_replays_with_no_problems(stack):
     result, _ = stack
     assert [str(p) for p in result.problems] == []
     assert len(result.resources) >= 50
 
 
-def test_instances_registered_in_the_target_group(stack):
+def test_instances_registered_in_every_service_target_group(stack):
+    """The shared layout: each instance is a target of the four groups, on each one's port."""
     result, engine = stack
-    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    groups = target_groups(result)
+    assert sorted(groups) == sorted(SERVICE_NAMES)
     asg = one(result, "aws:autoscaling/group:Group")
     group = engine.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[asg.id])["AutoScalingGroups"][0]
     instances = sorted(i["InstanceId"] for i in group["Instances"])
     assert len(instances) == asg.inputs["desiredCapacity"] >= 1
-    health = engine.client("elbv2").describe_target_health(TargetGroupArn=tg.id)
-    assert sorted(t["Target"]["Id"] for t in health["TargetHealthDescriptions"]) == instances
-    assert {t["Target"]["Port"] for t in health["TargetHealthDescriptions"]} == \
-        {tg.inputs["port"]}
+    for service, tg in groups.items():
+        health = engine.client("elbv2").describe_target_health(TargetGroupArn=tg.id)
+        assert sorted(t["Target"]["Id"] for t in health["TargetHealthDescriptions"]) == \
+            instances, service
+        assert {t["Target"]["Port"] for t in health["TargetHealthDescriptions"]} == \
+            {service_named(service).port(8080)}
 
 
-def test_listener_target_group_and_asg_are_connected(stack):
+def test_listener_target_groups_and_asg_are_connected(stack):
     result, engine = stack
     alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
-    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    groups = target_groups(result)
     asg = one(result, "aws:autoscaling/group:Group")
     elbv2 = engine.client("elbv2")
     listeners = elbv2.describe_listeners(LoadBalancerArn=alb.id)["Listeners"]
@@ -64,12 +75,37 @@ def test_listener_target_group_and_asg_are_connected(stack):
         for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
             actions += rule["Actions"]
         forwards += [a.get("TargetGroupArn") for a in actions if a["Type"] == "forward"]
-    assert tg.id in forwards
+    assert sorted(forwards) == sorted(tg.id for tg in groups.values())
     group = engine.client("autoscaling").describe_auto_scaling_groups(
         AutoScalingGroupNames=[asg.id])["AutoScalingGroups"][0]
-    assert group["TargetGroupARNs"] == [tg.id]
-    described = elbv2.describe_target_groups(TargetGroupArns=[tg.id])["TargetGroups"][0]
-    assert described["LoadBalancerArns"] == [alb.id]
+    assert sorted(group["TargetGroupARNs"]) == sorted(tg.id for tg in groups.values())
+    for tg in groups.values():
+        described = elbv2.describe_target_groups(TargetGroupArns=[tg.id])["TargetGroups"][0]
+        assert described["LoadBalancerArns"] == [alb.id]
+
+
+def test_rules_read_back_route_each_path_to_its_service(stack):
+    """The listener's rules as moto keeps them: the secret header on every rule, each ruled
+    service's path patterns at its priority, the catalog header-only rule last."""
+    result, engine = stack
+    groups = {tg.id: service for service, tg in target_groups(result).items()}
+    listener = one(result, "aws:lb/listener:Listener")
+    rules = engine.client("elbv2").describe_rules(ListenerArn=listener.id)["Rules"]
+    routed = {}
+    for rule in rules:
+        if rule["IsDefault"]:
+            assert rule["Actions"][0]["Type"] == "fixed-response"
+            continue
+        fields = {c["Field"]: c for c in rule["Conditions"]}
+        assert "http-header" in fields
+        patterns = tuple(fields["path-pattern"]["PathPatternConfig"]["Values"]) \
+            if "path-pattern" in fields else ()
+        routed[groups[rule["Actions"][0]["TargetGroupArn"]]] = (int(rule["Priority"]),
+                                                                  patterns)
+    for service in RULED:
+        assert routed[service.name] == (service.priority, service.path_patterns)
+    assert routed["catalog"][1] == ()
+    assert routed["catalog"][0] > max(s.priority for s in RULED)
 
 
 def test_distribution_origins_resolve_to_the_bucket_and_the_alb(stack):
@@ -125,7 +161,7 @@ def test_key_group_holds_the_current_and_next_public_keys(stack):
 def test_scaling_policy_label_matches_alb_and_target_group(stack):
     result, engine = stack
     alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
-    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    tg = target_groups(result)["catalog"]  # a shared group scales on the catalog's requests
     policies = engine.client("autoscaling").describe_policies()["ScalingPolicies"]
     labels = [p["TargetTrackingConfiguration"]["PredefinedMetricSpecification"].get(
         "ResourceLabel") for p in policies if p.get("TargetTrackingConfiguration", {}).get(
@@ -152,22 +188,25 @@ def test_secret_and_table_exist(stack):
 def test_alarms_watch_the_right_dimensions(stack):
     result, engine = stack
     alb = one(result, "aws:lb/loadBalancer:LoadBalancer")
-    tg = one(result, "aws:lb/targetGroup:TargetGroup")
+    suffixes = {tg.outputs["arnSuffix"] for tg in target_groups(result).values()}
     dist = one(result, "aws:cloudfront/distribution:Distribution")
-    expected = {"LoadBalancer": alb.outputs["arnSuffix"], "TargetGroup": tg.outputs["arnSuffix"],
-                "DistributionId": dist.id}
+    expected = {"LoadBalancer": alb.outputs["arnSuffix"], "DistributionId": dist.id}
     alarms = engine.client("cloudwatch").describe_alarms()["MetricAlarms"]
     names = {r.outputs["name"] for r in result.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
     assert names and names <= {a["AlarmName"] for a in alarms}
-    watched = set()
+    watched, target_groups_watched = set(), set()
     for alarm in alarms:
         for dim in alarm["Dimensions"]:
             if dim["Name"] in expected:
                 assert dim["Value"] == expected[dim["Name"]], alarm["AlarmName"]
                 watched.add(dim["Name"])
+            if dim["Name"] == "TargetGroup":
+                assert dim["Value"] in suffixes, alarm["AlarmName"]
+                target_groups_watched.add(dim["Value"])
         if alarm["Namespace"] == "AWS/ApplicationELB":
             assert any(d["Name"] == "LoadBalancer" for d in alarm["Dimensions"])
     assert watched == set(expected)
+    assert target_groups_watched == suffixes  # every service alarms on its own group
 
 
 
