@@ -90,6 +90,8 @@ def playback_document(
 
 
 Grant = tuple[bytes, list[tuple[str, str]]]
+# WSGI environ key: the Problem the fast lane met for this request, for Flask to answer.
+LANE_REFUSAL = "edgeflix.playback.refusal"
 
 # Stands in for the renewal token in a serialised grant; the token is the one
 # per-viewer part of the answer (it is bound to the account, app/playback_renewal.py).
@@ -302,6 +304,9 @@ def authorise_playback(title_id: str) -> Response:
     viewer = signed_in_viewer(services().verifier)
     catalog, title = requested_title(title_id)
     profile = requested_profile()
+    refusal = request.environ.get(LANE_REFUSAL)
+    if refusal is not None:
+        raise refusal
     grant = authorise(services(), catalog, title, profile, viewer,
                       request.headers.get("Authorization"))
     if grant is None:
@@ -380,10 +385,11 @@ class AuthenticatedPlaybackLane:
     A play is the hottest request the API gets and its answer is fixed per title, plan
     and expiry window, so Flask's per-request machinery would be most of its cost; the
     token check is a cache lookup once a viewer's token was verified (app/auth.py).
-    Anything else (no or a bad token, a body, an unknown title, no key yet) and any
-    refusal (403 above the plan, 409 no free screen, 503 plans unavailable) goes to
-    Flask, which remains the one place for validation and errors; a refused play thus
-    costs its plan lookup and screen claim twice, a granted one once.
+    Anything else (no or a bad token, a body, an unknown title, no key yet) goes to
+    Flask, which remains the one place for validation and errors; so does a refusal
+    (403 above the plan, 409 no free stream, 503 no plan known), which the lane hands
+    over in the WSGI environ (`LANE_REFUSAL`) so the plan is not looked up nor the
+    stream claimed twice.
     """
 
     PREFIX = "/api/v1/titles/"
@@ -413,8 +419,9 @@ class AuthenticatedPlaybackLane:
                     if title is not None
                     else None
                 )
-            except Problem:
-                grant = None  # Flask answers the refusal
+            except Problem as refusal:
+                environ[LANE_REFUSAL] = refusal  # Flask answers it, without asking again
+                grant = None
             if grant is not None:
                 body, headers = grant
                 start_response("200 OK", list(headers))
