@@ -54,7 +54,7 @@ demo: setup ## start the local twin, publish the sample library, print the URL, 
 down: ## stop everything `make demo` started
 	$(PY) -m twin down
 
-chaos: venv ## on the running twin: SERVICE=<name> ACTION=kill|stop|slow, or ACTION=heal
+chaos: venv ## on the running twin: SERVICE=accounts|plans|catalog|recommendations|moto|alb|cache|edge|api-N ACTION=kill|stop|slow, or ACTION=heal
 	@test -n "$(ACTION)" || { echo "make chaos: ACTION=kill|stop|slow|heal is required" >&2; exit 2; }
 	$(PY) -m twin chaos --action $(ACTION) $(if $(SERVICE),--service $(SERVICE))
 

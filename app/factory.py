@@ -31,7 +31,7 @@ from app.auth import TokenVerifier
 from app.aws import AwsClients, create_aws_clients
 from app.catalog_store import CatalogStore
 from app.document_cache import CatalogDocumentCache
-from app.plan_lookup import PlanLookup, PlanSource, PlansServiceSource, PlanStoreSource
+from app.plan_lookup import PlanLookup, PlansServiceSource, PlanStoreSource
 from app.plan_store import PlanStore
 from app.play_reads import PlayReads
 from app.playback_limits import PlaybackRateLimiter
@@ -123,13 +123,13 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
 
 
 def plan_lookup(settings: Settings, clients: AwsClients) -> PlanLookup:
-    """The catalog service's plan lookup: the plans service at `plans_url`, else the table."""
-    source: PlanSource = (
-        PlansServiceSource(settings.plans_url)
-        if settings.plans_url
-        else PlanStoreSource(PlanStore(clients.dynamodb, settings.table))
-    )
-    return PlanLookup(source, settings.plan_cache_seconds, settings.plan_stale_seconds)
+    """The catalog service's plan lookup: the plans service at `plans_url` with the
+    table's plan of record as its fallback, else the table alone."""
+    table = PlanStoreSource(PlanStore(clients.dynamodb, settings.table))
+    if settings.plans_url:
+        return PlanLookup(PlansServiceSource(settings.plans_url), settings.plan_cache_seconds,
+                          settings.plan_stale_seconds, fallback=table)
+    return PlanLookup(table, settings.plan_cache_seconds, settings.plan_stale_seconds)
 
 
 def token_verifier(settings: Settings) -> TokenVerifier | None:

@@ -26,7 +26,7 @@ APP_DIR = REPO_ROOT / "app"
 WHEEL_DIR = REPO_ROOT / "build" / "wheels"
 # What the API imports at run time (its own code needs nothing else).
 RUNTIME_PACKAGES = ("flask", "gunicorn", "boto3", "cryptography", "pydantic", "pyjwt",
-                    "cachetools")
+                    "cachetools", "requests")
 PYTHON_VERSION = "3.11"
 BUNDLE_PREFIX = "bundles/"
 WHEEL_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}

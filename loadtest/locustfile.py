@@ -38,11 +38,27 @@ from loadtest.target import is_loopback_url
 from loadtest.viewer import (
     BROWSE_SHARE,
     BUFFER_SEGMENTS_DEFAULT,
+    CHOSEN_PLAN,
     MAX_PAGES,
     MAX_SEGMENTS_DEFAULT,
     PAGE_LIMIT,
+    PLAN,
+    PLAN_CHANGE,
+    PLAN_SHARE,
+    PLAYBACK,
+    PLAYLISTS,
+    PROFILES,
+    PROFILES_SHARE,
+    RECOMMENDATIONS,
     RECOMMENDATIONS_SHARE,
+    RENEWAL,
+    SEGMENTS,
+    SIGN_IN,
+    SIGN_UP,
     THINK_TIME_S,
+    TITLES,
+    TRENDING,
+    TRENDING_SHARE,
     ZIPF_S_DEFAULT,
     PlayerBuffer,
     ZipfPicker,
@@ -53,6 +69,10 @@ from loadtest.viewer import (
 log = logging.getLogger("loadtest")
 
 TITLES_PATH = "/api/v1/titles"
+TRENDING_PATH = "/api/v1/trending"
+RECOMMENDATIONS_PATH = "/api/v1/recommendations"
+PLAN_PATH = "/api/v1/account/plan"
+PROFILES_PATH = "/api/v1/profiles"
 COOKIE_NAMES = ("CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id")
 
 STATS = StreamStats()
@@ -144,7 +164,8 @@ def _on_quitting(environment, **_kwargs) -> None:
     if path and not cluster.is_worker(environment):  # a master writes the merged figures
         figures = STATS.as_dict()
         figures["workers"] = cluster.LEDGER.as_dict() if cluster.is_master(environment) else None
-        # Locust's own per-request stats at the same instant (its CSV lags by up to 2 s).
+        # Locust's own per-request stats at the same instant (its CSV lags by up to 2 s),
+        # one row per action (loadtest/viewer.py), and its failures by action and reason.
         figures["locust_entries"] = [
             {
                 "type": e.method,
@@ -156,6 +177,11 @@ def _on_quitting(environment, **_kwargs) -> None:
                 "p95_ms": e.get_response_time_percentile(0.95),
             }
             for e in environment.stats.entries.values()
+        ]
+        figures["locust_errors"] = [
+            {"type": e.method, "name": e.name, "error": str(e.error),
+             "occurrences": e.occurrences}
+            for e in environment.stats.errors.values()
         ]
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(figures, indent=2) + "\n")
@@ -251,7 +277,7 @@ class Viewer(FastHttpUser):
         self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
         self.credentials: ViewerCredentials | None = None
         self.provisioned = False  # from --users-file: exists and is confirmed already
-        self.signed_up = self.confirmed = False
+        self.signed_up = self.confirmed = self.plan_chosen = False
         self.authorization: dict[str, str] = {}
         self.ensure_signed_in()
 
@@ -264,7 +290,20 @@ class Viewer(FastHttpUser):
         if not self.authorization:
             with contextlib.suppress(PlaybackError):
                 self.authorization = {"Authorization": f"Bearer {self.sign_in()}"}
+        if self.authorization and self.signed_up and not self.plan_chosen:
+            with contextlib.suppress(PlaybackError):
+                self.choose_plan()
         return bool(self.authorization)
+
+    def choose_plan(self) -> None:
+        """A new account picks its plan once, as the plans page does (an Idempotency-Key,
+        so a retry after a lost answer changes nothing twice); tried again before the
+        next play when it failed."""
+        self.idempotency_key = getattr(self, "idempotency_key", None) or \
+            f"loadtest-{self.rng.randrange(16**16):016x}"
+        self._json("api", "PUT", PLAN_PATH, PLAN_CHANGE, body={"plan": CHOSEN_PLAN},
+                   headers={**self.authorization, "Idempotency-Key": self.idempotency_key})
+        self.plan_chosen = True
 
     def sign_in(self) -> str:
         """The viewer's access token: a pre-provisioned account, or one it signs up for."""
@@ -277,14 +316,14 @@ class Viewer(FastHttpUser):
         if not self.provisioned:
             if not self.signed_up:
                 body = {"email": viewer.email, "password": viewer.password}
-                self._json("api", "POST", ACCOUNTS, ACCOUNTS, body=body)
+                self._json("api", "POST", ACCOUNTS, SIGN_UP, body=body)
                 self.signed_up = True
             if not self.confirmed:
-                self._fetch("api", ACCOUNTS + "/confirmation", ACCOUNTS + "/confirmation",
+                self._fetch("api", ACCOUNTS + "/confirmation", SIGN_UP,
                             method="POST",
                             body={"email": viewer.email, "code": TWIN_CONFIRMATION_CODE})
                 self.confirmed = True
-        tokens = self._json("api", "POST", SESSIONS, SESSIONS,
+        tokens = self._json("api", "POST", SESSIONS, SIGN_IN,
                             body={"email": viewer.email, "password": viewer.password})
         return str(tokens.get("access_token", ""))
 
@@ -295,6 +334,7 @@ class Viewer(FastHttpUser):
                 self.browse()
             if self.picker is None or not self.ensure_signed_in():
                 return
+            self.account_pages()
             title = self.picker.pick()
             self.play(title)
         except PlaybackError:
@@ -302,13 +342,38 @@ class Viewer(FastHttpUser):
 
     # --- steps -------------------------------------------------------------------------
 
+    def account_pages(self) -> None:
+        """Now and then, the account's plan and its profiles, as the player's pages show
+        them; a failure is counted and the viewer plays on (they gate nothing)."""
+        for share, path, action in ((PLAN_SHARE, PLAN_PATH, PLAN),
+                                    (PROFILES_SHARE, PROFILES_PATH, PROFILES)):
+            if self.rng.random() < share:
+                with contextlib.suppress(PlaybackError):
+                    self._json("api", "GET", path, action, headers=self.authorization)
+
+    def rows(self) -> None:
+        """The browse page's rows: the profile's recommendations, or trending when they
+        fail (the player's fallback, counted in `fallbacks`); trending alone now and then.
+        A row never keeps a viewer from playing."""
+        if self.rng.random() < RECOMMENDATIONS_SHARE:
+            try:
+                self._json("api", "GET", f"{RECOMMENDATIONS_PATH}?profile={self.profile}&limit=10",
+                           RECOMMENDATIONS)
+                return
+            except PlaybackError:
+                STATS.fallbacks[f"{RECOMMENDATIONS}->{TRENDING}"] += 1
+        elif self.rng.random() >= TRENDING_SHARE:
+            return
+        with contextlib.suppress(PlaybackError):
+            self._json("api", "GET", f"{TRENDING_PATH}?limit=10", TRENDING)
+
     def browse(self) -> None:
         """Page through the catalog (bounded), then pick from what was seen."""
         titles: dict[str, dict] = {}
         offset = 0
         for _ in range(MAX_PAGES):
             query = f"?limit={PAGE_LIMIT}" + (f"&offset={offset}" if offset else "")
-            body = self._json("api", "GET", TITLES_PATH + query, TITLES_PATH)
+            body = self._json("api", "GET", TITLES_PATH + query, TITLES)
             page = [t for t in body.get("items") or body.get("titles") or [] if _is_title(t)]
             fresh = [t for t in page if t["id"] not in titles]
             titles.update((t["id"], t) for t in fresh)
@@ -324,23 +389,17 @@ class Viewer(FastHttpUser):
             self.picker = ZipfPicker(
                 catalog, self.zipf_s, self.rng, featured=featured, featured_share=PREMIERE_SHARE
             )
-        if self.rng.random() < RECOMMENDATIONS_SHARE:
-            self._json(
-                "api",
-                "GET",
-                f"/api/v1/recommendations?profile={self.profile}&limit=10",
-                "/api/v1/recommendations",
-            )
+        self.rows()
 
     def play(self, title: dict) -> None:
         title_id = title["id"]
-        self._json("api", "GET", f"{TITLES_PATH}/{title_id}", f"{TITLES_PATH}/[id]")
+        self._json("api", "GET", f"{TITLES_PATH}/{title_id}", TITLES)
         play_started = time.monotonic()
         document = self._json(
             "api",
             "POST",
             f"{TITLES_PATH}/{title_id}/playback",
-            f"{TITLES_PATH}/[id]/playback",
+            PLAYBACK,
             body={"profile": self.profile},
             headers=self.authorization,
         )
@@ -353,7 +412,7 @@ class Viewer(FastHttpUser):
         master_url = self._absolute(master_url)
 
         master = m3u8.loads(
-            self._video(grant, "playlist", master_url, "/video/[id]/master.m3u8").text or "",
+            self._video(grant, "playlist", master_url, PLAYLISTS).text or "",
             uri=master_url,
         )
         variants = sorted(
@@ -400,7 +459,7 @@ class Viewer(FastHttpUser):
             if delay > 0:
                 gevent.sleep(delay)
             started = time.monotonic()
-            resp = self._video(grant, "segment", url, "/video/[id]/[rendition]/[segment]")
+            resp = self._video(grant, "segment", url, SEGMENTS)
             arrived = time.monotonic()
             size = len(resp.content or b"")
             name = variants[rendition][2] if variants else "only"
@@ -424,8 +483,7 @@ class Viewer(FastHttpUser):
         STATS.play_finished()
 
     def _media_playlist(self, grant: PlayGrant, url: str) -> m3u8.M3U8:
-        name = "/video/[id]/[rendition]/index.m3u8"
-        return m3u8.loads(self._video(grant, "playlist", url, name).text or "", uri=url)
+        return m3u8.loads(self._video(grant, "playlist", url, PLAYLISTS).text or "", uri=url)
 
     # --- grants ------------------------------------------------------------------------
 
@@ -439,7 +497,7 @@ class Viewer(FastHttpUser):
             "api",
             "POST",
             f"{TITLES_PATH}/{grant.title_id}/playback/renewal",
-            f"{TITLES_PATH}/[id]/playback/renewal",
+            RENEWAL,
             body={"renewal_token": grant.renewal_token, "profile": self.profile},
             headers=self.authorization,
         )

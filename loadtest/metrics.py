@@ -340,6 +340,8 @@ class StreamStats(Mergeable):
     rendition_bytes: Counter = field(default_factory=Counter)
     switches: Counter = field(default_factory=Counter)
     renewals: Counter = field(default_factory=Counter)
+    # What a viewer did instead when a page's row failed ("recommendations->trending").
+    fallbacks: Counter = field(default_factory=Counter)
     plays_by_title: Counter = field(default_factory=Counter)
     bucket_s: float = field(default=TIMELINE_BUCKET_S, metadata=SETTING)
     # Keyed by the bucket's start in whole seconds since the test start, as a string (JSON-safe).
@@ -470,6 +472,7 @@ class StreamStats(Mergeable):
                 "total": sum(self.renewals.values()),
                 "by_cause": dict(sorted(self.renewals.items())),
             },
+            "fallbacks": dict(sorted(self.fallbacks.items())),
             "cache": self.cache.as_dict(),
             "timeline_bucket_s": self.bucket_s,
             "timeline": self.timeline_rows(),

@@ -99,12 +99,27 @@ def evaluate(stream: dict, gates: Gates) -> list[GateResult]:
     return results
 
 
-def locust_totals(entries: list[dict] | None) -> dict | None:
-    """Locust's HTTP request totals, leaving out the viewer metric rows."""
+def locust_totals(entries: list[dict] | None, errors: list[dict] | None = None) -> dict | None:
+    """Locust's HTTP request totals, leaving out the viewer metric rows.
+
+    `by_name` is keyed "<method> <request name>"; `by_action` adds up each request name (a
+    viewer action, loadtest/viewer.py) over its methods: requests, failures, and failures
+    by reason from Locust's error rows (`errors`, each type, name, error, occurrences).
+    """
     if entries is None:
         return None
     http = [e for e in entries if e.get("type") != "VIEWER"]
+    by_action: dict[str, dict] = {}
+    for e in sorted(http, key=lambda e: e["name"]):
+        action = by_action.setdefault(e["name"], {"requests": 0, "failures": 0, "errors": {}})
+        action["requests"] += e["requests"]
+        action["failures"] += e["failures"]
+    for err in errors or []:
+        if err.get("name") in by_action:
+            reasons = by_action[err["name"]]["errors"]
+            reasons[err["error"]] = reasons.get(err["error"], 0) + err["occurrences"]
     return {
+        "by_action": by_action,
         "requests": sum(e["requests"] for e in http),
         "failures": sum(e["failures"] for e in http),
         "requests_per_s": round(sum(e.get("rps") or 0 for e in http), 2),
@@ -187,6 +202,14 @@ def render_summary(summary: dict) -> str:
     size = v.get("bytes") or {}
     mix = v.get("renditions") or {}
     renewals = v.get("renewals") or {}
+    actions = (summary.get("locust") or {}).get("by_action") or {}
+    if actions:
+        lines.append("  actions         " + ", ".join(
+            f"{name} {a['requests']}" + (f" ({a['failures']} failed)" if a["failures"] else "")
+            for name, a in actions.items()))
+    fallbacks = v.get("fallbacks") or {}
+    if fallbacks:
+        lines.append("  fallbacks       " + ", ".join(f"{k} {n}" for k, n in fallbacks.items()))
     lines += [
         f"  bytes served    {_megabytes(size.get('total'))} "
         + "(" + ", ".join(

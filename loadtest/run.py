@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     stream = json.loads(metrics_file.read_text())
     entries = stream.pop("locust_entries", None)
+    errors = stream.pop("locust_errors", None)
     workers = stream.pop("workers", None)
     run = {
         "url": target.cdn_url,
@@ -233,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         "workers": workers,
         "command": command,
     }
-    summary = build_summary(stream, gates, run, locust_totals(entries))
+    summary = build_summary(stream, gates, run, locust_totals(entries, errors))
     # The twin's autoscaler, when it ran: instances in service and its decisions.
     record = load_record(target.run_dir) if target.run_dir else None
     if record:

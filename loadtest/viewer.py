@@ -9,6 +9,17 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+# The viewer's actions: Locust's request names (its stats, failures and reports group by
+# them), each the thing a viewer does rather than the path it asks for, so a report reads
+# per action and a service outage shows as the actions it breaks (README "Services that
+# fail alone"). Sign-up covers the account's creation and its confirmation.
+SIGN_UP, SIGN_IN, PROFILES, PLAN = "sign-up", "sign-in", "profiles", "plan"
+PLAN_CHANGE = "plan-change"
+TITLES, TRENDING, RECOMMENDATIONS = "titles", "trending", "recommendations"
+PLAYBACK, RENEWAL, PLAYLISTS, SEGMENTS = "playback", "renewal", "playlists", "segments"
+ACTIONS = (SIGN_UP, SIGN_IN, PLAN_CHANGE, PROFILES, PLAN, TITLES, TRENDING, RECOMMENDATIONS,
+           PLAYBACK, RENEWAL, PLAYLISTS, SEGMENTS)
+
 # The viewer model's parameters: the locustfile acts on them and `capacity/` derives each
 # kind's requests per viewer-minute from them, so a change here changes both.
 THINK_TIME_S = (0.5, 2.0)  # seconds between plays, uniform (Locust's between())
@@ -16,6 +27,12 @@ BROWSE_SHARE = 0.2  # chance that a play starts with browsing the catalog again
 PAGE_LIMIT = 100  # titles per GET /api/v1/titles page
 MAX_PAGES = 5  # pages a browse reads at most
 RECOMMENDATIONS_SHARE = 0.25  # chance that a browse also asks for recommendations
+TRENDING_SHARE = 0.1  # chance that a browse asks for the trending row (also the fallback)
+PLAN_SHARE = 0.1  # chance that a play starts with reading the account's plan
+PROFILES_SHARE = 0.1  # chance that a play starts with listing the account's profiles
+# The plan a viewer who signs up picks (the plans page, PUT /api/v1/account/plan): the top
+# one, so a title that needs a plan plays, and playback asks the plans service for it.
+CHOSEN_PLAN = "premium"
 PLAYLISTS_PER_PLAY = 2  # master, then the first rendition's; one more per rendition ABR moves to
 MAX_SEGMENTS_DEFAULT = 10  # --max-segments: at most this many segments per play
 BUFFER_SEGMENTS_DEFAULT = 1.0  # --buffer-segments: player buffer target, in segments

@@ -86,7 +86,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         _say(f"twin of stack {state.stack!r} at {state.cdn_url}")
         for name, up in running.items():
-            _say(f"  {name:<8} pid {state.pids[name]:<8} {'running' if up else 'GONE'}")
+            _say(f"  {name:<18} pid {state.pids[name]:<8} {'running' if up else 'GONE'}")
     return 0 if running and all(running.values()) else 1
 
 
@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument("--json", action="store_true")
     hit = sub.add_parser("chaos", help="kill, stop or slow one service of the running twin; "
                                       "heal undoes it (see twin/chaos.py)")
-    hit.add_argument("--service", help="a process name from `status` (api-1, moto, alb, "
-                                       "cache, edge) or a group (api)")
+    hit.add_argument("--service", help="an API service on every instance (accounts, plans, "
+                                       "catalog, recommendations), a process name from "
+                                       "`status` (api-1, accounts-2, moto, alb, cache, edge) "
+                                       "or a group (api: every catalog group)")
     hit.add_argument("--action", choices=chaos.ACTIONS, required=True)
     defaults = chaos.Slowdown()
     hit.add_argument("--pause-ms", type=int, default=defaults.pause_ms,

@@ -1,6 +1,16 @@
 """The ALB stand-in: HAProxy in front of the gunicorn fleet.
 
-Like the real listener: health checks on the stack's health path, round robin,
+Like the real listener: path-pattern rules send each service's paths to its own
+backend (a target group), in rule-priority order, and everything else to the
+catalog service's backend (the listener's default action); the rules come from
+`app.service_map`, so HAProxy and the Pulumi program route alike. ALB path patterns
+are case-sensitive and `*` matches any run of characters, `?` exactly one (Elastic
+Load Balancing User Guide for Application Load Balancers, "Listener rules", path
+conditions); each becomes an anchored regular expression on HAProxy's `path` (the
+path without its query string, as the ALB matches). Each backend health-checks its
+own service's port. Every answer that came from a backend names it in
+TARGET_GROUP_HEADER, so a test can see the routing HAProxy actually does.
+Also like the listener: health checks on the stack's health path, round robin,
 a fixed 403 for any request without the secret X-Origin-Verify header (the
 value lives only in a 0600 file HAProxy reads as a pattern file, so it is in no
 config, argument or log line), and retries with redispatch so a dying instance
@@ -16,10 +26,12 @@ registers targets in the target group; draining is HAProxy's DRAIN state.
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.service_map import CATALOG, RULED, SERVICES, ServiceRoute
 from edge.origin import ORIGIN_VERIFY_HEADER
 from infra.config import HEALTH_CHECK_TIMEOUT_SECONDS, HEALTHY_THRESHOLD, UNHEALTHY_THRESHOLD
 from twin.problem_pages import PROBLEM_JSON, phrase, problem_body
@@ -43,9 +55,33 @@ OWN_ERRORS = {
 }
 
 
+# The twin's own diagnostic header: which backend (target group) answered a request.
+TARGET_GROUP_HEADER = "X-Twin-Target-Group"
+
+
+def path_pattern_regex(pattern: str) -> str:
+    """An ALB path pattern as an anchored regular expression: `*` any run of characters,
+    `?` one character, everything else itself, case-sensitive."""
+    wild = {"*": ".*", "?": "."}
+    return "^" + "".join(wild.get(c, re.escape(c)) for c in pattern) + "$"
+
+
+def _routing(default: ServiceRoute = CATALOG) -> str:
+    """The frontend's listener rules: one ACL and `use_backend` per ruled service, by
+    priority, then the default action."""
+    lines = []
+    for service in RULED:
+        patterns = " ".join(f"'{path_pattern_regex(p)}'" for p in service.path_patterns)
+        lines.append(f"    acl rule_{service.name} path -m reg {patterns}")
+    lines += [f"    use_backend {s.name} if rule_{s.name}" for s in RULED]
+    lines.append(f"    default_backend {default.name}")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class AlbTwin:
     port: int
+    # Each instance's catalog port; its other services follow by their port offset.
     instance_ports: tuple[int, ...]
     health_check_path: str
     idle_timeout: int
@@ -65,16 +101,31 @@ class AlbTwin:
         return self.directory / "haproxy.sock"
 
 
-def render_haproxy_cfg(alb: AlbTwin) -> str:
-    """haproxy.cfg for the ALB twin."""
+def _backend(alb: AlbTwin, service: ServiceRoute) -> str:
+    """One service's backend (target group): its health check and one server per instance."""
     servers = "".join(
-        f"    server api-{i} 127.0.0.1:{port} check\n"
+        f"    server api-{i} 127.0.0.1:{service.port(port)} check\n"
         for i, port in enumerate(alb.instance_ports, start=1)
     ) + "".join(
         # Free slots: no instance yet (port 1 is never ours); `AlbRuntime.register` fills one.
         f"    server api-{i} 127.0.0.1:1 check disabled\n"
         for i in range(len(alb.instance_ports) + 1, alb.slots + 1)
     )
+    return f"""
+backend {service.name}
+    balance roundrobin
+    option httpchk GET {alb.health_check_path}
+    http-check expect status 200
+    # The ALB's timeout and thresholds; only the interval is compressed (10 s -> 0.5 s).
+    # A shorter check timeout would mark a busy instance down where the ALB would not.
+    timeout check {HEALTH_CHECK_TIMEOUT_SECONDS}s
+    default-server inter 500ms fall {UNHEALTHY_THRESHOLD} rise {HEALTHY_THRESHOLD}
+    http-response set-header {TARGET_GROUP_HEADER} {service.name}
+{servers}"""
+
+
+def render_haproxy_cfg(alb: AlbTwin) -> str:
+    """haproxy.cfg for the ALB twin."""
     errors = "".join(
         f"    errorfile {code} {alb.directory / f'{code}.http'}\n" for code in OWN_ERRORS
     )
@@ -104,17 +155,8 @@ frontend alb
     acl from_edge req.hdr({ORIGIN_VERIFY_HEADER}) -m str -f {alb.secret_file}
     {refuse}
     http-request del-header {ORIGIN_VERIFY_HEADER}
-    default_backend fleet
-
-backend fleet
-    balance roundrobin
-    option httpchk GET {alb.health_check_path}
-    http-check expect status 200
-    # The ALB's timeout and thresholds; only the interval is compressed (10 s -> 0.5 s).
-    # A shorter check timeout would mark a busy instance down where the ALB would not.
-    timeout check {HEALTH_CHECK_TIMEOUT_SECONDS}s
-    default-server inter 500ms fall {UNHEALTHY_THRESHOLD} rise {HEALTHY_THRESHOLD}
-{servers}"""
+{_routing()}
+""" + "".join(_backend(alb, service) for service in SERVICES)
 
 
 def error_response(code: int, detail: str) -> bytes:
@@ -155,7 +197,7 @@ class AlbRuntime:
     a command with an error, OSError when the socket is unreachable.
     """
 
-    def __init__(self, socket_path: Path, backend: str = "fleet") -> None:
+    def __init__(self, socket_path: Path, backend: str = CATALOG.name) -> None:
         self.socket_path = Path(socket_path)
         self.backend = backend
 
@@ -200,3 +242,32 @@ class AlbRuntime:
     def deregister(self, server: str) -> None:
         """Take `server` out of the backend (its slot is free again)."""
         self.command(f"set server {self.backend}/{server} state maint")
+
+
+class AlbInstances:
+    """An instance's targets in every service's backend at once, as the ASG registers an
+    instance in each target group attached to it: `register`, `drain` and `deregister`
+    act on the instance's server slot in all four backends, each service at its own port.
+    `servers()` reads the catalog backend, whose health is the instance's (the ASG's ELB
+    health check follows the catalog target group only: README "Services that fail
+    alone"). Errors as AlbRuntime's."""
+
+    def __init__(self, socket_path: Path) -> None:
+        self.by_service = {s.name: (s, AlbRuntime(socket_path, s.name)) for s in SERVICES}
+        self.catalog = self.by_service[CATALOG.name][1]
+
+    def servers(self) -> dict[str, ServerStat]:
+        return self.catalog.servers()
+
+    def register(self, server: str, port: int) -> None:
+        """Put the instance whose catalog service is on `port` in service everywhere."""
+        for service, runtime in self.by_service.values():
+            runtime.register(server, service.port(port))
+
+    def drain(self, server: str) -> None:
+        for _, runtime in self.by_service.values():
+            runtime.drain(server)
+
+    def deregister(self, server: str) -> None:
+        for _, runtime in self.by_service.values():
+            runtime.deregister(server)

@@ -1,8 +1,11 @@
 """Chaos on demand: kill, freeze or slow one part of the running twin, then heal it.
 
 A *service* is a process name from the twin's state file (`moto`, `api-1`,
-`alb`, `cache`, `edge`, ...) or a group of them by prefix: `api` is every API
-instance. The actions, and what each stands for on AWS:
+`accounts-2`, `alb`, `cache`, `edge`, ...) or a group of them by prefix: one of
+the API's services (app/service_map.py) acts on that service's gunicorn group on
+every instance, autoscaled ones too (`accounts`, `plans`, `recommendations`;
+`catalog`, or `api` as before the services split, is every instance's catalog
+group, named `api-N`). The actions, and what each stands for on AWS:
 
 - `kill`: SIGKILL to the process group, no draining (an instance that
   vanishes, a crashed service). The twin does not bring it back by itself;
@@ -16,6 +19,16 @@ instance. The actions, and what each stands for on AWS:
 - `heal`: stops every throttler, continues every frozen group and restarts
   every recorded process that is gone, back to front (moto, API, ALB, cache,
   edge), each waited for until ready, then until a play works through the edge.
+
+The twin's autoscaler (twin/fleet.py) never undoes chaos on the accounts, plans or
+recommendations service: an instance's health is its catalog service's (the ASG's
+ELB health check follows the catalog target group only), so a killed accounts group
+stays down, on every instance, until `heal`. A killed catalog group is an unhealthy
+instance: the autoscaler replaces it, all four services with it, as the ASG would;
+`heal` leaves that to it. A service killed on an autoscaled instance is healed by
+terminating that instance, which the autoscaler then replaces whole. Instances
+launched after a kill (scale-out) start with all four services: chaos acts on the
+instances that run when it is called.
 
 Throttlers are recorded in `chaos.json` beside `state.json`.
 """
@@ -34,7 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from twin import processes
-from twin.state import TwinState
+from twin.state import TwinState, group_name
 
 if TYPE_CHECKING:
     from twin.topology import Twin
@@ -43,7 +56,10 @@ ACTIONS = ("kill", "stop", "slow", "heal")
 CHAOS_FILE = "chaos.json"
 THROTTLER_MARKER = "twin.chaos throttle"
 # Back to front: what a restarted part needs is up before it.
-RESTART_ORDER = ("moto", "api", "alb", "cache", "edge", "fleet")
+RESTART_ORDER = ("moto", "api", "accounts", "plans", "recommendations", "alb", "cache", "edge",
+                 "fleet")
+# The API's catalog service's groups keep the name they had before the services split.
+ALIASES = {"catalog": "api"}
 
 
 class ChaosError(ValueError):
@@ -66,16 +82,37 @@ class Slowdown:
             raise ChaosError(f"max_seconds {self.max_seconds} must be 1-3600")
 
 
-def targets(state: TwinState, service: str) -> list[str]:
-    """The state's process names `service` selects: itself, or every `<service>-N`.
+def targets(state: TwinState, service: str, autoscaled: dict[str, int] | None = None,
+            ) -> list[str]:
+    """The process names `service` selects among the state's and the `autoscaled`
+    instances' groups (name -> pid): itself, or every `<service>-N` (`catalog`: every
+    `api-N`).
 
     Raises ChaosError naming the known services when nothing matches.
     """
-    names = [n for n in state.pids if n == service or n.rsplit("-", 1)[0] == service]
+    service = ALIASES.get(service, service)
+    known = [*state.pids, *(autoscaled or {})]
+    names = [n for n in known if n == service or n.rsplit("-", 1)[0] == service]
     if not names:
-        groups = sorted({n.rsplit("-", 1)[0] for n in state.pids} | set(state.pids))
+        groups = sorted({n.rsplit("-", 1)[0] for n in known} | set(known)
+                        | {a for a, group in ALIASES.items() if group in known
+                           or any(n.startswith(group + "-") for n in known)})
         raise ChaosError(f"unknown service {service!r}; the twin runs: {', '.join(groups)}")
-    return sorted(names)
+    return sorted(set(names))
+
+
+def autoscaled_groups(run_dir: Path, state: TwinState) -> dict[str, int]:
+    """The service groups of instances the autoscaler launched (not in state.json), by
+    process name (`accounts-3`, `api-3`, ...) -> pid; {} without an autoscaler."""
+    from twin.fleet import load_record, service_pids  # the autoscaler's record only
+
+    groups: dict[str, int] = {}
+    for name, inst in ((load_record(run_dir) or {}).get("instances") or {}).items():
+        if name in state.pids:
+            continue
+        for service, pid in service_pids(inst.get("pids") or inst["pid"]).items():
+            groups[group_name(service, name)] = pid
+    return groups
 
 
 def _signal_group(pid: int, sig: int) -> None:
@@ -129,12 +166,13 @@ def act(run_dir: Path, service: str, action: str, slowdown: Slowdown = Slowdown(
     if action not in ACTIONS or action == "heal":
         raise ChaosError(f"action {action!r} is not one of kill, stop, slow (or heal alone)")
     state = _state(run_dir)
-    names = targets(state, service)
+    autoscaled = autoscaled_groups(run_dir, state)
+    names = targets(state, service, autoscaled)
     throttlers = _throttlers(run_dir)
     for name in names:
-        pid = state.pids[name]
+        pid = state.pids.get(name) or autoscaled[name]
         if action == "kill":
-            processes.stop(pid, state.markers.get(name, ""), sig=signal.SIGKILL)
+            processes.stop(pid, state.markers.get(name, "gunicorn"), sig=signal.SIGKILL)
         elif action == "stop":
             _signal_group(pid, signal.SIGSTOP)
             _settle(pid, stopped=True)
@@ -165,7 +203,8 @@ def heal(run_dir: Path, progress=lambda _line: None, twin: Twin | None = None) -
         healed.append(name)
     _save_throttlers(run_dir, {})
     gone = []
-    for name, pid in state.pids.items():
+    autoscaled = autoscaled_groups(run_dir, state)
+    for name, pid in [*state.pids.items(), *autoscaled.items()]:
         if not processes.alive(pid):
             gone.append(name)
             continue
@@ -174,9 +213,18 @@ def heal(run_dir: Path, progress=lambda _line: None, twin: Twin | None = None) -
         _settle(pid, stopped=False)
         if was_frozen and name not in healed:
             healed.append(name)
+    for name in [n for n in gone if n in autoscaled]:
+        # An autoscaled instance that lost a service is terminated; the autoscaler
+        # replaces it whole (it has no slot in state.json to restart a group into).
+        gone.remove(name)
+        catalog = autoscaled[group_name("catalog", "api-" + name.rsplit("-", 1)[1])]
+        processes.stop(catalog, "gunicorn", timeout=2)
+        healed.append(name)
     if "fleet" in state.pids and processes.alive(state.pids["fleet"]):
-        # The autoscaler replaces a lost instance itself, as the ASG does.
-        gone = [n for n in gone if not n.startswith("api-")]
+        # The autoscaler replaces a lost instance itself, as the ASG does: every service
+        # of an instance whose catalog group is gone is left to it.
+        lost = {n.rsplit("-", 1)[1] for n in gone if n.startswith("api-")}
+        gone = [n for n in gone if n.rsplit("-", 1)[-1] not in lost]
     if gone:
         if twin is None:
             from twin.topology import Twin  # the twin's lifecycle, only needed to restart

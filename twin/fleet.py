@@ -12,14 +12,22 @@ each, and lets `twin.target_tracking` decide:
   (master and workers) over the period, in percent of one core (a one-vCPU instance),
   averaged; instances still in their warmup are left out.
 
-Then it acts as the ASG does: a new instance is a gunicorn group on a free loopback port;
-it joins the ALB twin (`AlbRuntime.register`) only once its own health check answers;
+Then it acts as the ASG does: a new instance is the API's four services, a gunicorn group
+each (twin/topology.py), on free loopback ports; it joins every service's backend of the
+ALB twin (`AlbInstances.register`) only once its catalog service's health check answers;
 scale-in drains the chosen instances for the stack's deregistration delay, then stops
-them (SIGTERM: gunicorn finishes what is in flight). An instance whose process exits is
-replaced. `fleet.json` in the run dir records the instances, a timeline of instances in
-service with the period's metrics, and every scaling decision; `Twin.down()` stops the
-instances it lists. Warmup, deregistration delay and the launch timeout (the health check
-grace period) run on the policy clock too.
+them (SIGTERM: gunicorn finishes what is in flight). An instance whose catalog process
+exits is replaced, all four services with it. The instance's health is its catalog
+service's: a dead accounts, plans or recommendations group is left alone (no replacement,
+no restart), as the ASG's ELB health check follows the catalog target group only (README
+"Services that fail alone": were the ASG to replace every instance whose accounts service
+fails its check, an accounts outage would recycle the whole fleet and take playback down
+with it). `make chaos SERVICE=accounts ACTION=heal` restarts those groups.
+CPU is the whole instance's: its four groups together. `fleet.json` in the run dir
+records the instances, a timeline of instances in service with the period's metrics, and
+every scaling decision; `Twin.down()` stops the instances it lists. Warmup,
+deregistration delay and the launch timeout (the health check grace period) run on the
+policy clock too.
 """
 
 from __future__ import annotations
@@ -39,9 +47,11 @@ from typing import TYPE_CHECKING
 import psutil
 import requests
 
+from app.service_map import SERVICES
 from twin import processes
 from twin.alarms import PERIOD_S
-from twin.alb import AlbRuntime
+from twin.alb import AlbInstances, AlbRuntime
+from twin.state import INSTANCE_PORTS, group_name
 from twin.target_tracking import (
     CPU,
     REQUESTS_PER_TARGET,
@@ -62,9 +72,15 @@ POLL_S = 0.1
 LAUNCH_TIMEOUT_WALL_S = 30.0
 
 
+def service_pids(pids: int | dict[str, int]) -> dict[str, int]:
+    """An instance's processes by service name (a bare pid is a catalog-only instance)."""
+    return dict(pids) if isinstance(pids, dict) else {"catalog": pids}
+
+
 @dataclass
 class Instance:
-    """One API instance: its ALB slot name, port and process; times on the policy clock."""
+    """One API instance: its ALB slot name, catalog port and process (`pid`), every
+    service's process by name (`pids`); times on the policy clock."""
 
     name: str
     port: int
@@ -76,6 +92,13 @@ class Instance:
     healthy: bool = True
     requests_mark: int = 0
     cpu_mark: float | None = None
+    pids: dict[str, int] = field(default_factory=dict)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds of all the instance's groups; None once the catalog group is gone."""
+        if group_cpu_seconds(self.pid) is None:
+            return None
+        return sum(group_cpu_seconds(p) or 0.0 for p in (self.pids or {"": self.pid}).values())
 
     def view(self) -> InstanceView:
         return InstanceView(self.name, self.launched_at, self.in_service_at, self.healthy)
@@ -170,14 +193,17 @@ def fleet_summary(record: dict, start: float, end: float) -> dict:
 class Fleet:
     """The autoscaler's state and one step of its loop (`poll`, and `period` each period).
 
-    launch(name, port) starts an instance process and returns its pid; health(port) says
-    whether its health check answers; clock() is the policy clock in seconds.
+    launch(name, port) starts an instance's processes and returns their pids by service
+    (or one pid); health(port) says whether its catalog health check answers; clock() is
+    the policy clock in seconds. `initial`: the running instances, name -> (port, pids).
     """
 
-    def __init__(self, *, stack: StackConfig, alb: AlbRuntime, launch: Callable[[str, int], int],
+    def __init__(self, *, stack: StackConfig, alb: AlbRuntime | AlbInstances,
+                 launch: Callable[[str, int], int | dict[str, int]],
                  health: Callable[[int], bool], clock: Callable[[], float],
                  time_scale: float, record_path: Path,
-                 initial: dict[str, tuple[int, int]], history: dict | None = None) -> None:
+                 initial: dict[str, tuple[int, int | dict[str, int]]],
+                 history: dict | None = None) -> None:
         self.limits = stack_limits(stack)
         self.policies = stack_policies(stack)
         self.tracker = TargetTracking(self.policies, self.limits)
@@ -193,13 +219,15 @@ class Fleet:
         now = clock()
         stats = alb.servers()
         self.instances: dict[str, Instance] = {}
-        for name, (port, pid) in initial.items():
+        for name, (port, pids) in initial.items():
+            pids = service_pids(pids)
             # The starting instances are in service and warmed when the group begins.
-            self.instances[name] = Instance(
-                name, port, pid, launched_at=now - self.limits.warmup_s,
+            inst = Instance(
+                name, port, pids["catalog"], launched_at=now - self.limits.warmup_s,
                 in_service_at=now - self.limits.warmup_s, state="in-service",
-                requests_mark=stats[name].requests if name in stats else 0,
-                cpu_mark=group_cpu_seconds(pid))
+                requests_mark=stats[name].requests if name in stats else 0, pids=pids)
+            inst.cpu_mark = inst.cpu_seconds()
+            self.instances[name] = inst
         self.slots = sorted(stats, key=lambda n: int(n.split("-")[1]))
         self.record = FleetRecord(
             time_scale, PERIOD_S, self.limits.min_size, self.limits.max_size,
@@ -230,9 +258,10 @@ class Fleet:
         free = [s for s in self.slots if s not in self.instances]
         if not free:
             return
-        name, port = free[0], processes.free_port()
-        pid = self.launch(name, port)
-        self.instances[name] = Instance(name, port, pid, launched_at=self.clock())
+        name, port = free[0], processes.free_port_block(INSTANCE_PORTS)
+        pids = service_pids(self.launch(name, port))
+        self.instances[name] = Instance(name, port, pids["catalog"], launched_at=self.clock(),
+                                        pids=pids)
         self._event("launch", name, port=port)
         # On record at once, so `Twin.down()` finds it even if the autoscaler stops now.
         self._save()
@@ -241,16 +270,17 @@ class Fleet:
         self.alb.deregister(inst.name)
         # SIGTERM now (nothing is left running if the autoscaler stops next); gunicorn's
         # graceful stop takes seconds, so wait for it (and escalate) off the loop.
-        if processes.alive(inst.pid) and "gunicorn" in processes.command_line(inst.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(inst.pid, signal.SIGTERM)
-        threading.Thread(target=processes.stop, args=(inst.pid, "gunicorn"), daemon=True).start()
+        for pid in (inst.pids or {"catalog": inst.pid}).values():
+            if processes.alive(pid) and "gunicorn" in processes.command_line(pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGTERM)
+            threading.Thread(target=processes.stop, args=(pid, "gunicorn"), daemon=True).start()
         del self.instances[inst.name]
         self._event(event, inst.name)
 
     def poll(self) -> None:
         """Between periods: health checks of pending instances, drains that are due,
-        instances whose process died (replaced, as the ASG replaces unhealthy ones)."""
+        instances whose catalog process died (replaced, as the ASG replaces unhealthy ones)."""
         now = self.clock()
         changed = False
         for inst in list(self.instances.values()):
@@ -263,7 +293,7 @@ class Fleet:
                     self.alb.register(inst.name, inst.port)
                     stat = self.alb.servers().get(inst.name)
                     inst.requests_mark = stat.requests if stat else 0
-                    inst.cpu_mark = group_cpu_seconds(inst.pid)
+                    inst.cpu_mark = inst.cpu_seconds()
                     inst.state, inst.in_service_at = "in-service", now
                     self._event("in-service", inst.name,
                                 after_s=round(now - inst.launched_at, 1))
@@ -304,7 +334,7 @@ class Fleet:
                 inst.requests_mark = stat.requests
                 inst.healthy = stat.up
                 targets += stat.up
-            used = group_cpu_seconds(inst.pid)
+            used = inst.cpu_seconds()
             if used is not None and inst.cpu_mark is not None and wall_s > 0 \
                     and inst.view().warmed(now, self.limits.warmup_s):
                 cpu.append(min(100.0, 100 * (used - inst.cpu_mark) / wall_s))
@@ -375,19 +405,23 @@ def main(argv: list[str] | None = None) -> int:
         url = f"http://127.0.0.1:{port}{twin.stack.health_check_path}"
         return requests.get(url, timeout=1).status_code == 200
 
-    initial = {name: (port, state.pids[name]) for name, port in state.ports.items()
+    initial = {name: (port, {s.name: state.pids[group_name(s.name, name)] for s in SERVICES
+                             if group_name(s.name, name) in state.pids})
+               for name, port in state.ports.items()
                if name.startswith("api-") and name in state.pids}
     # A restarted autoscaler (`make chaos SERVICE=fleet`) adopts what its predecessor ran.
     previous = load_record(args.run_dir) or {}
-    alb = AlbRuntime(twin.alb_twin().stats_socket)
+    alb = AlbInstances(twin.alb_twin().stats_socket)
     for name, inst in (previous.get("instances") or {}).items():
         if not processes.alive(inst["pid"]) or name in initial:
             continue
+        pids = inst.get("pids") or inst["pid"]
         if inst["state"] == "in-service":
-            initial[name] = (inst["port"], inst["pid"])
+            initial[name] = (inst["port"], pids)
         else:  # pending or draining when its predecessor stopped: terminated now
             alb.deregister(name)
-            processes.stop(inst["pid"], "gunicorn")
+            for pid in service_pids(pids).values():
+                processes.stop(pid, "gunicorn")
     fleet = Fleet(stack=twin.stack, alb=alb,
                   launch=twin.launch_instance, health=health, clock=clock,
                   time_scale=time_scale, record_path=args.run_dir / FLEET_FILE,

@@ -34,6 +34,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_block(size: int, avoid: set[int] | frozenset[int] = frozenset(),
+                    attempts: int = 200) -> int:
+    """The first of `size` consecutive loopback ports free right now and not in `avoid`
+    (an instance's four services: `app.service_map` port offsets). StartupFailed after
+    `attempts` tries."""
+    for _ in range(attempts):
+        base = free_port()
+        block = range(base, base + size)
+        if base + size <= 65535 and not avoid.intersection(block) \
+                and all(port_is_free(p) for p in block):
+            return base
+    raise StartupFailed(f"no {size} consecutive free ports on loopback after {attempts} tries")
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

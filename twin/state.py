@@ -10,11 +10,27 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from app.service_map import CATALOG, SERVICES
 from twin import processes
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Ports one instance takes (its services' port offsets) and the demo's spacing of instances.
+INSTANCE_PORTS = max(s.port_offset for s in SERVICES) + 1
+INSTANCE_STRIDE = 10
 DEFAULT_RUN_DIR = REPO_ROOT / ".run" / "twin"
 STATE_FILE = "state.json"
+
+
+def instance_name(index: int) -> str:
+    """Instance `index`'s name (1-based): its ALB server slot, its state.json port key."""
+    return f"api-{index}"
+
+
+def group_name(service: str, instance: str) -> str:
+    """The process name of `service`'s gunicorn group on `instance` ("api-N"): the
+    catalog's is the instance's own name (as before the services split), the others'
+    `<service>-N`."""
+    return instance if service == CATALOG.name else f"{service}-{instance.rsplit('-', 1)[1]}"
 
 
 class StateFileError(RuntimeError):
@@ -23,7 +39,9 @@ class StateFileError(RuntimeError):
 
 @dataclass(frozen=True)
 class TwinPorts:
-    """Loopback ports of every twin process; `api` has one port per instance."""
+    """Loopback ports of every twin process; `api` has one port per instance: its catalog
+    service's, the instance's other services listening after it by their `port_offset`
+    (app/service_map.py), so an instance takes INSTANCE_PORTS consecutive ports."""
 
     edge: int = 8080
     alb: int = 8081
@@ -35,17 +53,24 @@ class TwinPorts:
     @classmethod
     def defaults(cls, instances: int, edge: int = 0) -> TwinPorts:
         """The demo's fixed ports (the viewer's on `edge`, 8080 when 0)."""
-        return cls(edge=edge or cls.edge, api=tuple(8101 + i for i in range(instances)))
+        return cls(edge=edge or cls.edge,
+                   api=tuple(8101 + INSTANCE_STRIDE * i for i in range(instances)))
 
     @classmethod
     def free(cls, instances: int) -> TwinPorts:
         """Ports free right now (tests, so they never clash with a running demo)."""
         picked: set[int] = set()
-        while len(picked) < 5 + instances:
+        while len(picked) < 5:
             picked.add(processes.free_port())
         p = sorted(picked)
+        api: list[int] = []
+        taken = set(picked)
+        for _ in range(instances):
+            base = processes.free_port_block(INSTANCE_PORTS, avoid=taken)
+            taken.update(range(base, base + INSTANCE_PORTS))
+            api.append(base)
         return cls(edge=p[0], alb=p[1], cache=p[2], cache_admin=p[3], moto=p[4],
-                   api=tuple(p[5:]))
+                   api=tuple(api))
 
     @classmethod
     def from_mapping(cls, ports: dict[str, int]) -> TwinPorts:

@@ -3,8 +3,17 @@
     viewer ─▶ nginx (CloudFront: behaviours, function, signed cookies, headers)
                └─▶ Varnish (CloudFront's cache: keys, TTLs, X-Cache, Age)
                     ├─▶ moto server, path-style /<bucket>/<key>  (S3 media origin)
-                    └─▶ HAProxy + X-Origin-Verify  (ALB) ─▶ N × gunicorn (the ASG)
+                    └─▶ HAProxy + X-Origin-Verify  (ALB) ─▶ N instances (the ASG)
+                         path rules per service         each: 4 gunicorn process groups
     moto server also stands in for Secrets Manager and DynamoDB.
+
+Every instance runs the API's four services (app/service_map.py) as gunicorn process
+groups of their own, `EDGEFLIX_SERVICE` set to each: catalog on the instance's port
+(state.json's `api-N`, the group's process name `api-N` too), accounts, plans and
+recommendations on the ports after it by their `port_offset` (process names
+`accounts-N`, `plans-N`, `recommendations-N`). The catalog group asks its own
+instance's plans group for plans (`EDGEFLIX_PLANS_URL`). HAProxy has one backend per
+service, each health-checking its own port.
 
 Everything comes from the stack file (N = minSize, health path, cookie TTL)
 and edge-config. `Twin.up()` starts it, `Twin.down()` stops what `state.json`
@@ -25,6 +34,7 @@ from pathlib import Path
 import requests
 
 from app.catalog import CATALOG_KEY
+from app.service_map import CATALOG, SERVICES, ServiceRoute, service_named
 from app.settings import ENV_PREFIX, environment_from_settings
 from edge.config import EdgeConfig, load_edge_config
 from infra.config import load_stack
@@ -54,9 +64,18 @@ from twin.seed import (
     signing_secret,
     write_private,
 )
-from twin.state import DEFAULT_RUN_DIR, STATE_FILE, TwinPorts, TwinState
+from twin.state import (
+    DEFAULT_RUN_DIR,
+    STATE_FILE,
+    TwinPorts,
+    TwinState,
+    group_name,
+    instance_name,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A process name's part before "-N" for each service's group (the catalog's keeps "api").
+SERVICE_PARTS = {group_name(s.name, "api-1").rsplit("-", 1)[0]: s for s in SERVICES}
 PLAYER_DIR = REPO_ROOT / "player"
 STARTUP_TIMEOUT = 30.0
 # gunicorn drains in-flight requests on SIGTERM; a twin has none worth waiting longer for.
@@ -64,6 +83,10 @@ STOP_TIMEOUT = 8.0
 # How often the twin's API workers re-read the signing secret (production: the
 # settings default, 60 s); short, so a rotation test sees the switch within seconds.
 SIGNING_KEY_REFRESH_SECONDS = 2.0
+# The small services' gunicorn: one worker (2 cores for the whole twin), threads for their
+# waits on DynamoDB and Cognito; the catalog service, which grants playback to every
+# viewer, keeps TWIN_GUNICORN_* (2 x 8).
+SMALL_SERVICE_WORKERS, SMALL_SERVICE_THREADS = 1, 4
 
 
 def player_files() -> dict[str, Path]:
@@ -203,7 +226,8 @@ class Twin:
             (f"moto server (S3, Secrets Manager, DynamoDB, Cognito) on :{self.ports.moto}, "
              "seeded", self._wait_origin),
             # The API's settings name the user pool, which exists once moto is seeded.
-            (f"{n} gunicorn API instance(s) on "
+            (f"{n} API instance(s), each {len(SERVICES)} gunicorn process groups ("
+             + ", ".join(s.name for s in SERVICES) + ") from "
              + ", ".join(f":{p}" for p in self.ports.api), self._start_fleet),
             (f"HAProxy as the ALB on :{self.ports.alb}, health {self.stack.health_check_path}",
              lambda: self._wait("alb", processes.http_ok(f"{self.state.alb_url}/", status=403),
@@ -247,15 +271,21 @@ class Twin:
         stopped = []
         # The autoscaler first, so it launches nothing while the rest stops.
         front_to_back = ("fleet", "edge", "cache", "alb", "api", "moto")
-        for name in sorted(recorded.pids, key=lambda n: front_to_back.index(n.split("-")[0])):
+
+        def order(name: str) -> int:
+            part = name.split("-")[0]
+            return front_to_back.index("api" if part in SERVICE_PARTS else part)
+
+        for name in sorted(recorded.pids, key=order):
             pid = recorded.pids[name]
             t0 = time.monotonic()
             if processes.stop(pid, recorded.markers.get(name, ""), timeout=STOP_TIMEOUT):
                 stopped.append(name)
                 self.say(f"      stopped {name} (pid {pid}) in {time.monotonic() - t0:.1f} s")
         for name, inst in ((load_record(self.run_dir) or {}).get("instances") or {}).items():
-            if processes.stop(inst["pid"], "gunicorn", timeout=STOP_TIMEOUT):
-                stopped.append(f"{name} (autoscaled)")
+            for service, pid in (inst.get("pids") or {"catalog": inst["pid"]}).items():
+                if processes.stop(pid, "gunicorn", timeout=STOP_TIMEOUT):
+                    stopped.append(f"{group_name(service, name)} (autoscaled)")
         for proc in self._procs.values():
             if proc.poll() is None:
                 proc.wait(timeout=10)
@@ -267,7 +297,11 @@ class Twin:
     # ---- the parts -----------------------------------------------------------
 
     def _check_ports_free(self) -> None:
-        busy = [f"{name} :{port}" for name, port in self.ports.all().items()
+        ports = {name: port for name, port in self.ports.all().items()
+                 if not name.startswith("api-")}
+        for i, base in enumerate(self.ports.api, start=1):
+            ports.update({group_name(s.name, instance_name(i)): s.port(base) for s in SERVICES})
+        busy = [f"{name} :{port}" for name, port in ports.items()
                 if not processes.port_is_free(port)]
         if busy:
             raise processes.StartupFailed(
@@ -343,15 +377,24 @@ class Twin:
         self.state.pids.pop("moto")
         self.state.save(self.run_dir)
 
-    def _api_env(self, port: int) -> dict[str, str]:
+    def _api_env(self, port: int, service: ServiceRoute = CATALOG) -> dict[str, str]:
+        """The environment of `service`'s gunicorn group on the instance whose catalog
+        service listens on `port`."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", ENV_PREFIX))}
         env.update(aws_environment(self.state.moto_url))
+        small = service is not CATALOG
         env.update({
-            "GUNICORN_BIND": f"127.0.0.1:{port}",
-            "GUNICORN_WORKERS": os.environ.get("TWIN_GUNICORN_WORKERS", "2"),
-            "GUNICORN_THREADS": os.environ.get("TWIN_GUNICORN_THREADS", "8"),
+            "GUNICORN_BIND": f"127.0.0.1:{service.port(port)}",
+            "GUNICORN_WORKERS": str(SMALL_SERVICE_WORKERS) if small
+            else os.environ.get("TWIN_GUNICORN_WORKERS", "2"),
+            "GUNICORN_THREADS": str(SMALL_SERVICE_THREADS) if small
+            else os.environ.get("TWIN_GUNICORN_THREADS", "8"),
         })
         env.update(environment_from_settings({
+            "service": service.name,
+            # The catalog service reads plans from its own instance's plans service.
+            "plans_url": f"http://127.0.0.1:{service_named('plans').port(port)}"
+            if service is CATALOG else None,
             "bucket": self.state.bucket,
             "catalog_key": self.state.catalog_key,
             "signing_secret_id": self.state.secret_id,
@@ -370,30 +413,43 @@ class Twin:
         return env
 
     def instance_concurrency(self) -> int:
-        """How many requests one API instance answers at once (workers x threads)."""
+        """How many requests one API instance's catalog service answers at once
+        (workers x threads)."""
         env = self._api_env(self.ports.api[0])
         return int(env["GUNICORN_WORKERS"]) * int(env["GUNICORN_THREADS"])
 
     API_ARGV = (sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py", "app.wsgi:app")
 
     def start_api(self, index: int) -> None:
-        """Start API instance `index` (1-based), as the ASG would replace one."""
-        port = self.ports.api[index - 1]
-        self._spawn(f"api-{index}", list(self.API_ARGV), "gunicorn", env=self._api_env(port))
+        """Start API instance `index` (1-based), all four services, as the ASG would
+        replace one."""
+        for service in SERVICES:
+            self.start_group(service, index)
 
-    def launch_instance(self, name: str, port: int) -> int:
-        """Start an API instance for the autoscaler on `port`: from the release of the app
-        bundle when there is one, else from the checkout. Its pid (fleet.json, not
-        state.json, records it)."""
-        env = self._api_env(port)
-        if self.release is None:
-            argv, cwd = list(self.API_ARGV), REPO_ROOT
-        else:
-            # Nothing from the checkout: the release's own venv and files only.
-            env.pop("PYTHONPATH", None)
-            env.pop("VIRTUAL_ENV", None)
-            argv, cwd = self.release.argv(), self.release.directory
-        return processes.spawn(name, argv, self.logs, env=env, cwd=cwd).pid
+    def start_group(self, service: ServiceRoute, index: int) -> None:
+        """Start `service`'s gunicorn group on instance `index` (1-based)."""
+        port = self.ports.api[index - 1]
+        self._spawn(group_name(service.name, instance_name(index)), list(self.API_ARGV),
+                    "gunicorn", env=self._api_env(port, service))
+
+    def launch_instance(self, name: str, port: int) -> dict[str, int]:
+        """Start an API instance for the autoscaler, its catalog service on `port` and the
+        others after it: from the release of the app bundle when there is one, else from
+        the checkout. Each service's pid by service name (fleet.json, not state.json,
+        records them)."""
+        pids = {}
+        for service in SERVICES:
+            env = self._api_env(port, service)
+            if self.release is None:
+                argv, cwd = list(self.API_ARGV), REPO_ROOT
+            else:
+                # Nothing from the checkout: the release's own venv and files only.
+                env.pop("PYTHONPATH", None)
+                env.pop("VIRTUAL_ENV", None)
+                argv, cwd = self.release.argv(), self.release.directory
+            log = group_name(service.name, name)
+            pids[service.name] = processes.spawn(log, argv, self.logs, env=env, cwd=cwd).pid
+        return pids
 
     def _prepare_release(self) -> None:
         self.release = prepare_release()
@@ -408,10 +464,11 @@ class Twin:
         self._wait("fleet", lambda: (self.run_dir / FLEET_FILE).exists(), "autoscaler")
 
     def kill_api(self, index: int, sig: int = signal.SIGKILL) -> None:
-        """Kill API instance `index` (1-based) the hard way: no draining."""
-        name = f"api-{index}"
-        processes.stop(self.state.pids[name], "gunicorn", sig=sig)
-        self.state.pids.pop(name)
+        """Kill API instance `index` (1-based), all four services, the hard way: no draining."""
+        for service in SERVICES:
+            name = group_name(service.name, instance_name(index))
+            processes.stop(self.state.pids[name], "gunicorn", sig=sig)
+            self.state.pids.pop(name)
         self.state.save(self.run_dir)
 
     def restart(self, name: str) -> None:
@@ -429,12 +486,11 @@ class Twin:
                 self._prepare_release()
             self._start_autoscaler()
             return
-        if name.startswith("api-"):
-            index = int(name.removeprefix("api-"))
-            self.start_api(index)
-            self._wait(name, processes.http_ok(
-                f"http://127.0.0.1:{self.ports.api[index - 1]}{self.stack.health_check_path}"),
-                f"API instance {index}")
+        part, _, number = name.rpartition("-")
+        if part in SERVICE_PARTS:
+            service, index = SERVICE_PARTS[part], int(number)
+            self.start_group(service, index)
+            self._wait_group(service, index)
             return
         spawn, ready = {
             "alb": (self._spawn_alb,
@@ -451,9 +507,16 @@ class Twin:
         self._wait_fleet()
 
     def _wait_fleet(self) -> None:
-        for i, port in enumerate(self.ports.api, start=1):
-            self._wait(f"api-{i}", processes.http_ok(
-                f"http://127.0.0.1:{port}{self.stack.health_check_path}"), f"API instance {i}")
+        for i in range(1, len(self.ports.api) + 1):
+            for service in SERVICES:
+                self._wait_group(service, i)
+
+    def _wait_group(self, service: ServiceRoute, index: int, path: str = "") -> None:
+        port = service.port(self.ports.api[index - 1])
+        self._wait(group_name(service.name, instance_name(index)), processes.http_ok(
+            f"http://127.0.0.1:{port}{path or self.stack.health_check_path}"),
+            f"API instance {index}'s {service.name} service"
+            + (" readiness" if path else ""))
 
     def alb_twin(self) -> AlbTwin:
         """The ALB twin's settings; with autoscale, one server slot per instance of maxSize."""
@@ -540,18 +603,23 @@ class Twin:
 
         Raises SignInFailed when the API refuses.
         """
+        return sign_up_and_sign_in(self.state.cdn_url, self.viewer_credentials(), timeout=2)
+
+    def viewer_credentials(self) -> ViewerCredentials:
+        """The twin's own viewer's email and password (generated once per Twin)."""
         if self._viewer is None:
             self._viewer = ViewerCredentials.generated("twin")
-        return sign_up_and_sign_in(self.state.cdn_url, self._viewer, timeout=2)
+        return self._viewer
 
     def wait_ready(self) -> None:
         """Wait until every API instance is ready and a play works through the edge.
 
         Raises StartupFailed after STARTUP_TIMEOUT.
         """
-        for i, port in enumerate(self.ports.api, start=1):
-            self._wait(f"api-{i}", processes.http_ok(f"http://127.0.0.1:{port}/readyz"),
-                       f"API instance {i} readiness")
+        for i in range(1, len(self.ports.api) + 1):
+            for service in SERVICES:
+                if group_name(service.name, instance_name(i)) in self.state.pids:
+                    self._wait_group(service, i, "/readyz")
         title = self.state.titles[0]
 
         def playable() -> bool:

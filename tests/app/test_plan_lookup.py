@@ -292,12 +292,28 @@ def test_with_the_plans_service_down_playback_uses_the_last_known_plan(
     assert catalog_service.extensions["edgeflix"].plan_lookup.stats.stale == 1
 
 
-def test_with_the_plans_service_down_and_no_known_plan_playback_is_a_503_problem(
-    catalog_service: Flask, plans_service: LoopbackServer
+def test_with_the_plans_service_down_a_plan_never_seen_comes_from_the_table(
+    catalog_service: Flask, plans_app: Flask, plans_service: LoopbackServer
+) -> None:
+    """A catalog worker that never served this account falls back to the plan of record."""
+    change_plan(plans_app, "premium", "up")
+    plans_service.stop()
+    assert playback(catalog_service).status_code == 200
+    stats = catalog_service.extensions["edgeflix"].plan_lookup.stats
+    assert (stats.fetched, stats.stale, stats.fallback) == (0, 0, 1)
+    # The fallback's answer is not remembered as if the plans service had given it.
+    assert playback(catalog_service).status_code == 200
+    assert stats.fallback == 2
+
+
+def test_with_the_plans_service_and_the_table_down_and_no_known_plan_playback_is_a_503(
+    catalog_service: Flask, plans_service: LoopbackServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plans_service.stop()
+    plans_fail(monkeypatch)
     response = playback(catalog_service)
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert int(response.headers["Retry-After"]) > 0
     assert "plan" in response.get_json()["detail"]
+    assert catalog_service.extensions["edgeflix"].plan_lookup.stats.unavailable == 1

@@ -218,7 +218,8 @@ def test_bundle_key_follows_the_content(tmp_path, monkeypatch):
 def test_bundle_requirements_are_the_project_pins():
     reqs = app_bundle.requirements().splitlines()
     assert reqs == ["flask==3.1.3", "gunicorn==27.0.1", "boto3==1.44.5", "cryptography==50.0.2",
-                    "pydantic==2.14.3", "pyjwt[crypto]==2.15.1", "cachetools==8.0.0"]
+                    "pydantic==2.14.3", "pyjwt[crypto]==2.15.1", "cachetools==8.0.0",
+                    "requests==2.34.2"]
 
 
 def test_instance_role_is_least_privilege(dev_stack):

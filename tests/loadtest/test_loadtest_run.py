@@ -86,7 +86,7 @@ def test_viewers_renew_their_grants_and_count_bytes_per_rendition(api_stack, tmp
     assert gates["error_ratio"]["passed"]
     assert viewers["renewals"]["by_cause"].get("scheduled", 0) >= 1, output
     assert viewers["renewals"]["total"] == sum(viewers["renewals"]["by_cause"].values())
-    renewal_calls = summary["locust"]["by_name"]["POST /api/v1/titles/[id]/playback/renewal"]
+    renewal_calls = summary["locust"]["by_name"]["POST renewal"]
     assert renewal_calls["requests"] == viewers["renewals"]["total"]
     assert renewal_calls["failures"] == 0
     segments = viewers["requests"]["by_kind"]["segment"]

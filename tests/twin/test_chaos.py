@@ -12,6 +12,7 @@ from twin_viewer import play, segment_urls
 from edge.config import load_edge_config
 from twin import chaos, processes
 from twin.__main__ import main
+from twin.fleet import FLEET_FILE
 from twin.seed import client
 from twin.state import TwinState
 
@@ -133,3 +134,54 @@ def test_a_killed_origin_comes_back_seeded_and_published(twin, cdn, titles):
     cookies = play(cdn, titles[-1])
     assert segment_urls(cdn, titles[-1], cookies), "a new play works end to end"
 
+
+
+def test_an_api_service_names_its_group_on_every_instance_autoscaled_ones_too(tmp_path):
+    state = TwinState(cdn_url="", alb_url="", moto_url="", bucket="", table="", secret_id="",
+                      key_pair_id="", catalog_key="", stack="dev", run_dir="", ports={},
+                      pids={"moto": 1, "api-1": 2, "accounts-1": 3, "plans-1": 4,
+                            "recommendations-1": 5, "api-2": 6, "accounts-2": 7})
+    (tmp_path / FLEET_FILE).write_text(json.dumps({"instances": {
+        "api-1": {"pid": 2, "pids": {"catalog": 2, "accounts": 3}},  # state's own
+        "api-3": {"pid": 8, "pids": {"catalog": 8, "accounts": 9, "plans": 10,
+                                     "recommendations": 11}},
+        "api-4": {"pid": 12},  # recorded before the services split: catalog only
+    }}))
+    autoscaled = chaos.autoscaled_groups(tmp_path, state)
+    assert autoscaled == {"api-3": 8, "accounts-3": 9, "plans-3": 10,
+                          "recommendations-3": 11, "api-4": 12}
+    assert chaos.targets(state, "accounts", autoscaled) == ["accounts-1", "accounts-2",
+                                                            "accounts-3"]
+    assert chaos.targets(state, "catalog", autoscaled) == chaos.targets(
+        state, "api", autoscaled) == ["api-1", "api-2", "api-3", "api-4"]
+    assert chaos.targets(state, "plans-3", autoscaled) == ["plans-3"]
+    with pytest.raises(chaos.ChaosError, match="accounts.*catalog"):
+        chaos.targets(state, "acounts", autoscaled)
+
+
+def test_a_killed_service_answers_503_on_its_own_paths_only_until_healed(twin, cdn, titles):
+    """`make chaos SERVICE=accounts ACTION=kill`: sign-in is a 503 problem, browsing is not."""
+    before = _state(twin).pids
+    body = {"email": "nobody@example.com", "password": "Not-the-1-password!"}
+    try:
+        assert main(["--run-dir", str(twin.run_dir), "chaos", "--service", "accounts",
+                     "--action", "kill"]) == 0
+        assert not any(processes.alive(before[f"accounts-{i}"])
+                       for i in range(1, len(twin.ports.api) + 1))
+        processes.wait_until(
+            lambda: requests.post(f"{cdn}/api/v1/sessions", json=body,
+                                  timeout=5).status_code == 503,
+            "the ALB twin's accounts backend down", 10)
+        down = requests.post(f"{cdn}/api/v1/sessions", json=body, timeout=5)
+        browse = requests.get(f"{cdn}/api/v1/titles/{titles[0]}", timeout=5)
+    finally:
+        healed = _heal(twin)
+    assert down.headers["Content-Type"] == "application/problem+json"
+    assert browse.status_code == 200
+    assert sorted(healed) == [f"accounts-{i}" for i in range(1, len(twin.ports.api) + 1)]
+    after = _state(twin).pids
+    assert all(after[n] != before[n] and processes.alive(after[n]) for n in healed)
+    assert all(after[n] == before[n] for n in before if not n.startswith("accounts-"))
+    processes.wait_until(
+        lambda: requests.post(f"{cdn}/api/v1/sessions", json=body, timeout=5).status_code
+        in (400, 401), "sign-in answers again after the heal", 15)

@@ -25,13 +25,13 @@ PLAYING = """(() => {
   const v = document.querySelector('video'); const p = window.edgeflixPlayer || {};
   return {t: v.currentTime, engine: p.engine || null, error: p.error || null, title: p.title};
 })()"""
-# Every call to the recommendations endpoint answers 503, as when its service is down:
-# installed before the page's own scripts (Page.addScriptToEvaluateOnNewDocument).
-RECOMMENDATIONS_DOWN = """(() => {
+# Every call to an endpoint whose path contains {path} answers 503, as when its service
+# is down: installed before the page's own scripts (Page.addScriptToEvaluateOnNewDocument).
+SERVICE_DOWN = """(() => {
   const real = window.fetch.bind(window);
   window.fetch = (input, init) => {
     const url = typeof input === 'string' ? input : input.url;
-    if (url.indexOf('/api/v1/recommendations') !== -1) {
+    if (url.indexOf('%s') !== -1) {
       return Promise.resolve(new Response(
         JSON.stringify({title: 'Service Unavailable', status: 503}),
         {status: 503, headers: {'Content-Type': 'application/problem+json'}}));
@@ -39,6 +39,8 @@ RECOMMENDATIONS_DOWN = """(() => {
     return real(input, init);
   };
 })();"""
+RECOMMENDATIONS_DOWN = SERVICE_DOWN % "/api/v1/recommendations"
+TRENDING_DOWN = SERVICE_DOWN % "/api/v1/trending"
 
 
 def wait_for(browser, expression: str, seconds: float = 20):  # noqa: ANN201 - a JSON value
@@ -139,30 +141,59 @@ def test_player_walks_sign_up_profiles_browse_play_and_plan(cdn, titles):
         browser.close()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
-def test_browse_falls_back_to_popular_titles_when_recommendations_fail(cdn, titles):
+FIRST_ROW = ("Array.from(document.querySelectorAll('#rows .row')[0]"
+             ".querySelectorAll('.tile')).map(t => t.dataset.id)")
+
+
+def browse_with(cdn: str, down: str, prefix: str, profile: str | None):  # noqa: ANN201
+    """Sign up and in with `down` answering 503, pick a new `profile` (if any), browse:
+    (row headings, the note, posters shown, the first row's title ids)."""
     from headless_chromium import Browser
 
     browser = Browser()
     try:
-        browser.add_init_script(RECOMMENDATIONS_DOWN)
+        browser.add_init_script(down)
         browser.goto(f"{cdn}/")
-        sign_up_and_sign_in(browser, "degraded")
+        sign_up_and_sign_in(browser, prefix)
         until(browser, STATUS, "Add a profile")
-        browser.evaluate("location.hash = '#browse'; true")
+        if profile:
+            fill_and_click(browser, {"profile-name": profile}, "create-profile")
+            wait_for(browser, "document.querySelectorAll('#profile-list button').length === 1")
+            browser.evaluate("document.querySelector('#profile-list button').click(); true")
+        else:
+            browser.evaluate("location.hash = '#browse'; true")
         wait_for(browser, "document.getElementById('rows').dataset.ready === 'true'")
         headings = browser.evaluate(ROW_HEADINGS)
         note = browser.evaluate("document.getElementById('browse-note').textContent")
         shown = wait_for(browser, POSTERS_SHOWN)
-        shoot(browser, "degraded-browse")
-        popular = browser.evaluate("Array.from(document.querySelectorAll('#rows .row')[0]"
-                                   ".querySelectorAll('.tile')).map(t => t.dataset.id)")
+        shoot(browser, f"{prefix}-browse")
+        return headings, note, shown, browser.evaluate(FIRST_ROW)
     finally:
         browser.close()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
+def test_browse_falls_back_to_trending_when_recommendations_fail(cdn, titles):
+    headings, note, shown, first_row = browse_with(cdn, RECOMMENDATIONS_DOWN, "degraded", "Sam")
+    assert headings[0] == "Trending now", headings  # nothing watched yet: no Continue row
+    assert "Top picks for Sam" not in headings
+    assert not any(h.startswith("Because you watched ") for h in headings), headings
+    assert len(headings) > 1, headings  # the genre rows
+    assert note == ("Personal picks for Sam are unavailable right now: showing what is "
+                    "trending instead."), note
+    assert shown > 0
+    with urllib.request.urlopen(f"{cdn}/api/v1/trending?limit=20") as answer:
+        trending = json.load(answer)["items"]
+    assert first_row == [t["id"] for t in trending]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium package")
+def test_browse_falls_back_to_popular_titles_when_trending_fails(cdn, titles):
+    headings, note, shown, popular = browse_with(cdn, TRENDING_DOWN, "no-trending", None)
     assert headings[0] == "Popular on edgeflix", headings
     assert "Trending now" not in headings
     assert len(headings) > 1, headings  # the genre rows
-    assert "Recommendations are unavailable right now" in note
+    assert "Trending is unavailable right now: showing popular titles." in note
     assert shown > 0
     with urllib.request.urlopen(f"{cdn}/api/v1/titles?limit=100") as answer:
         catalog = json.load(answer)["items"]
