@@ -27,15 +27,19 @@ from pydantic import (
     model_validator,
 )
 
-from app.plans import PlanName
+from app.plans import PLANS, Plan, PlanName
 
 log = logging.getLogger(__name__)
 
 CATALOG_KEY = "catalog.json"
 TITLE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 TitleId = Annotated[str, Field(pattern=TITLE_ID.pattern)]
-# Validation context of the API's tolerant reader (see the module docstring).
+# Validation contexts: the API's tolerant reader (see the module docstring), and a
+# generated library's own catalog, which describes the generated layout (below).
 _READER = {"unknown_fields": "ignore"}
+GENERATED = {"layout": "generated"}
+# The plans from the least to the most: a plan's folder nests inside the next one's.
+_PLANS_UP = tuple(sorted(PLANS.values(), key=lambda p: p.rank))
 
 
 def title_prefix(title_id: str) -> str:
@@ -43,13 +47,52 @@ def title_prefix(title_id: str) -> str:
     return f"video/{title_id}/"
 
 
-def master_key(title_id: str) -> str:
-    """The title's master playlist: `video/{id}/master.m3u8`."""
-    return f"{title_prefix(title_id)}master.m3u8"
+# Published layout (what the bucket holds and the API grants). Plans nest (basic
+# within standard within premium), and so do their folders: the top plan's folder is
+# the title's, each plan below it is a folder named after it inside the next plan's
+# folder, e.g. premium `video/{id}/`, standard `video/{id}/standard/`, basic
+# `video/{id}/standard/basic/`. A rendition lives in the folder of the least plan
+# that plays it, and each plan's folder has a master playlist listing the renditions
+# it plays. A signed-cookie policy has one Resource (CloudFront Developer Guide, "Set
+# signed cookies using a custom policy"), so a grant's Resource is the plan's folder
+# plus `*`, which covers that plan's renditions and the ones nested below it, and
+# nothing above it.
 
 
-def variant_key(title_id: str, rendition: str) -> str:
-    """One rendition's playlist: `video/{id}/{rendition}/index.m3u8`."""
+def plan_prefix(title_id: str, plan: str) -> str:
+    """The key prefix of what `plan` plays of a title: `video/{id}/` then one folder per
+    plan below the top down to `plan` (`video/{id}/standard/basic/` for basic).
+
+    Raises KeyError for an unknown plan.
+    """
+    rank = PLANS[plan].rank
+    below_top = [p.name for p in reversed(_PLANS_UP[:-1]) if p.rank >= rank]
+    return title_prefix(title_id) + "".join(f"{name}/" for name in below_top)
+
+
+def rendition_plan(height: int) -> Plan:
+    """The least plan whose `max_height` (pixels) admits a rendition `height` pixels tall."""
+    for plan in _PLANS_UP:
+        if plan.max_height is None or height <= plan.max_height:
+            return plan
+    raise ValueError(f"no plan plays a rendition {height} pixels tall")
+
+
+def master_key(title_id: str, plan: str | None = None) -> str:
+    """A plan's master playlist (`plan_prefix` + `master.m3u8`); None: the top plan's,
+    `video/{id}/master.m3u8`, which lists every rendition (the catalog's `master`)."""
+    return f"{plan_prefix(title_id, plan or _PLANS_UP[-1].name)}master.m3u8"
+
+
+def variant_key(title_id: str, rendition: str, height: int) -> str:
+    """One rendition's playlist in the published layout:
+    `{plan_prefix(id, rendition_plan(height))}{rendition}/index.m3u8`."""
+    return f"{plan_prefix(title_id, rendition_plan(height).name)}{rendition}/index.m3u8"
+
+
+def generated_variant_key(title_id: str, rendition: str) -> str:
+    """One rendition's playlist as ffmpeg writes it (media/generate.py), before publishing
+    nests it: `video/{id}/{rendition}/index.m3u8`."""
     return f"{title_prefix(title_id)}{rendition}/index.m3u8"
 
 
@@ -107,16 +150,23 @@ class Title(_Model):
         "absent or null: every plan")
 
     @model_validator(mode="after")
-    def _keys_follow_layout(self) -> Title:
+    def _keys_follow_layout(self, info: ValidationInfo) -> Title:
         expected = {"poster": poster_key(self.id), "master": master_key(self.id)}
         for field, key in expected.items():
             if getattr(self, field) != key:
                 raise ValueError(f"{field} must be {key!r}")
+        generated = info.context == GENERATED
         for r in self.renditions:
-            if r.playlist != variant_key(self.id, r.name):
-                raise ValueError(f"rendition {r.name}: playlist must be "
-                                 f"{variant_key(self.id, r.name)!r}")
+            key = (generated_variant_key(self.id, r.name) if generated
+                   else variant_key(self.id, r.name, r.height))
+            if r.playlist != key:
+                raise ValueError(f"rendition {r.name}: playlist must be {key!r}")
         return self
+
+    def renditions_for(self, plan: Plan) -> list[Rendition]:
+        """The renditions `plan` plays: those no taller than its `max_height`."""
+        return [r for r in self.renditions
+                if plan.max_height is None or r.height <= plan.max_height]
 
 
 class Catalog(_Model):
@@ -143,14 +193,18 @@ def _problems(exc: ValidationError) -> list[str]:
             for err in exc.errors()]
 
 
-def load_catalog(path: Path) -> Catalog:
-    """Read and validate catalog.json strictly; CatalogError names the file and the field."""
+def load_catalog(path: Path, *, generated: bool = False) -> Catalog:
+    """Read and validate catalog.json strictly; CatalogError names the file and the field.
+
+    `generated`: the catalog of a generated library (media/generate.py), whose playlists
+    follow `generated_variant_key` instead of the published layout.
+    """
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise CatalogError(f"{path}: cannot read catalog: {exc}") from None
     try:
-        return Catalog.model_validate(data)
+        return Catalog.model_validate(data, context=GENERATED if generated else None)
     except ValidationError as exc:
         raise CatalogError("\n  ".join([f"{path}: invalid catalog", *_problems(exc)])) from None
 

@@ -52,6 +52,7 @@ from app.service_map import (
 from app.services import Services
 from app.settings import Settings, settings_from_environment
 from app.signing import PlaybackCookieSigner, SigningKey
+from app.streams import Streams
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         svc.renewals = RenewalTokens(signing_key, settings.renewal_window_seconds)
         svc.renewal_limiter = PlaybackRateLimiter(settings.renewals_per_minute)
         svc.plan_lookup = plan_lookup(settings, clients)
+        svc.streams = Streams(clients.dynamodb, settings.table)
     if serves(service, ACCOUNTS.name):
         svc.profiles = ProfileStore(clients.dynamodb, settings.table)
         svc.accounts = (

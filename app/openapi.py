@@ -185,6 +185,11 @@ SCHEMAS: dict[str, Any] = {
     "Playback": _object(
         {
             "title_id": {"type": "string", "pattern": TITLE_ID.pattern},
+            "plan": {
+                "enum": list(PLAN_NAMES),
+                "description": "The plan the play is granted under: manifest_url is its "
+                "master playlist, renditions and cookies cover what it plays.",
+            },
             "manifest_url": _STRING,
             "renditions": {
                 "type": "array",
@@ -218,6 +223,12 @@ SCHEMAS: dict[str, Any] = {
             "renewal_token": {"type": "string", "pattern": RENEWAL_TOKEN.pattern},
             "profile": _PROFILE,
         },
+        "additionalProperties": False,
+    },
+    "ReleaseRequest": {
+        "type": "object",
+        "required": ["renewal_token"],
+        "properties": {"renewal_token": {"type": "string", "pattern": RENEWAL_TOKEN.pattern}},
         "additionalProperties": False,
     },
     "RecommendationList": _object(
@@ -410,8 +421,13 @@ SPEC: dict[str, Any] = {
                 "signed cookies.",
                 "security": _BEARER,
                 "description": "Sets CloudFront-Policy, CloudFront-Signature and "
-                "CloudFront-Key-Pair-Id cookies scoped to /video/{title_id}/ and "
-                "returns the same values in `cookies`. The play is counted, and "
+                "CloudFront-Key-Pair-Id cookies scoped to the account's plan's folder of "
+                "the title (/video/{title_id}/ for premium, .../standard/ and "
+                ".../standard/basic/ below it) and returns the same values in `cookies`; "
+                "manifest_url is that plan's master playlist. The play holds one of the "
+                "plan's concurrent streams for its profile (a new play by the same "
+                "profile takes its stream over) until the cookies expire, renewal "
+                "extends it and release frees it. The play is counted, and "
                 "added to the profile's history when a profile is given.",
                 "parameters": [_TITLE_ID],
                 "requestBody": {
@@ -431,6 +447,10 @@ SPEC: dict[str, Any] = {
                     ),
                     "404": _problem("No such title."),
                     "413": _problem("Body too large."),
+                    "409": _problem(
+                        "Every stream the plan allows is held by other profiles; see "
+                        "Retry-After and the `streams` and `plan` members."
+                    ),
                     "415": _problem("Body is not application/json."),
                     "429": _problem("Too many plays for this profile; see Retry-After."),
                     "503": _problem(
@@ -473,9 +493,51 @@ SPEC: dict[str, Any] = {
                         "window."
                     ),
                     "404": _problem("No such title."),
+                    "409": _problem(
+                        "The play's profile has started another play, or its stream "
+                        "lapsed and the plan's streams are now held by other profiles."
+                    ),
                     "413": _problem("Body too large."),
                     "415": _problem("Body is not application/json."),
                     "429": _problem("Too many renewals for this profile; see Retry-After."),
+                    "503": _NOT_READY,
+                    **_COMMON_ERRORS,
+                },
+            }
+        },
+        "/api/v1/titles/{title_id}/playback/release": {
+            "post": {
+                "operationId": "releasePlayback",
+                "summary": "End a signed-in viewer's play: free its stream at once.",
+                "security": _BEARER,
+                "description": "Body: the play's renewal_token. Frees the stream the play "
+                "holds, if it still does, so another profile can start one; idempotent. "
+                "Players send it when playback ends or the page is hidden (fetch with "
+                "keepalive); a play never released frees its stream when its cookies "
+                "expire.",
+                "parameters": [_TITLE_ID],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ReleaseRequest"}
+                        }
+                    },
+                },
+                "responses": {
+                    "204": {
+                        "description": "Released, or nothing was held.",
+                        "headers": {"Cache-Control": {"schema": _STRING}},
+                    },
+                    "400": _problem("Malformed body or renewal token."),
+                    "401": _UNAUTHORIZED,
+                    "403": _problem(
+                        "Token invalid, another account's, for another title, or past its "
+                        "window."
+                    ),
+                    "404": _problem("No such title."),
+                    "413": _problem("Body too large."),
+                    "415": _problem("Body is not application/json."),
                     "503": _NOT_READY,
                     **_COMMON_ERRORS,
                 },

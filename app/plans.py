@@ -11,22 +11,25 @@ account created any other way (the console, a migration) has a plan too. Where
 plans are recorded and how they change: app/plan_store.py. Importing this module
 loads neither Flask nor boto3 (app/catalog.py imports it).
 
-Enforced today: a title above the account's plan is a 403 at playback. Designed,
-not built yet:
+Enforced at playback (app/playback_api.py):
+- Titles. A title above the account's plan is a 403 problem+json.
 - Renditions. A signed-cookie custom policy has one statement with one Resource
   (CloudFront Developer Guide, "Set signed cookies using a custom policy"), whose
   `*` also matches "/". Plans nest (basic within standard within premium), so the
-  publisher would nest the rendition folders the same way, each tier with its own
-  master playlist listing only the renditions below it: `video/{id}/` premium-only
-  renditions and the full master, `video/{id}/s/` standard's, `video/{id}/s/b/`
-  basic's. A grant's Resource is then the plan's folder plus `*`, and the
-  manifest URL its master: one static object per tier, cached by CloudFront and
-  the twin's edge like any playlist, nothing rendered per request.
-- Concurrent streams. One item per stream slot (`ACCOUNT#{sub}` / `STREAM#{n}`,
-  n < the plan's streams) claimed with a conditional write that succeeds when the
-  slot is free or its grant has lapsed, and extended by each renewal; no free
-  slot is a 409 problem+json. Clients would release a slot when a play ends, or a
-  viewer switching titles would wait for the TTL.
+  publisher nests the rendition folders the same way (media/tiers.py), each plan
+  with its own master playlist listing only the renditions it plays:
+  `video/{id}/` premium-only renditions and the full master, `video/{id}/standard/`
+  standard's, `video/{id}/standard/basic/` basic's (app/catalog.py, `plan_prefix`).
+  A grant's Resource is the plan's folder plus `*`, and its manifest URL that
+  folder's master: one static object per plan, cached by CloudFront and the twin's
+  edge like any playlist, nothing rendered per request.
+- Concurrent streams. A play holds one of the plan's `streams` for its profile
+  (one profile, one screen) until its cookies expire; a new play by the same
+  profile takes its screen over, renewal extends it, the player releases it when
+  playback ends, and another profile beyond the limit is a 409 problem+json
+  (app/streams.py: one item per account, one conditional write per play).
+A plan change takes effect at the account's next play; renewals keep the play's
+plan (app/playback_renewal.py).
 """
 
 from __future__ import annotations

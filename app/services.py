@@ -20,6 +20,7 @@ from app.profiles import ProfileStore
 from app.recommendations import Recommender
 from app.settings import Settings
 from app.signing import PlaybackCookieSigner, SigningKey
+from app.streams import Streams
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Services:
     that would use it. Which service uses what:
 
     - catalog: catalog, signing_key, signer, recorder, recommender (trending only),
-      limiter, renewals, renewal_limiter, plan_lookup, verifier;
+      limiter, renewals, renewal_limiter, plan_lookup, streams, verifier;
     - accounts: profiles, verifier, accounts;
     - plans: plans, verifier;
     - recommendations: catalog, recommender.
@@ -52,6 +53,7 @@ class Services:
     profiles: ProfileStore | None = None
     plans: PlanStore | None = None
     plan_lookup: PlanLookup | None = None
+    streams: Streams | None = None
     # None until sign-in is configured (Settings.sign_in_configured), and in a
     # service that needs no signed-in viewer (recommendations).
     verifier: TokenVerifier | None = None

@@ -1,4 +1,10 @@
-"""CloudFront signed cookies: a custom policy per title, signed with the key from Secrets Manager.
+"""CloudFront signed cookies: a custom policy per title and plan, signed with the key from
+Secrets Manager.
+
+The policy's one Resource is the folder of what the plan plays of the title
+(app/catalog.py, `plan_prefix`) plus `*`: a basic grant opens
+`video/{id}/standard/basic/*` and so neither the standard nor the premium
+renditions nor their master playlists.
 
 The secret names the key pair id it signs under and is re-read on an interval,
 so a key rotation (see infra/rotation.py) reaches the API without a restart.
@@ -22,7 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from app.catalog import title_prefix
+from app.catalog import plan_prefix
 
 log = logging.getLogger(__name__)
 
@@ -192,7 +198,8 @@ class SigningKey:
 
 
 class PlaybackCookieSigner:
-    """Signs per-title cookies, reusing one signature per title and expiry window.
+    """Signs per-title, per-plan cookies, reusing one signature per title, plan and expiry
+    window.
 
     Expiries are rounded up to a window of a tenth of the TTL, so every play of a
     title within that window shares one RSA signature: a cookie lives between
@@ -211,7 +218,7 @@ class PlaybackCookieSigner:
         self._ttl = ttl
         self._window = max(1, ttl // 10)
         self._clock = clock
-        self._cache: dict[tuple[str, int, str], SignedCookies] = {}
+        self._cache: dict[tuple[str, str, int, str], SignedCookies] = {}
         self._lock = threading.Lock()
 
     @property
@@ -219,9 +226,11 @@ class PlaybackCookieSigner:
         """Whether a key is available to sign with."""
         return self._key.get() is not None
 
-    def resource_for(self, title_id: str) -> str:
-        """The wildcard the policy grants: every object under the title's folder."""
-        return f"{self._cdn_base}/{title_prefix(title_id)}*"
+    def resource_for(self, title_id: str, plan: str) -> str:
+        """The wildcard the policy grants: every object under the plan's folder of the
+        title, e.g. `{cdn}/video/{id}/standard/basic/*` for basic. KeyError for an
+        unknown plan."""
+        return f"{self._cdn_base}/{plan_prefix(title_id, plan)}*"
 
     def expiry_now(self) -> int:
         """The epoch expiry a cookie signed now carries."""
@@ -233,17 +242,18 @@ class PlaybackCookieSigner:
         """The longest a cookie signed now stays valid: the TTL plus one rounding window."""
         return self._ttl + self._window
 
-    def cookies_for(self, title_id: str) -> SignedCookies | None:
-        """Signed cookies for a title under the current key, or None while no key is loaded."""
+    def cookies_for(self, title_id: str, plan: str) -> SignedCookies | None:
+        """Signed cookies for what `plan` plays of a title under the current key, or None
+        while no key is loaded."""
         key = self._key.get()
         if key is None:
             return None
         expires_at = self.expiry_now()
-        cache_key = (title_id, expires_at, key.key_pair_id)
+        cache_key = (title_id, plan, expires_at, key.key_pair_id)
         cached = self._cache.get(cache_key)
         if cached is not None:
             return cached
-        policy = custom_policy(self.resource_for(title_id), expires_at)
+        policy = custom_policy(self.resource_for(title_id, plan), expires_at)
         signature = key.private_key.sign(
             policy, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 CloudFront
         cookies = SignedCookies(
@@ -253,7 +263,7 @@ class PlaybackCookieSigner:
             expires_at=expires_at,
         )
         with self._lock:
-            stale = [k for k in self._cache if k[1] < expires_at or k[2] != key.key_pair_id]
+            stale = [k for k in self._cache if k[2] < expires_at or k[3] != key.key_pair_id]
             for k in stale:
                 del self._cache[k]
             self._cache[cache_key] = cookies

@@ -83,7 +83,7 @@ def sample_catalog(count: int) -> Catalog:
                         width=w,
                         height=h,
                         bandwidth=b,
-                        playlist=variant_key(title_id, f"{h}p"),
+                        playlist=variant_key(title_id, f"{h}p", h),
                     )
                     for w, h, b in (
                         (426, 240, 400_000),

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from app.catalog import CatalogError, load_catalog
+from app.catalog import Catalog, CatalogError, load_catalog
 from capacity.model import ladder_bitrate
 from capacity.plan import CapacityPlan, Inputs, build_plan
 from capacity.prices import PriceError, load_prices
@@ -76,9 +76,18 @@ def bench_throughput(path: Path) -> tuple[float, str] | None:
     )
 
 
+def _catalog(path: Path) -> Catalog:
+    """A bucket's catalog.json (published layout) or a generated library's (media/tiers.py):
+    only the ladders and titles are read, which both layouts share."""
+    try:
+        return load_catalog(path)
+    except CatalogError:
+        return load_catalog(path, generated=True)
+
+
 def resolve_inputs(args: argparse.Namespace) -> Inputs:
     """Fill every input from the flags, else the repo's measurements, else labelled defaults."""
-    catalog = load_catalog(args.catalog) if args.catalog is not None else None
+    catalog = _catalog(args.catalog) if args.catalog is not None else None
     ladders = Counter(tuple(sorted(r.bandwidth for r in t.renditions))
                       for t in (catalog.titles if catalog is not None else ()))
     if ladders:

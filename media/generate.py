@@ -35,14 +35,15 @@ from tqdm import tqdm
 
 from app.catalog import (
     CATALOG_KEY,
+    GENERATED,
     Catalog,
     Rendition,
     Title,
     dump_catalog,
+    generated_variant_key,
     master_key,
     poster_key,
     title_prefix,
-    variant_key,
 )
 from media.ffmpeg import Ffmpeg, find_ffmpeg, find_font
 from media.library import Library
@@ -162,7 +163,8 @@ def generate_library(
                     if progress:
                         progress(f"encoded {planned.id} ({planned.seconds} s)")
         shutil.rmtree(scratch / ".cards", ignore_errors=True)
-        dump_catalog(Catalog(titles=titles), scratch / CATALOG_KEY)
+        dump_catalog(Catalog.model_validate({"titles": titles}, context=GENERATED),
+                     scratch / CATALOG_KEY)
         (scratch / STAMP).write_text(json.dumps({
             "fingerprint": fingerprint,
             "spec": asdict(spec),
@@ -210,9 +212,9 @@ def _encode_title(ff: Ffmpeg, t: PlannedTitle, profile: Profile, root: Path, fon
         durations.append(sum(s.duration for s in playlist.segments))
         renditions.append(Rendition(name=rung.name, width=rung.width, height=rung.height,
                                     bandwidth=peak, average_bandwidth=average,
-                                    playlist=variant_key(t.id, rung.name)))
+                                    playlist=generated_variant_key(t.id, rung.name)))
     _write_master(video_dir / "master.m3u8", renditions, profile.fps)
-    return Title(
+    return Title.model_validate(dict(
         id=t.id,
         title=t.title,
         synopsis=t.synopsis,
@@ -224,7 +226,7 @@ def _encode_title(ff: Ffmpeg, t: PlannedTitle, profile: Profile, root: Path, fon
         poster=poster_key(t.id),
         master=master_key(t.id),
         renditions=renditions,
-    )
+    ), context=GENERATED)
 
 
 def _even(x: float) -> int:

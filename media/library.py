@@ -1,4 +1,10 @@
-"""A library: a directory laid out exactly like the bucket, with its catalog."""
+"""A library: a generated directory of titles, with its catalog.
+
+Laid out as ffmpeg writes it (the generated layout: `video/{id}/master.m3u8`,
+`video/{id}/{rendition}/...`, `posters/{id}.jpg`, `catalog.json`); the publisher
+nests the renditions per plan and writes each plan's master playlist on the way
+to the bucket (media/tiers.py).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from app.catalog import CATALOG_KEY, Catalog, load_catalog
 
 @dataclass(frozen=True)
 class Library:
-    """Files under `root` keyed by their bucket key, plus the parsed catalog.json."""
+    """Files under `root` keyed by their path in the generated layout, plus the parsed
+    catalog.json (which describes that layout)."""
 
     root: Path
     catalog: Catalog
@@ -18,10 +25,10 @@ class Library:
     @classmethod
     def open(cls, root: Path | str) -> Library:
         root = Path(root)
-        return cls(root=root, catalog=load_catalog(root / CATALOG_KEY))
+        return cls(root=root, catalog=load_catalog(root / CATALOG_KEY, generated=True))
 
     def files(self) -> dict[str, Path]:
-        """Every file of the library by its bucket key (dotfiles excluded)."""
+        """Every file of the library by its key in the generated layout (dotfiles excluded)."""
         found = {}
         for path in sorted(self.root.rglob("*")):
             rel = path.relative_to(self.root)

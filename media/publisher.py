@@ -1,5 +1,9 @@
 """Publishing a library to the media bucket, then invalidating and warming the edge.
 
+The bucket gets the published layout (media/tiers.py): renditions nested per plan,
+one master playlist per plan, and a catalog.json naming the nested keys; the
+library on disk keeps the layout ffmpeg wrote.
+
 Headers come from edge-config's object classes (`cfg.object_class(key)`); a key
 no class covers is refused rather than given guessed headers. Uploads are
 idempotent (a sha256 in each object's metadata, compared by HEAD), parallel,
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -34,6 +39,7 @@ from edge.config import EdgeConfig, load_edge_config
 from edge.invalidation import invalidation_path
 from media.ffmpeg import find_ffmpeg
 from media.library import Library
+from media.tiers import LayoutError, published_files
 from media.validate import check_library
 from media.warm import WarmLimits, WarmReport, warm_edge
 
@@ -160,12 +166,49 @@ def publish(
     `stale_keys()` finds (a delete marker in a versioned bucket) and invalidates
     it as `prune_paths()` coalesces it. `progress=None` shows a bar only on a TTY.
     """
+    library = library if isinstance(library, Library) else Library.open(library)
+    with tempfile.TemporaryDirectory(prefix="edgeflix-publish-") as scratch:
+        try:
+            files = published_files(library, Path(scratch))
+        except LayoutError as exc:
+            check_library(library, None)  # names the damaged file when it can
+            raise PublishError(str(exc)) from exc
+        return _publish(
+            library, files, bucket,
+            extra_files=extra_files, cdn_url=cdn_url, distribution_id=distribution_id,
+            invalidate=invalidate, warm_top=warm_top, warm_limits=warm_limits,
+            invalidation_wait=invalidation_wait, dry_run=dry_run, prune=prune,
+            progress=progress, workers=workers, probe=probe, s3=s3, cloudfront=cloudfront,
+            transfer_config=transfer_config, edge_config=edge_config, log=log)
+
+
+def _publish(
+    library: Library,
+    files: dict[str, Path],
+    bucket: str,
+    *,
+    extra_files: dict[str, Path] | None,
+    cdn_url: str | None,
+    distribution_id: str | None,
+    invalidate: Callable[[list[str]], None] | None,
+    warm_top: int,
+    warm_limits: WarmLimits | None,
+    invalidation_wait: float,
+    dry_run: bool,
+    prune: bool,
+    progress: bool | None,
+    workers: int,
+    probe: bool,
+    s3,
+    cloudfront,
+    transfer_config: TransferConfig | None,
+    edge_config: EdgeConfig | None,
+    log: Callable[[str], None] | None,
+) -> PublishReport:
     started = time.monotonic()
     log = log or (lambda _msg: None)
-    library = library if isinstance(library, Library) else Library.open(library)
     cfg = edge_config or load_edge_config()
 
-    files = library.files()
     for key, path in (extra_files or {}).items():
         key = key.lstrip("/")
         if key in files:
@@ -174,8 +217,11 @@ def publish(
             raise PublishError(f"extra file {key!r}: {path} is not a file")
         files[key] = Path(path)
     planned = plan_objects(files, cfg)
+    # The probe memo is keyed by the library's own (generated) keys.
+    root = library.root.resolve()
     check_library(library, find_ffmpeg() if probe else None,
-                  digests={o.key: o.sha256 for o in planned})
+                  digests={o.path.resolve().relative_to(root).as_posix(): o.sha256
+                           for o in planned if o.path.resolve().is_relative_to(root)})
 
     s3 = s3 or _client("s3")
     report = PublishReport(bucket=bucket, dry_run=dry_run)

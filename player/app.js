@@ -1,6 +1,7 @@
 // edgeflix player, the session and playback half: sign in (the accounts API, a Cognito
 // user pool behind it), ask the API for playback with the access token (which sets the
-// CloudFront signed cookies for /video/{id}/), then play the master playlist with hls.js.
+// CloudFront signed cookies for the folder of /video/{id}/ the account's plan plays),
+// then play that plan's master playlist (`manifest_url`) with hls.js.
 // browse.js draws the profile picker and the rows, plans.js the plan page, views.js
 // switches between the views and starts everything; they share `window.edgeflix`.
 // `?title=<id>&autoplay=1` starts a title as soon as the viewer is signed in (tests).
@@ -15,6 +16,13 @@
 // request once that time has passed (a tab whose timers slept), and once when
 // a playlist or segment answers 403, retrying that load after the renewal. A
 // renewal refused with 403 (past the renewal window) starts a new play.
+//
+// A play holds one of the plan's streams for its profile: a play refused with 409
+// (every stream in use by other profiles) says so, a renewal refused with 409
+// (this profile started another play elsewhere) stops this one, and the player
+// releases the stream (POST .../playback/release, fetch keepalive) when the video
+// ends or the page goes away, so another profile can start at once. A released
+// play that resumes renews, which claims a stream again.
 (function () {
   'use strict';
 
@@ -22,7 +30,8 @@
   var statusLine = document.getElementById('status');
   var state = window.edgeflixPlayer = {
     engine: null, title: null, error: null, hls: null,
-    grant: null, renewals: 0, plays: 0, renewing: null, signedIn: false, refreshes: 0
+    grant: null, renewals: 0, plays: 0, renewing: null, signedIn: false, refreshes: 0,
+    releases: 0
   };
   var renewTimer = null;
   var RENEWAL_RETRY_MS = 10000;
@@ -195,6 +204,7 @@
       { renewal_token: grant.renewal_token }
     ).then(function (res) {
       if (res.status === 403) { return authorise(id); }  // past the window: a new play
+      if (res.status === 409) { return stopPlay(res); }  // the stream went elsewhere
       if (!res.ok) { throw new Error('renewal: HTTP ' + res.status); }
       return res.json().then(function (body) {
         state.renewals += 1;
@@ -213,6 +223,43 @@
     });
     return state.renewing;
   }
+
+  // A renewal refused with 409: the stream is no longer this play's. Stop, say why.
+  function stopPlay(res) {
+    clearTimeout(renewTimer);
+    state.grant = null;
+    video.pause();
+    return problem(res, 'Playback').then(function (err) { fail(err.message); return null; });
+  }
+
+  // Free the play's stream now rather than when its cookies expire. keepalive lets
+  // the request outlive the page (Fetch standard, "keepalive"); the answer is not
+  // needed. The grant is kept: a resumed play renews (and claims a stream again).
+  function releaseStream() {
+    var grant = state.grant;
+    var token = session.getItem(TOKEN);
+    clearTimeout(renewTimer);
+    if (!grant || !token || grant.released) { return; }
+    grant.released = true;
+    state.releases += 1;
+    fetch('/api/v1/titles/' + encodeURIComponent(grant.title) + '/playback/release', {
+      method: 'POST',
+      keepalive: true,
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ renewal_token: grant.renewal_token })
+    }).catch(function () { /* the stream lapses with the cookies anyway */ });
+  }
+
+  video.addEventListener('ended', releaseStream);
+  window.addEventListener('pagehide', releaseStream);
+  // Played again after a release (seeked back after the end, restored from the
+  // back-forward cache): claim the stream again before the cookies are needed.
+  video.addEventListener('play', function () {
+    if (state.grant && state.grant.released) { renewGrant(); }
+  });
+  window.addEventListener('pageshow', function (event) {
+    if (event.persisted && state.grant && state.grant.released) { renewGrant(); }
+  });
 
   // Before each playlist or segment request: wait for a renewal in flight, or start
   // one when renew_after has passed without the timer firing.
@@ -301,6 +348,7 @@
   }
 
   function signOut() {
+    releaseStream();
     var token = session.getItem(TOKEN);
     forgetTokens();
     clearTimeout(renewTimer);
@@ -327,6 +375,7 @@
 
   state.play = play;
   state.renew = renewGrant;
+  state.release = releaseStream;
   state.refreshTokens = refreshTokens;
   var params = new URLSearchParams(window.location.search);
   var listed = [];
@@ -355,7 +404,7 @@
   window.edgeflix = {
     state: state, names: names, hooks: hooks, say: say, fail: fail, play: play,
     problem: problem, requestSignedIn: requestSignedIn, chosenProfile: chosenProfile,
-    autoplay: autoplay,
+    autoplay: autoplay, release: releaseStream,
     signedIn: function () { return Boolean(session.getItem(TOKEN)); },
     choose: function (profile) { session.setItem(PROFILE, JSON.stringify(profile)); },
     setListed: function (titles) { listed = titles; }

@@ -28,6 +28,7 @@
     show(wanted);
     if (wanted !== 'browse') {  // leaving the browse page closes the player, as a TV app does
       document.getElementById('video').pause();
+      E.release();  // its stream is free for another profile at once
       document.getElementById('stage').className = '';
     }
     if (wanted === 'profiles') { E.renderProfiles(); }

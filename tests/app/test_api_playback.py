@@ -28,14 +28,16 @@ def test_playback_returns_manifest_renditions_and_expiry(client: Any) -> None:
     assert response.status_code == 200
     body = response.get_json()
     assert body["title_id"] == "t03-city-lights"
-    assert body["manifest_url"] == f"{CDN}/video/t03-city-lights/master.m3u8"
-    assert body["renditions"][0] == {
+    # A new account is on basic: its plan's master and renditions (app/plans.py).
+    assert body["plan"] == "basic"
+    assert body["manifest_url"] == f"{CDN}/video/t03-city-lights/standard/basic/master.m3u8"
+    assert body["renditions"] == [{
         "name": "240p",
         "width": 426,
         "height": 240,
         "bandwidth": 400_000,
-        "playlist_url": f"{CDN}/video/t03-city-lights/240p/index.m3u8",
-    }
+        "playlist_url": f"{CDN}/video/t03-city-lights/standard/basic/240p/index.m3u8",
+    }]
     # Short expiry: the TTL, rounded up to a window of a tenth of it.
     assert before + 600 <= body["expires_at"] <= before + 600 + 60 + 1
 
@@ -44,13 +46,13 @@ def test_playback_is_never_cached(client: Any) -> None:
     assert client.post(PLAYBACK).headers["Cache-Control"] == "private, no-store"
 
 
-def test_cookies_are_scoped_to_the_title_folder_and_locked_down(client: Any) -> None:
+def test_cookies_are_scoped_to_the_plans_folder_and_locked_down(client: Any) -> None:
     response = client.post(PLAYBACK)
     cookies = set_cookies(response)
     assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
     for header in cookies.values():
         attributes = cookie_attributes(header)
-        assert attributes["path"] == "/video/t03-city-lights/"
+        assert attributes["path"] == "/video/t03-city-lights/standard/basic/"
         assert "httponly" in attributes and "secure" in attributes
         assert attributes["samesite"] == "Strict"
         assert "domain" not in attributes
@@ -82,7 +84,7 @@ def test_signature_verifies_with_the_public_key_as_cloudfront_does(
     assert policy == {
         "Statement": [
             {
-                "Resource": f"{CDN}/video/t03-city-lights/*",
+                "Resource": f"{CDN}/video/t03-city-lights/standard/basic/*",
                 "Condition": {"DateLessThan": {"AWS:EpochTime": body["expires_at"]}},
             }
         ]
@@ -101,7 +103,7 @@ def test_a_policy_for_another_title_does_not_verify_with_this_signature(
 
 
 def test_plays_of_a_title_in_one_window_share_one_signature(client: Any) -> None:
-    first = client.post(PLAYBACK).get_json()
+    first = client.post(PLAYBACK, json={"profile": "ann"}).get_json()
     second = client.post(PLAYBACK, json={"profile": "ann"}).get_json()
     assert first["cookies"] == second["cookies"]
     assert first["expires_at"] == second["expires_at"]
@@ -200,6 +202,9 @@ def test_a_profile_play_lands_in_its_history(client: Any, dynamodb: Any) -> None
 
 def test_a_profile_over_its_rate_gets_429_with_retry_after(seeded: None, make_app: Any) -> None:
     client = make_app(plays_per_minute=2).test_client()
+    # Two streams, so bob's play is not refused for eve's screen.
+    client.put("/api/v1/account/plan", json={"plan": "standard"},
+               headers={"Idempotency-Key": "to-standard"})
     statuses = [client.post(PLAYBACK, json={"profile": "eve"}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     limited = client.post(PLAYBACK, json={"profile": "eve"})
@@ -296,6 +301,7 @@ def test_a_signed_in_viewer_plays_through_the_fast_lane(anonymous: Any, user_poo
 def test_a_key_switch_reaches_the_next_grant_within_the_same_expiry_window(
     app: Any, client: Any
 ) -> None:
+    from app.plans import PLANS
     from app.playback_api import PlaybackGrants
     from app.signing import SignedCookies
 
@@ -305,6 +311,7 @@ def test_a_key_switch_reaches_the_next_grant_within_the_same_expiry_window(
     grants = PlaybackGrants()
     old = SignedCookies("cG9saWN5", "b2xk", "KOLD", 2_000_000_000)
     new = SignedCookies("cG9saWN5", "bmV3", "KNEW", 2_000_000_000)
-    assert b'"KOLD"' in grants.grant(svc.settings, title, old).render("a.b")[0]
-    body, _ = grants.grant(svc.settings, title, new).render("a.b")
+    basic = PLANS["basic"]
+    assert b'"KOLD"' in grants.grant(svc.settings, title, basic, old).render("a.b")[0]
+    body, _ = grants.grant(svc.settings, title, basic, new).render("a.b")
     assert b'"KNEW"' in body and b"KOLD" not in body

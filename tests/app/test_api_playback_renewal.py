@@ -98,8 +98,9 @@ def test_a_token_older_than_the_renewal_window_is_403(
     app: Any, client: Any, user_pool: UserPool
 ) -> None:
     tokens = app.extensions["edgeflix"].renewals
-    stale = tokens.issue(TITLE, int(time.time()) - tokens.window - 5, user_pool.sub())
-    fresh = tokens.issue(TITLE, int(time.time()) - tokens.window + 60, user_pool.sub())
+    sub, now = user_pool.sub(), int(time.time())
+    stale = tokens.issue(TITLE, now - tokens.window - 5, sub, "basic", "-")
+    fresh = tokens.issue(TITLE, now - tokens.window + 60, sub, "basic", "-")
     response = client.post(RENEWAL, json={"renewal_token": stale})
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
@@ -120,7 +121,7 @@ def test_a_token_under_another_signing_key_is_403(
     other = rsa.generate_private_key(public_exponent=65537, key_size=1024)
     secrets.create_secret(Name="other-key", SecretString=private_key_pem(other))
     key = SigningKey(secrets, "other-key", KEY_PAIR_ID, refresh_seconds=60)
-    forged = RenewalTokens(key, 21600).issue(TITLE, int(time.time()), user_pool.sub())
+    forged = RenewalTokens(key, 21600).issue(TITLE, int(time.time()), user_pool.sub(), "basic", "-")
     assert forged is not None
     assert client.post(RENEWAL, json={"renewal_token": forged}).status_code == 403
 
@@ -166,7 +167,7 @@ def test_renewal_is_503_while_the_signing_key_is_missing(
 ) -> None:
     publish_catalog(catalog_document)
     tokens = RenewalTokens(_loaded_key(secrets, private_key), 21600)
-    token = tokens.issue(TITLE, int(time.time()), user_pool.sub())
+    token = tokens.issue(TITLE, int(time.time()), user_pool.sub(), "basic", "-")
     secrets.delete_secret(SecretId=SECRET_ID, ForceDeleteWithoutRecovery=True)
     response = make_app().test_client().post(RENEWAL, json={"renewal_token": token})
     assert response.status_code == 503
@@ -234,8 +235,9 @@ def test_each_account_gets_its_own_renewal_token_for_the_same_window(
 def test_a_token_is_checked_against_the_account_it_names(app: Any) -> None:
     tokens = app.extensions["edgeflix"].renewals
     now = int(time.time())
-    token = tokens.issue(TITLE, now, "11111111-1111-4111-8111-111111111111")
-    assert tokens.check(token, TITLE, "11111111-1111-4111-8111-111111111111", now) == now
+    token = tokens.issue(TITLE, now, "11111111-1111-4111-8111-111111111111", "basic", "-")
+    assert tokens.check(token, TITLE, "11111111-1111-4111-8111-111111111111", now) == (
+        now, "basic", "-")
     with pytest.raises(Problem) as refused:
         tokens.check(token, TITLE, "22222222-2222-4222-8222-222222222222", now)
     assert refused.value.code == 403

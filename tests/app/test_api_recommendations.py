@@ -13,7 +13,13 @@ from app.plays import PlayTable
 
 def play(client: Any, title_id: str, profile: str | None = None) -> None:
     body = {"profile": profile} if profile else None
-    assert client.post(f"/api/v1/titles/{title_id}/playback", json=body).status_code == 200
+    granted = client.post(f"/api/v1/titles/{title_id}/playback", json=body)
+    assert granted.status_code == 200
+    # The viewing ends: its stream is free for the account's next profile (app/streams.py).
+    token = granted.get_json()["renewal_token"]
+    released = client.post(f"/api/v1/titles/{title_id}/playback/release",
+                           json={"renewal_token": token})
+    assert released.status_code == 204
 
 
 def test_because_you_watched_ranks_similar_titles_first(client: Any) -> None:

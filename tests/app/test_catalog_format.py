@@ -22,7 +22,7 @@ def test_the_api_reads_every_title_the_format_allows() -> None:
     titles = read_titles(_document(make_title(1, "a", ["Drama"], [], 0.5),
                                    make_title(2, "b", ["Comedy"], ["x"], 0.5)))
     assert [t.id for t in titles] == ["t01-a", "t02-b"]
-    assert titles[0].renditions[1].playlist == "video/t01-a/720p/index.m3u8"
+    assert titles[0].renditions[1].playlist == "video/t01-a/standard/720p/index.m3u8"
 
 
 @pytest.mark.parametrize(

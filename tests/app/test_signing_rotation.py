@@ -57,15 +57,15 @@ def test_switch_reaches_new_grants_after_the_refresh_interval(
     key = SigningKey(secrets, SECRET_ID, "KUNUSED", refresh_seconds=30, clock=clock)
     signer = PlaybackCookieSigner(key, "https://cdn.example.test", ttl=600)
     assert key.load()
-    old = signer.cookies_for("t1").as_dict()
+    old = signer.cookies_for("t1", "premium").as_dict()
     assert old["CloudFront-Key-Pair-Id"] == "KOLD"
     _verify(private_key.public_key(), old)
 
     secrets.put_secret_value(SecretId=SECRET_ID, SecretString=_document(("KNEW", second_key)))
     clock.now += 29
-    assert signer.cookies_for("t1").as_dict() == old  # not yet due: same key, same grant
+    assert signer.cookies_for("t1", "premium").as_dict() == old  # not yet due: same key, same grant
     clock.now += 1
-    new = signer.cookies_for("t1").as_dict()
+    new = signer.cookies_for("t1", "premium").as_dict()
     assert new["CloudFront-Key-Pair-Id"] == "KNEW"
     _verify(second_key.public_key(), new)
     with pytest.raises(InvalidSignature):
@@ -79,7 +79,8 @@ def test_bare_pem_secret_signs_under_the_configured_key_id(
         secrets: Any, private_key: rsa.RSAPrivateKey) -> None:
     secrets.create_secret(Name=SECRET_ID, SecretString=private_key_pem(private_key))
     key = SigningKey(secrets, SECRET_ID, "KLEGACY", refresh_seconds=60)
-    cookies = PlaybackCookieSigner(key, "https://cdn.example.test", ttl=600).cookies_for("t1")
+    signer = PlaybackCookieSigner(key, "https://cdn.example.test", ttl=600)
+    cookies = signer.cookies_for("t1", "premium")
     assert cookies is not None and cookies.key_pair_id == "KLEGACY"
     _verify(private_key.public_key(), cookies.as_dict())
 

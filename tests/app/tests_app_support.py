@@ -57,7 +57,8 @@ def cookie_attributes(header: str) -> dict[str, str]:
 def make_title(
     index: int, slug: str, genres: list[str], tags: list[str], popularity: float
 ) -> dict[str, Any]:
-    """A catalog entry in the media publisher's format."""
+    """A catalog entry in the media publisher's format (the published layout: renditions
+    nested per plan, app/catalog.py)."""
     title_id = f"t{index:02d}-{slug}"
     return {
         "id": title_id,
@@ -76,14 +77,14 @@ def make_title(
                 "width": 426,
                 "height": 240,
                 "bandwidth": 400_000,
-                "playlist": f"video/{title_id}/240p/index.m3u8",
+                "playlist": f"video/{title_id}/standard/basic/240p/index.m3u8",
             },
             {
                 "name": "720p",
                 "width": 1280,
                 "height": 720,
                 "bandwidth": 2_800_000,
-                "playlist": f"video/{title_id}/720p/index.m3u8",
+                "playlist": f"video/{title_id}/standard/720p/index.m3u8",
             },
         ],
     }

@@ -26,6 +26,8 @@ from app.catalog import (
     poster_key,
     variant_key,
 )
+from app.plans import PLANS
+from media.tiers import plan_master
 from twin.seed import create_plays_table, new_signing_pem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -79,8 +81,9 @@ def seed_library(s3) -> None:
                 "#EXT-X-MEDIA-SEQUENCE:0",
                 "#EXT-X-PLAYLIST-TYPE:VOD",
             ]
+            folder = variant_key(title_id, name, height).rsplit("/", 1)[0]
             for i in range(segments):
-                key = f"video/{title_id}/{name}/seg_{i:03d}.ts"
+                key = f"{folder}/seg_{i:03d}.ts"
                 s3.put_object(
                     Bucket=BUCKET,
                     Key=key,
@@ -93,28 +96,29 @@ def seed_library(s3) -> None:
             media.append("#EXT-X-ENDLIST")
             s3.put_object(
                 Bucket=BUCKET,
-                Key=f"video/{title_id}/{name}/index.m3u8",
+                Key=variant_key(title_id, name, height),
                 Body="\n".join(media).encode() + b"\n",
                 ContentType="application/vnd.apple.mpegurl",
                 ACL=READABLE,
             )
-        s3.put_object(
-            Bucket=BUCKET,
-            Key=f"video/{title_id}/master.m3u8",
-            Body="\n".join(master).encode() + b"\n",
-            ContentType="application/vnd.apple.mpegurl",
-            ACL=READABLE,
-        )
         titles.append(Title(
             id=title_id, title=title_id.title(), synopsis="", genres=["drama"],
             tags=[], year=2024, duration=segments * SEGMENT_SECONDS,
             popularity=popularity, poster=poster_key(title_id), master=master_key(title_id),
             renditions=[
                 Rendition(name=n, width=w, height=h, bandwidth=b,
-                          playlist=variant_key(title_id, n))
+                          playlist=variant_key(title_id, n, h))
                 for n, w, h, b in RENDITIONS
             ],
         ))  # fmt: skip
+        for plan in PLANS:  # one master per plan, as the publisher writes them
+            s3.put_object(
+                Bucket=BUCKET,
+                Key=master_key(title_id, plan),
+                Body=plan_master("\n".join(master) + "\n", titles[-1], plan).encode(),
+                ContentType="application/vnd.apple.mpegurl",
+                ACL=READABLE,
+            )
     s3.put_object(
         Bucket=BUCKET,
         Key=CATALOG_KEY,

@@ -12,6 +12,7 @@ from moto import mock_aws
 from edge.config import load_edge_config
 from media.generate import LibrarySpec, generate_library
 from media.library import Library
+from media.tiers import published_files
 
 BUCKET = "edgeflix-media-test"
 SMALL = LibrarySpec(titles=3, seconds=8, profile="ci")
@@ -37,6 +38,12 @@ def library(small_library: Library, tmp_path: Path) -> Library:
     root = tmp_path / "library"
     shutil.copytree(small_library.root, root)
     return Library.open(root)
+
+
+@pytest.fixture
+def published_keys(library: Library, tmp_path: Path) -> list[str]:
+    """The keys publishing `library` puts in the bucket (media/tiers.py), sorted."""
+    return sorted(published_files(library, tmp_path / "published"))
 
 
 @pytest.fixture(scope="session")

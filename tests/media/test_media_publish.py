@@ -11,17 +11,19 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ConnectionClosedError
 
-from app.catalog import CATALOG_KEY
+from app.catalog import CATALOG_KEY, read_titles
 from media.publisher import PublishError, publish, upload_phase
+from media.tiers import published_catalog
 
 BUCKET = "edgeflix-media-test"
 
 
-def test_every_object_has_edge_config_headers(library, s3, edge_config, bucket_keys):
+def test_every_object_has_edge_config_headers(library, s3, edge_config, bucket_keys,
+                                              published_keys):
     report = publish(library, BUCKET, s3=s3, progress=False)
 
     keys = bucket_keys(s3)
-    assert sorted(keys) == sorted(library.files())
+    assert sorted(keys) == published_keys
     assert sorted(report.uploaded) == sorted(keys)
     for key in keys:
         head = s3.head_object(Bucket=BUCKET, Key=key)
@@ -36,11 +38,46 @@ def test_layout_matches_the_contract(library, s3, bucket_keys):
 
     assert CATALOG_KEY in keys
     for title in library.catalog.titles:
+        video = f"video/{title.id}/"
         assert f"posters/{title.id}.jpg" in keys
-        assert f"video/{title.id}/master.m3u8" in keys
-        for name in ("240p", "480p", "720p"):
-            assert f"video/{title.id}/{name}/index.m3u8" in keys
-            assert f"video/{title.id}/{name}/seg_00001.ts" in keys
+        # One master per plan, each in its plan's folder; renditions nested per plan.
+        for folder in ("", "standard/", "standard/basic/"):
+            assert f"{video}{folder}master.m3u8" in keys
+        for folder, name in (("standard/basic/", "240p"), ("standard/basic/", "480p"),
+                             ("standard/", "720p")):
+            assert f"{video}{folder}{name}/index.m3u8" in keys
+            assert f"{video}{folder}{name}/seg_00001.ts" in keys
+        assert not any(k.startswith(f"{video}{name}/") for k in keys
+                       for name in ("240p", "480p", "720p")), "nothing stays flat"
+
+
+def test_each_plans_master_lists_only_what_the_plan_plays(library, s3):
+    publish(library, BUCKET, s3=s3, progress=False)
+    title = library.catalog.titles[0]
+
+    def listed(key: str) -> list[str]:
+        body = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()
+        return [p.uri for p in m3u8.loads(body).playlists]
+
+    video = f"video/{title.id}/"
+    assert listed(f"{video}standard/basic/master.m3u8") == ["240p/index.m3u8",
+                                                           "480p/index.m3u8"]
+    assert listed(f"{video}standard/master.m3u8") == [
+        "basic/240p/index.m3u8", "basic/480p/index.m3u8", "720p/index.m3u8"]
+    assert listed(f"{video}master.m3u8") == [
+        "standard/basic/240p/index.m3u8", "standard/basic/480p/index.m3u8",
+        "standard/720p/index.m3u8"]
+
+
+def test_the_published_catalog_names_the_nested_playlists(library, s3):
+    publish(library, BUCKET, s3=s3, progress=False)
+    body = s3.get_object(Bucket=BUCKET, Key=CATALOG_KEY)["Body"].read()
+    title = read_titles(body)[0]
+    assert title.master == f"video/{title.id}/master.m3u8"
+    assert [r.playlist for r in title.renditions] == [
+        f"video/{title.id}/standard/basic/240p/index.m3u8",
+        f"video/{title.id}/standard/basic/480p/index.m3u8",
+        f"video/{title.id}/standard/720p/index.m3u8"]
 
 
 def test_every_published_playlist_parses_and_its_segments_exist(library, s3, bucket_keys):
@@ -54,7 +91,7 @@ def test_every_published_playlist_parses_and_its_segments_exist(library, s3, buc
         playlist = m3u8.loads(body)
         folder = key.rsplit("/", 1)[0]
         if playlist.is_variant:
-            assert len(playlist.playlists) == 3, key
+            assert len(playlist.playlists) == (2 if "/basic/" in key else 3), key
             for variant in playlist.playlists:
                 assert f"{folder}/{variant.uri}" in keys, (key, variant.uri)
         else:
@@ -67,14 +104,15 @@ def test_every_published_playlist_parses_and_its_segments_exist(library, s3, buc
                 assert size > 0
 
 
-def test_republish_uploads_nothing(library, s3, cloudfront, distribution_id, invalidated_paths):
+def test_republish_uploads_nothing(library, s3, cloudfront, distribution_id, invalidated_paths,
+                                   published_keys):
     publish(library, BUCKET, s3=s3, cloudfront=cloudfront, distribution_id=distribution_id,
             progress=False)
     again = publish(library, BUCKET, s3=s3, cloudfront=cloudfront,
                     distribution_id=distribution_id, progress=False)
 
     assert again.uploaded == []
-    assert sorted(again.skipped) == sorted(library.files())
+    assert sorted(again.skipped) == published_keys
     assert again.invalidated == []
     assert invalidated_paths() == []
 
@@ -99,9 +137,12 @@ def test_changed_playlist_is_reuploaded_and_invalidated(library, s3, cloudfront,
     report = publish(library, BUCKET, s3=s3, cloudfront=cloudfront,
                      distribution_id=distribution_id, progress=False)
 
-    assert report.uploaded == [title.master]
-    assert report.invalidated == [f"/{title.master}"]
-    assert invalidated_paths() == [[f"/{title.master}"]]
+    # Every plan's master is made from the generated one.
+    masters = sorted(f"video/{title.id}/{folder}master.m3u8"
+                     for folder in ("", "standard/", "standard/basic/"))
+    assert sorted(report.uploaded) == masters
+    assert sorted(report.invalidated) == [f"/{key}" for key in masters]
+    assert invalidated_paths() == [[f"/{key}" for key in masters]]
     body = s3.get_object(Bucket=BUCKET, Key=title.master)["Body"].read().decode()
     assert body.endswith("## republished\n")
 
@@ -121,10 +162,12 @@ def test_changed_immutable_object_is_reuploaded_but_not_invalidated(library, s3,
 
 def test_invalidate_hook_receives_changed_mutable_paths(library, s3):
     publish(library, BUCKET, s3=s3, progress=False)
-    (library.root / CATALOG_KEY).write_text((library.root / CATALOG_KEY).read_text() + " ")
+    catalog = library.root / CATALOG_KEY
+    catalog.write_text(catalog.read_text().replace('"synopsis": "', '"synopsis": "Now: ', 1))
     banned: list[list[str]] = []
 
-    publish(library, BUCKET, s3=s3, invalidate=banned.append, progress=False)
+    # A library path, not the Library: the catalog is read again.
+    publish(library.root, BUCKET, s3=s3, invalidate=banned.append, progress=False)
 
     assert banned == [["/catalog.json"]]
 
@@ -142,10 +185,10 @@ def test_changed_headers_in_edge_config_republish_the_object(library, s3, edge_c
     assert s3.head_object(Bucket=BUCKET, Key=posters[0])["CacheControl"] == "public, max-age=7"
 
 
-def test_dry_run_uploads_nothing(library, s3, bucket_keys):
+def test_dry_run_uploads_nothing(library, s3, bucket_keys, published_keys):
     report = publish(library, BUCKET, s3=s3, dry_run=True, progress=False)
 
-    assert sorted(report.uploaded) == sorted(library.files())
+    assert sorted(report.uploaded) == published_keys
     assert bucket_keys(s3) == []
 
 
@@ -209,14 +252,15 @@ def test_upload_order_puts_referenced_objects_first(library, s3, tmp_path):
     assert position[CATALOG_KEY] == len(order) - 1
     assert position["player/app.js"] < position["index.html"]
     assert max(position[k] for k in order if k.endswith(".m3u8")) < position["player/app.js"]
-    for title in library.catalog.titles:
+    for title in published_catalog(library.catalog).titles:
         for r in title.renditions:
             segments = [k for k in order if k.startswith(r.playlist.rsplit("/", 1)[0] + "/seg_")]
             assert max(position[s] for s in segments) < position[r.playlist]
             assert position[r.playlist] < position[title.master]
 
 
-def test_interrupted_upload_completes_on_rerun_without_duplicates(library, s3, bucket_keys):
+def test_interrupted_upload_completes_on_rerun_without_duplicates(library, s3, bucket_keys,
+                                                                  published_keys):
     s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
     calls, lock = [0], threading.Lock()
 
@@ -232,14 +276,14 @@ def test_interrupted_upload_completes_on_rerun_without_duplicates(library, s3, b
         publish(library, BUCKET, s3=flaky, progress=False, workers=2)
 
     partial = set(bucket_keys(s3))
-    assert 0 < len(partial) < len(library.files())
+    assert 0 < len(partial) < len(published_keys)
     assert not any(k.endswith(".m3u8") or k == CATALOG_KEY for k in partial)
 
     report = publish(library, BUCKET, s3=s3, progress=False)
 
-    assert sorted(bucket_keys(s3)) == sorted(library.files())
+    assert sorted(bucket_keys(s3)) == published_keys
     assert set(report.skipped) == partial
-    assert set(report.uploaded) == set(library.files()) - partial
+    assert set(report.uploaded) == set(published_keys) - partial
     versions = s3.list_object_versions(Bucket=BUCKET)["Versions"]
     per_key: dict[str, int] = {}
     for v in versions:
@@ -247,7 +291,7 @@ def test_interrupted_upload_completes_on_rerun_without_duplicates(library, s3, b
     assert set(per_key.values()) == {1}, {k: n for k, n in per_key.items() if n > 1}
 
 
-def test_honours_aws_endpoint_url(library, monkeypatch, bucket_keys):
+def test_honours_aws_endpoint_url(library, monkeypatch, bucket_keys, published_keys):
     """The twin publishes to a moto *server* through AWS_ENDPOINT_URL, like any boto3 client."""
     from moto.server import ThreadedMotoServer
 
@@ -264,11 +308,11 @@ def test_honours_aws_endpoint_url(library, monkeypatch, bucket_keys):
 
         report = publish(library, BUCKET, progress=False)
 
-        assert sorted(bucket_keys(client)) == sorted(library.files()) == sorted(report.uploaded)
+        assert sorted(bucket_keys(client)) == published_keys == sorted(report.uploaded)
     finally:
         server.stop()
 
 
-def test_publish_accepts_a_library_path(library, s3):
+def test_publish_accepts_a_library_path(library, s3, published_keys):
     report = publish(Path(library.root), BUCKET, s3=s3, progress=False, probe=False)
-    assert sorted(report.uploaded) == sorted(library.files())
+    assert sorted(report.uploaded) == published_keys

@@ -173,7 +173,10 @@ def test_warming_waits_for_the_invalidation_then_refetches(cdn, library, s3, clo
                      distribution_id=distribution_id, cdn_url=cdn.url, warm_top=1,
                      warm_limits=FAST, progress=False)
 
-    assert report.invalidated == [f"/{top.master}"] and len(report.invalidation_ids) == 1
+    # Each plan's master is made from the generated one: all three changed.
+    assert sorted(report.invalidated) == sorted(
+        f"/video/{top.id}/{folder}master.m3u8" for folder in ("", "standard/", "standard/basic/"))
+    assert len(report.invalidation_ids) == 1
     status = cloudfront.get_invalidation(DistributionId=distribution_id,
                                          Id=report.invalidation_ids[0])
     assert status["Invalidation"]["Status"] == "COMPLETED"
@@ -200,10 +203,11 @@ class SlowCloudFront:
 def test_warming_starts_only_after_the_invalidation_completes(cdn, library, s3, monkeypatch):
     monkeypatch.setattr("media.publisher.INVALIDATION_POLL", 0.01)
     publish(library, "edgeflix-media-test", s3=s3, progress=False)
-    (library.root / "catalog.json").write_text((library.root / "catalog.json").read_text() + " ")
+    catalog = library.root / "catalog.json"
+    catalog.write_text(catalog.read_text().replace('"synopsis": "', '"synopsis": "Now: ', 1))
     slow = SlowCloudFront()
 
-    report = publish(library, "edgeflix-media-test", s3=s3, cloudfront=slow,
+    report = publish(library.root, "edgeflix-media-test", s3=s3, cloudfront=slow,
                      distribution_id="E2EXAMPLE", cdn_url=cdn.url, warm_top=1,
                      warm_limits=FAST, progress=False)
 

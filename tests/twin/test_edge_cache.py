@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 from twin_origin import put_object
-from twin_viewer import bearer, play, segment_urls
+from twin_viewer import bearer, master_url, play, segment_urls
 
 from edge.config import load_edge_config
 
@@ -95,7 +95,7 @@ def test_response_headers_policy_on_every_behaviour(cdn, titles):
 
 def test_cors_only_for_viewers_that_send_an_origin(cdn, titles):
     cookies = play(cdn, titles[0])
-    url = f"{cdn}/video/{titles[0]}/master.m3u8"
+    url = master_url(cdn, titles[0])
     cors = EDGE.response_headers_policies["secure-cors"].cors
     with_origin = get(url, cookies=cookies, headers={"Origin": "https://example.org"})
     assert with_origin.headers["Access-Control-Allow-Origin"] == "*"

@@ -7,7 +7,7 @@ import uuid
 
 import requests
 from twin_origin import origin_gets, put_object
-from twin_viewer import bearer, play
+from twin_viewer import bearer, master_url, play
 
 from edge.config import load_edge_config
 
@@ -60,7 +60,7 @@ def test_a_missing_segment_is_cached_as_an_error_until_its_ttl_then_fetched_agai
 def test_the_edges_own_403_for_a_missing_cookie_is_not_cached(cdn, titles):
     """nginx refuses a viewer without signed cookies before the cache: no error object, so a
     viewer with cookies right after gets the playlist."""
-    url = f"{cdn}/video/{titles[1]}/master.m3u8"
+    url = master_url(cdn, titles[1])
     refused = [get(url) for _ in range(2)]
     assert [r.status_code for r in refused] == [403, 403]
     assert all("Age" not in r.headers for r in refused)

@@ -6,7 +6,7 @@ import threading
 import time
 
 import requests
-from twin_viewer import play, segment_urls
+from twin_viewer import master_url, play, segment_urls
 
 VIEWERS = 4
 SWITCH_DEADLINE = 30.0  # s: well above the twin's 2 s secret refresh, for a busy machine
@@ -57,5 +57,5 @@ def test_rotation_under_load_has_no_viewer_errors(twin, cdn, titles):
     assert {old_id, new_id} <= key_ids
     # A grant from before the switch still opens its title: the old key is still trusted.
     title, old_grant = next((t, g) for t, g in grants if g["CloudFront-Key-Pair-Id"] == old_id)
-    assert requests.get(f"{cdn}/video/{title}/master.m3u8", cookies=old_grant,
+    assert requests.get(master_url(cdn, title), cookies=old_grant,
                         timeout=5).status_code == 200

@@ -8,7 +8,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import requests
-from twin_viewer import bearer, play, segment_urls
+from twin_viewer import bearer, master_url, play, rendition_base, segment_urls
 
 from edge.config import load_edge_config
 from twin.processes import http_ok, wait_until
@@ -75,12 +75,13 @@ def viewer(cdn: str, title: str, stop: threading.Event, seen: Outcomes) -> None:
         with seen.lock:
             seen.plays += 1
         cookies = grant.json()["cookies"]
-        fetch("GET", f"{cdn}/video/{title}/master.m3u8", cookies=cookies)
-        playlist = fetch("GET", f"{cdn}/video/{title}/240p/index.m3u8", cookies=cookies)
+        fetch("GET", master_url(cdn, title), cookies=cookies)
+        playlist = fetch("GET", rendition_base(cdn, title, "240p") + "index.m3u8",
+                         cookies=cookies)
         if playlist is None or playlist.status_code != 200:
             continue
         segments = [s for s in playlist.text.splitlines() if s and not s.startswith("#")]
-        fetch("GET", f"{cdn}/video/{title}/240p/{segments[i % len(segments)]}",
+        fetch("GET", rendition_base(cdn, title, "240p") + segments[i % len(segments)],
               cookies=cookies)
         i += 1
 
@@ -169,5 +170,5 @@ def test_cached_segments_survive_an_origin_outage_and_the_twin_recovers(twin, cd
           f"(5xx TTL {ttl} s)")
     assert recovered_after >= ttl - 0.5, "the cached 5xx was bypassed before its TTL"
     assert answer.headers["X-Cache"] == "Miss from cloudfront"
-    assert requests.get(f"{cdn}/video/{titles[0]}/master.m3u8",
+    assert requests.get(master_url(cdn, titles[0]),
                         cookies=play(cdn, titles[0]), timeout=5).status_code == 200

@@ -7,7 +7,7 @@ import time
 import requests
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from twin_viewer import play, segment_urls
+from twin_viewer import master_url, play, segment_urls
 
 from app.signing import cloudfront_b64, custom_policy
 from twin.edge.nginx import VERIFIER_LOG
@@ -15,7 +15,7 @@ from twin.seed import signing_key
 
 
 def master(cdn: str, title: str, cookies: dict[str, str] | None) -> int:
-    return requests.get(f"{cdn}/video/{title}/master.m3u8", cookies=cookies,
+    return requests.get(master_url(cdn, title), cookies=cookies,
                         timeout=5).status_code
 
 
@@ -89,7 +89,7 @@ def test_forged_but_valid_cookies_work(twin, cdn, titles):
 
 
 def test_signed_cookies_are_not_in_the_cache_key(cdn, titles):
-    url = f"{cdn}/video/{titles[1]}/master.m3u8"
+    url = master_url(cdn, titles[1])
     first = play(cdn, titles[1])
     requests.get(url, cookies=first, timeout=5)
     other = dict(first)

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import requests
 
+from app.catalog import master_key, variant_key
+from app.plans import DEFAULT_PLAN
 from loadtest.accounts import ViewerCredentials, sign_up_and_sign_in
 
-_TOKENS: dict[str, str] = {}
+_TOKENS: dict[tuple[str, str], str] = {}
 
 
-def bearer(cdn: str) -> dict[str, str]:
-    """`Authorization` of a test viewer signed up at this edge (once per twin; tokens last 1 h)."""
-    if cdn not in _TOKENS:
-        _TOKENS[cdn] = sign_up_and_sign_in(cdn, ViewerCredentials.generated("test"))
-    return {"Authorization": f"Bearer {_TOKENS[cdn]}"}
+def bearer(cdn: str, plan: str = "premium") -> dict[str, str]:
+    """`Authorization` of a test viewer on `plan`, signed up at this edge (once per twin and
+    plan; tokens last 1 h). Premium by default: its grants open every master playlist and
+    rendition of a title (app/catalog.py, `plan_prefix`)."""
+    if (cdn, plan) not in _TOKENS:
+        token = sign_up_and_sign_in(cdn, ViewerCredentials.generated("test"))
+        if plan != "basic":  # every account starts on basic (app/plans.py)
+            changed = requests.put(f"{cdn}/api/v1/account/plan", json={"plan": plan},
+                                   headers={"Authorization": f"Bearer {token}",
+                                            "Idempotency-Key": f"twin-viewer-{plan}"},
+                                   timeout=5)
+            assert changed.status_code == 200, changed.text
+        _TOKENS[(cdn, plan)] = token
+    return {"Authorization": f"Bearer {_TOKENS[(cdn, plan)]}"}
 
 
 def play(cdn: str, title: str) -> dict[str, str]:
@@ -24,9 +35,21 @@ def play(cdn: str, title: str) -> dict[str, str]:
     return grant.json()["cookies"]
 
 
+def master_url(cdn: str, title: str) -> str:
+    """The least plan's master playlist of a title: plans nest, so every grant opens it
+    (an account whose plan record is gone, e.g. after the origin restarts, is on it)."""
+    return f"{cdn}/{master_key(title, DEFAULT_PLAN)}"
+
+
+def rendition_base(cdn: str, title: str, rendition: str) -> str:
+    """The URL of a rendition's folder in the published layout (nested per plan); the
+    twin's renditions are named after their height ("240p")."""
+    return f"{cdn}/{variant_key(title, rendition, int(rendition[:-1]))}".rsplit("/", 1)[0] + "/"
+
+
 def segment_urls(cdn: str, title: str, cookies: dict[str, str], rendition: str = "240p"
                  ) -> list[str]:
-    base = f"{cdn}/video/{title}/{rendition}/"
+    base = rendition_base(cdn, title, rendition)
     playlist = requests.get(base + "index.m3u8", cookies=cookies, timeout=5)
     assert playlist.status_code == 200
     return [base + line for line in playlist.text.splitlines()

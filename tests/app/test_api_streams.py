@@ -1,0 +1,228 @@
+"""Concurrent streams per account (app/streams.py): one screen per profile, at most the plan's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from tests_app_support import UserPool
+
+from app.plans import PLANS
+from app.problems import Problem
+from app.streams import Streams
+
+TABLE = "edgeflix-plays"
+CITY, OCEAN = "t03-city-lights", "t01-ocean-deep"
+
+
+def play(client: Any, title: str, profile: str | None = None) -> Any:
+    body = {"profile": profile} if profile else None
+    return client.post(f"/api/v1/titles/{title}/playback", json=body)
+
+
+def renew(client: Any, title: str, token: str) -> Any:
+    return client.post(f"/api/v1/titles/{title}/playback/renewal", json={"renewal_token": token})
+
+
+def release(client: Any, title: str, token: str) -> Any:
+    return client.post(f"/api/v1/titles/{title}/playback/release", json={"renewal_token": token})
+
+
+def put_plan(client: Any, plan: str) -> None:
+    answer = client.put("/api/v1/account/plan", json={"plan": plan},
+                        headers={"Idempotency-Key": f"to-{plan}"})
+    assert answer.status_code == 200
+
+
+def screens(dynamodb: Any, sub: str) -> dict[str, tuple[str, int]]:
+    item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"ACCOUNT#{sub}"},
+                                                   "sk": {"S": "STREAMS"}}).get("Item", {})
+    return {p: (e["M"]["title"]["S"], int(e["M"]["until"]["N"]))
+            for p, e in item.get("screens", {}).get("M", {}).items()}
+
+
+def test_a_second_profile_on_basic_is_409_problem_json_naming_the_limit(client: Any) -> None:
+    assert play(client, CITY, "ann").status_code == 200
+
+    refused = play(client, OCEAN, "bob")
+
+    assert refused.status_code == 409
+    assert refused.mimetype == "application/problem+json"
+    problem = refused.get_json()
+    assert problem["streams"] == 1 and problem["plan"] == "basic"
+    assert "1 stream(s) at a time" in problem["detail"]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 600 + 60
+    assert "Set-Cookie" not in refused.headers
+
+
+def test_the_same_profile_plays_again_and_switches_titles_at_once(
+    client: Any, dynamodb: Any, user_pool: UserPool
+) -> None:
+    assert play(client, CITY, "ann").status_code == 200
+    assert play(client, CITY, "ann").status_code == 200
+    assert play(client, OCEAN, "ann").status_code == 200
+    assert set(screens(dynamodb, user_pool.sub())) == {"ann"}
+    assert screens(dynamodb, user_pool.sub())["ann"][0] == OCEAN
+
+
+def test_plays_without_a_profile_share_one_screen(client: Any) -> None:
+    assert play(client, CITY).status_code == 200
+    assert play(client, OCEAN).status_code == 200  # the fast lane: no body
+    assert play(client, CITY, "ann").status_code == 409
+
+
+def test_standard_plays_two_profiles_and_refuses_a_third(client: Any) -> None:
+    put_plan(client, "standard")
+    assert play(client, CITY, "ann").status_code == 200
+    assert play(client, OCEAN, "bob").status_code == 200
+    third = play(client, CITY, "cy")
+    assert third.status_code == 409 and third.get_json()["streams"] == 2
+
+
+def test_the_fast_lane_refuses_like_the_flask_view(client: Any, anonymous: Any,
+                                                   user_pool: UserPool) -> None:
+    assert play(client, CITY, "ann").status_code == 200
+    lane = anonymous.post(f"/api/v1/titles/{OCEAN}/playback", headers=user_pool.bearer())
+    assert lane.status_code == 409 and lane.mimetype == "application/problem+json"
+
+
+def test_release_frees_the_screen_for_another_profile(client: Any) -> None:
+    token = play(client, CITY, "ann").get_json()["renewal_token"]
+    assert play(client, OCEAN, "bob").status_code == 409
+
+    released = release(client, CITY, token)
+
+    assert released.status_code == 204 and released.data == b""
+    assert play(client, OCEAN, "bob").status_code == 200
+    assert release(client, CITY, token).status_code == 204  # idempotent
+
+
+def test_releasing_an_earlier_play_keeps_the_profiles_current_one(
+    client: Any, dynamodb: Any, user_pool: UserPool
+) -> None:
+    first = play(client, CITY, "ann").get_json()["renewal_token"]
+    assert play(client, OCEAN, "ann").status_code == 200
+
+    assert release(client, CITY, first).status_code == 204
+
+    assert screens(dynamodb, user_pool.sub())["ann"][0] == OCEAN
+    assert play(client, CITY, "bob").status_code == 409
+
+
+def test_release_needs_this_accounts_token(client: Any) -> None:
+    token = play(client, CITY, "ann").get_json()["renewal_token"]
+    assert release(client, OCEAN, token).status_code == 403  # another title's play
+    bad = release(client, CITY, "not-a-token")
+    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+
+
+def test_renewal_extends_the_screen(client: Any, dynamodb: Any, user_pool: UserPool) -> None:
+    granted = play(client, CITY, "ann").get_json()
+    sub = user_pool.sub()
+    key = {"pk": {"S": f"ACCOUNT#{sub}"}, "sk": {"S": "STREAMS"}}
+    dynamodb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET screens.ann.#u = :u",
+                         ExpressionAttributeNames={"#u": "until"},
+                         ExpressionAttributeValues={":u": {"N": "1000"}})  # an old grant's
+
+    renewed = renew(client, CITY, granted["renewal_token"])
+
+    assert renewed.status_code == 200
+    assert screens(dynamodb, sub)["ann"] == (CITY, renewed.get_json()["expires_at"])
+
+
+def test_a_play_taken_over_by_its_profile_cannot_renew(client: Any) -> None:
+    first = play(client, CITY, "ann").get_json()["renewal_token"]
+    assert play(client, OCEAN, "ann").status_code == 200  # the same profile, another screen
+
+    refused = renew(client, CITY, first)
+
+    assert refused.status_code == 409
+    assert "started another play" in refused.get_json()["detail"]
+
+
+def test_a_released_play_renews_by_claiming_a_free_screen_again(
+    client: Any, dynamodb: Any, user_pool: UserPool
+) -> None:
+    token = play(client, CITY, "ann").get_json()["renewal_token"]
+    assert release(client, CITY, token).status_code == 204  # the page was hidden
+
+    assert renew(client, CITY, token).status_code == 200  # and shown again
+    assert set(screens(dynamodb, user_pool.sub())) == {"ann"}
+
+
+def test_a_granted_play_costs_one_dynamodb_write_for_its_screen(app: Any, client: Any) -> None:
+    """Once the account's plan is read, a play by a profile holding a screen is one
+    UpdateItem; a new profile claiming a free screen two (the failed take-over returns
+    the item, so no read)."""
+    calls: list[str] = []
+
+    def count(params: dict, model: Any, **_: Any) -> None:
+        key = params.get("Key") or params.get("Item") or {}
+        if key.get("sk") == {"S": "STREAMS"}:
+            calls.append(model.name)
+
+    app.extensions["edgeflix"].streams._db.meta.events.register(
+        "before-parameter-build.dynamodb.*", count)
+    assert play(client, CITY, "ann").status_code == 200
+    first = list(calls)
+    calls.clear()
+    assert play(client, OCEAN, "ann").status_code == 200
+    print(f"screen calls: first play {first}, the profile's next play {calls}")
+    assert first == ["UpdateItem", "PutItem"]
+    assert calls == ["UpdateItem"]
+
+
+# --- Streams itself, with a clock ------------------------------------------------------
+
+
+@pytest.fixture
+def streams(dynamodb: Any) -> tuple[Streams, list[float]]:
+    now = [1_000_000.0]
+    return Streams(dynamodb, TABLE, clock=lambda: now[0]), now
+
+
+def test_a_screen_lapses_with_its_grant(streams: tuple[Streams, list[float]]) -> None:
+    slots, now = streams
+    basic = PLANS["basic"]
+    slots.claim("acct", "ann", CITY, basic, until=1_000_600)
+    with pytest.raises(Problem) as refused:
+        slots.claim("acct", "bob", CITY, basic, until=1_000_600)
+    assert refused.value.code == 409 and refused.value.retry_after == 600
+
+    now[0] = 1_000_600.0  # ann's cookies expired and nobody renewed
+    slots.claim("acct", "bob", CITY, basic, until=1_001_200)
+
+
+def test_a_downgrade_counts_the_screens_beyond_the_new_plan(
+    streams: tuple[Streams, list[float]], dynamodb: Any
+) -> None:
+    slots, _ = streams
+    for profile in ("ann", "bob", "cy"):
+        slots.claim("acct", profile, CITY, PLANS["premium"], until=1_000_600)
+    with pytest.raises(Problem) as refused:  # now on basic: the others hold its one stream
+        slots.claim("acct", "ann", OCEAN, PLANS["basic"], until=1_000_600)
+    assert refused.value.code == 409
+    assert set(screens(dynamodb, "acct")) == {"ann", "bob", "cy"}
+
+
+def test_concurrent_claims_of_the_last_screen_admit_one(
+    streams: tuple[Streams, list[float]], dynamodb: Any
+) -> None:
+    """Two profiles claim standard's second screen from the same read: the version
+    condition lets one write win; the other is counted again and refused."""
+    slots, _ = streams
+    standard = PLANS["standard"]
+    slots.claim("acct", "ann", CITY, standard, until=1_000_600)
+    stale = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "ACCOUNT#acct"},
+                                                    "sk": {"S": "STREAMS"}})["Item"]
+    slots.claim("acct", "bob", CITY, standard, until=1_000_600)
+
+    with pytest.raises(Problem) as refused:
+        slots._claim_free("acct", "cy", CITY, standard, 1_000_600, stale)
+    assert refused.value.code == 409
+    assert set(screens(dynamodb, "acct")) == {"ann", "bob"}
+
+
+def test_a_table_error_lets_the_play_through(dynamodb: Any) -> None:
+    dynamodb.delete_table(TableName=TABLE)
+    Streams(dynamodb, TABLE).claim("acct", "ann", CITY, PLANS["basic"], until=2_000_000_000)
