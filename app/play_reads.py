@@ -10,14 +10,15 @@ after it. On AWS that saves read request units and round trips exactly as it
 saves moto calls in the twin.
 
 Staleness is bounded by the TTL: an entry is never served past it (cachetools'
-`TTLCache`, with an injectable timer). The process's own writes (plays it
-recorded, co-play increments it wrote) are applied to the entries it already
+`TTLCache`, with an injectable timer). A profile's recent titles as this
+process's play writer wrote them (its UpdateItem returns the whole list) are held
+as a fresh read, and its co-play increments are applied to the entries it already
 holds without extending their lifetime, so a viewer sees their own plays at once
 when the same worker serves them, and everyone's within the TTL. A failed read
 is not cached: the exception reaches the caller and the next request asks again.
 
-Deliberately not cached, because they must be exact: the play counters, history
-and co-play writes (`PlayRecorder`, atomic ADDs and BatchWriteItem); the
+Deliberately not cached, because they must be exact: the play counters, recent
+titles and co-play writes (`PlayRecorder`, atomic ADDs and list_append); the
 per-profile playback and renewal limiters (in-process token buckets); an
 account's profiles and their limit (`ProfileStore`, consistent reads next to a
 transactional counter); renewals (HMAC tokens, nothing read).
@@ -27,30 +28,22 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from time import monotonic
 from typing import Any
 
 from cachetools import TTLCache
 
-from app.plays import Play, PlayTable
+from app.plays import RECENT_KEPT, PlayTable, distinct
 
 Timer = Callable[[], float]
 # Entries per cache and process: profiles for histories, titles for co-plays.
 MAX_ENTRIES = 50_000
-# Titles a history read asks for by default (PlayTable.recent_titles' default). A held
-# history serves any request no longer than the one that read it.
+# Titles a history read returns by default (PlayTable.recent_titles' default).
 HISTORY_DEPTH = 20
 # PlayTable.coplays' default page: a cached entry grows by this process's own
 # increments only while it is shorter than what the Query would return.
 COPLAY_LIMIT = 50
-
-
-@dataclass
-class _History:
-    depth: int
-    titles: list[str]
 
 
 def _ttl_cache(seconds: float, size: int, timer: Timer) -> TTLCache | None:
@@ -91,14 +84,13 @@ class PlayReads:
             return self._table.recent_titles(profile, limit)
         with self._lock:
             entry = cache.get(profile)
-            if entry is not None and entry.depth >= limit:
-                return entry.titles[:limit]
-        # Read exactly what was asked (the Query's size, so its cost, is the uncached
-        # one's); a longer request later replaces the entry.
-        titles = self._table.recent_titles(profile, limit)
+            if entry is not None:
+                return entry[:limit]
+        # One GetItem returns the whole RECENT item whatever the limit: hold all of it.
+        titles = self._table.recent_titles(profile, RECENT_KEPT)
         with self._lock:
-            cache[profile] = _History(limit, list(titles))
-        return titles
+            cache[profile] = list(titles)
+        return titles[:limit]
 
     def coplays(self, title_id: str) -> dict[str, int]:
         """Titles co-played with `title_id` and how often (a copy)."""
@@ -129,17 +121,14 @@ class PlayReads:
             cache[key] = Counter(totals)
         return totals
 
-    def played(self, plays: Iterable[Play]) -> None:
-        """Apply plays this process wrote (oldest first) to the histories it holds."""
+    def recent_written(self, profile: str, titles: list[str]) -> None:
+        """Hold the profile's RECENT list as this process's play writer just wrote it
+        (newest first, repeats included): as fresh as a read, so it starts a new TTL."""
         cache = self._history
         if cache is None:
             return
         with self._lock:
-            for play in plays:
-                entry = cache.get(play.profile)
-                if entry is not None:
-                    others = [t for t in entry.titles if t != play.title_id]
-                    entry.titles = [play.title_id, *others][: entry.depth]
+            cache[profile] = distinct(titles)
 
     def coplays_added(self, increments: Mapping[tuple[str, str], int]) -> None:
         """Apply co-play ADDs this process wrote, {(title, other title): n}, to held entries."""

@@ -42,6 +42,7 @@ from flask import Flask
 from moto.server import ThreadedMotoServer
 
 from app import play_reads
+from app import plays as plays_module
 from app.aws import create_aws_clients
 from app.catalog import CATALOG_KEY
 from app.factory import create_app
@@ -205,7 +206,8 @@ def run(
     Time is simulated, so TTLs meet the traffic as in a real run: each viewer plays
     once per viewer-model cycle (capacity.model.viewer_model: think time plus mean
     watch time), the viewers' plays spread evenly over it, and the play writers
-    flush every Settings.play_flush_seconds of it. `endpoint` is a fresh moto server's
+    flush every Settings.play_flush_seconds of it (their co-play interval runs on it
+too; the last flush writes what is left). `endpoint` is a fresh moto server's
     (measure() starts one per run); every viewer signs up and in first.
     """
     config: dict[str, Any] = {
@@ -233,7 +235,8 @@ def run(
                   jwks_url=f"{endpoint}/{pool_id}/.well-known/jwks.json")
     idp = boto3.client("cognito-idp", region_name=REGION, endpoint_url=endpoint)
     clock = SimulatedClock()
-    with mock.patch.object(play_reads, "monotonic", clock):
+    with mock.patch.object(play_reads, "monotonic", clock), \
+            mock.patch.object(plays_module, "monotonic", clock):
         fleet = Fleet([create_app(config) for _ in range(instances)])
     rng = random.Random(seed_value)
     crowd = [
@@ -253,7 +256,7 @@ def run(
                         next_flush += defaults.play_flush_seconds
                     viewer.play(fleet)
             for svc in fleet.services():
-                svc.recorder.flush()
+                svc.recorder.flush(final=True)
     finally:
         for svc in fleet.services():
             svc.close()

@@ -18,6 +18,8 @@ from tests_app_support import (
 )
 from token_issuer import new_rsa_key
 
+from app.plays import RECENT_KEPT, RECENT_SLACK
+
 PLAYBACK = "/api/v1/titles/t03-city-lights/playback"
 CDN = "https://cdn.example.test"
 
@@ -186,18 +188,28 @@ def test_a_play_increments_the_title_counter(client: Any, dynamodb: Any) -> None
     assert item["plays"] == {"N": "3"}
 
 
-def test_a_profile_play_lands_in_its_history(client: Any, dynamodb: Any) -> None:
+def test_a_profile_play_lands_in_its_recent_titles(client: Any, dynamodb: Any) -> None:
     client.post(PLAYBACK, json={"profile": "ann"})
+    client.post("/api/v1/titles/t01-ocean-deep/playback", json={"profile": "ann"})
     items = dynamodb.query(
         TableName="edgeflix-plays",
         KeyConditionExpression="pk = :pk",
         ExpressionAttributeValues={":pk": {"S": "PROFILE#ann"}},
     )["Items"]
-    assert len(items) == 1
-    sort_key = items[0]["sk"]["S"]
-    assert sort_key.startswith("PLAY#") and sort_key.endswith("Z#t03-city-lights")
-    assert time.strptime(sort_key.split("#")[1][:19], "%Y-%m-%dT%H:%M:%S")
-    assert items[0]["title_id"] == {"S": "t03-city-lights"}
+    assert [item["sk"] for item in items] == [{"S": "RECENT"}], "one item, not one per play"
+    assert items[0]["titles"] == {"L": [{"S": "t01-ocean-deep"}, {"S": "t03-city-lights"}]}
+
+
+def test_a_profile_keeps_its_newest_plays_only(
+    seeded: None, make_app: Any, dynamodb: Any
+) -> None:
+    client = make_app(plays_per_minute=0).test_client()
+    for _ in range(RECENT_KEPT + RECENT_SLACK + 1):
+        assert client.post(PLAYBACK, json={"profile": "ann"}).status_code == 200
+    item = dynamodb.get_item(
+        TableName="edgeflix-plays", Key={"pk": {"S": "PROFILE#ann"}, "sk": {"S": "RECENT"}}
+    )["Item"]
+    assert len(item["titles"]["L"]) == RECENT_KEPT, "trimmed once past the slack"
 
 
 def test_a_profile_over_its_rate_gets_429_with_retry_after(seeded: None, make_app: Any) -> None:

@@ -1,5 +1,6 @@
 """Per-process read caches of the plays table: bounded staleness, errors never cached,
-this process's own writes visible at once, and the play writer's co-play ADDs coalesced."""
+this process's own writes visible at once; the play writer's seeds come from its own
+write (no read) and its co-play ADDs are coalesced per interval."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app.play_reads import PlayReads
-from app.plays import Play, PlayRecorder
+from app.plays import PlayRecorder
 
 TTL = 10.0
 
@@ -60,13 +61,10 @@ class FakeTable:
         self._call("add")
         self.adds.append((pk, sk, count))
 
-    def put_history(self, plays: list[Play]) -> None:
-        self._call("put_history")
-        for play in plays:
-            titles = self.history.setdefault(play.profile, [])
-            if play.title_id in titles:
-                titles.remove(play.title_id)
-            titles.insert(0, play.title_id)
+    def prepend_recent(self, profile: str, title_ids: list[str]) -> list[str]:
+        self._call("prepend_recent")
+        self.history[profile] = [*title_ids, *self.history.get(profile, [])]
+        return list(self.history[profile])
 
 
 @pytest.fixture
@@ -84,8 +82,13 @@ def cached(table: FakeTable, clock: Clock) -> PlayReads:
                      timer=clock)  # type: ignore[arg-type]
 
 
-def play(title_id: str, profile: str = "ann") -> Play:
-    return Play(title_id, profile, datetime(2026, 12, 1, tzinfo=UTC))
+def at(second: int) -> float:
+    """An epoch on 2026-12-01 (UTC), `second` seconds after midnight."""
+    return datetime(2026, 12, 1, tzinfo=UTC).timestamp() + second
+
+
+def coplay_adds(table: FakeTable) -> list[tuple[str, str, int]]:
+    return sorted((pk, sk, n) for pk, sk, n in table.adds if sk.startswith("COPLAY#"))
 
 
 @pytest.mark.parametrize(
@@ -152,15 +155,18 @@ def test_a_cached_answer_cannot_be_changed_by_its_caller(table: FakeTable, clock
     assert reads.coplays("a") == {"b": 1}
 
 
-def test_own_plays_show_at_once_but_do_not_extend_the_ttl(table: FakeTable, clock: Clock) -> None:
+def test_the_writers_list_is_held_as_a_fresh_read(table: FakeTable, clock: Clock) -> None:
     table.history["ann"] = ["a"]
     reads = cached(table, clock)
     assert reads.recent_titles("ann") == ["a"]
-    reads.played([play("b"), play("a")])
-    assert reads.recent_titles("ann") == ["a", "b"]
-    table.history["ann"] = ["c", "a", "b"]  # another worker's play
-    clock.now += TTL + 0.001
-    assert reads.recent_titles("ann") == ["c", "a", "b"]
+    clock.now += TTL - 1
+    reads.recent_written("ann", ["b", "a", "b", "c"])  # as the writer's UpdateItem returned it
+    assert reads.recent_titles("ann") == ["b", "a", "c"], "newest first, repeats dropped"
+    clock.now += TTL - 0.001  # within the TTL of the write, past that of the read
+    assert reads.recent_titles("ann") == ["b", "a", "c"]
+    table.history["ann"] = ["d", "b", "a", "c"]  # another worker's play
+    clock.now += 0.001
+    assert reads.recent_titles("ann") == ["d", "b", "a", "c"]
     assert table.calls["recent_titles"] == 2
 
 
@@ -173,39 +179,111 @@ def test_own_coplay_adds_show_at_once(table: FakeTable, clock: Clock) -> None:
     assert table.calls["coplays"] == 1
 
 
-def test_a_longer_history_than_the_one_held_is_read_again(
-    table: FakeTable, clock: Clock
-) -> None:
+def test_one_history_read_serves_every_depth(table: FakeTable, clock: Clock) -> None:
     table.history["ann"] = [f"t{i}" for i in range(30)]
     reads = cached(table, clock)
     assert len(reads.recent_titles("ann")) == 20
     assert reads.recent_titles("ann", 6) == [f"t{i}" for i in range(6)]
-    assert table.calls["recent_titles"] == 1
     assert len(reads.recent_titles("ann", 25)) == 25
-    assert table.calls["recent_titles"] == 2
-    assert len(reads.recent_titles("ann")) == 20
-    assert table.calls["recent_titles"] == 2
+    assert table.calls["recent_titles"] == 1
 
 
 def test_co_play_adds_of_one_flush_are_coalesced_with_the_same_totals(table: FakeTable) -> None:
     recorder = PlayRecorder(table, flush_seconds=3600)  # type: ignore[arg-type]
     table.history = {"ann": ["a"], "bob": ["a"]}
-    recorder.record("b", "ann", 1_764_547_200.0)
-    recorder.record("b", "bob", 1_764_547_201.0)
-    assert recorder.flush()
-    coplay_adds = [(pk, sk, n) for pk, sk, n in table.adds if sk.startswith("COPLAY#")]
-    assert sorted(coplay_adds) == [("TITLE#a", "COPLAY#b", 2), ("TITLE#b", "COPLAY#a", 2)]
+    recorder.record("b", "ann", at(0))
+    recorder.record("b", "bob", at(1))
+    assert recorder.flush(final=True)
+    assert coplay_adds(table) == [("TITLE#a", "COPLAY#b", 2), ("TITLE#b", "COPLAY#a", 2)]
 
 
-def test_the_recorder_reads_seeds_through_the_cache_and_sees_its_own_plays(
+def test_the_writer_takes_seeds_from_its_own_write_and_reads_nothing(table: FakeTable) -> None:
+    recorder = PlayRecorder(table, flush_seconds=3600)  # type: ignore[arg-type]
+    table.history = {"ann": ["x", "a", "x"]}
+    recorder.record("b", "ann", at(0))
+    recorder.record("c", "ann", at(1))
+    assert recorder.flush(final=True)
+    assert table.history["ann"] == ["c", "b", "x", "a", "x"], "one prepend, newest first"
+    assert table.calls["prepend_recent"] == 1
+    assert "recent_titles" not in table.calls
+    # b follows x and a; c follows b, x and a (each pair counted in both directions).
+    assert coplay_adds(table) == sorted(
+        [("TITLE#x", "COPLAY#b", 1), ("TITLE#b", "COPLAY#x", 1),
+         ("TITLE#a", "COPLAY#b", 1), ("TITLE#b", "COPLAY#a", 1),
+         ("TITLE#b", "COPLAY#c", 1), ("TITLE#c", "COPLAY#b", 1),
+         ("TITLE#x", "COPLAY#c", 1), ("TITLE#c", "COPLAY#x", 1),
+         ("TITLE#a", "COPLAY#c", 1), ("TITLE#c", "COPLAY#a", 1)])
+
+
+def test_a_play_has_at_most_coplay_seeds_partners(table: FakeTable) -> None:
+    recorder = PlayRecorder(table, flush_seconds=0)  # type: ignore[arg-type]
+    table.history = {"ann": [f"t{i}" for i in range(9)]}
+    recorder.record("new", "ann", at(0))
+    partners = {pk for pk, sk, _ in table.adds if sk == "COPLAY#new"}
+    assert partners == {f"TITLE#t{i}" for i in range(PlayRecorder.COPLAY_SEEDS)}
+
+
+def test_co_plays_wait_for_their_interval_and_sum_across_flushes(
     table: FakeTable, clock: Clock
 ) -> None:
     reads = cached(table, clock)
-    recorder = PlayRecorder(table, flush_seconds=3600, reads=reads)  # type: ignore[arg-type]
-    recorder.record("a", "ann", 1_764_547_200.0)
+    recorder = PlayRecorder(table, flush_seconds=1, reads=reads,  # type: ignore[arg-type]
+                            coplay_flush_seconds=30, timer=clock)
+    table.history = {"ann": ["a"], "bob": ["a"]}
+    recorder.record("b", "ann", at(0))
     assert recorder.flush()
-    recorder.record("b", "ann", 1_764_547_230.0)
+    clock.now += 10
+    recorder.record("b", "bob", at(10))
     assert recorder.flush()
-    assert table.calls["recent_titles"] == 1, "the second flush used the held history"
-    coplay_adds = sorted((pk, sk) for pk, sk, _ in table.adds if sk.startswith("COPLAY#"))
-    assert coplay_adds == [("TITLE#a", "COPLAY#b"), ("TITLE#b", "COPLAY#a")]
+    assert coplay_adds(table) == [], "not due yet"
+    assert recorder.pending_coplays == 2
+    assert table.calls["prepend_recent"] == 2, "the plays themselves are written at once"
+    clock.now += 20
+    reads.coplays("a")  # held from now on
+    assert recorder.flush()
+    assert coplay_adds(table) == [("TITLE#a", "COPLAY#b", 2), ("TITLE#b", "COPLAY#a", 2)]
+    assert recorder.pending_coplays == 0
+    assert reads.coplays("a") == {"b": 2}, "own increments applied to the held entry"
+    assert table.calls["coplays"] == 1
+
+
+def test_a_failed_co_play_add_is_kept_for_the_next_interval(table: FakeTable) -> None:
+    recorder = PlayRecorder(table, flush_seconds=0)  # type: ignore[arg-type]
+    table.history = {"ann": ["a"]}
+    original = table.add
+
+    def coplays_fail(pk: str, sk: str, count: int) -> None:
+        if sk.startswith("COPLAY#"):
+            table.fail_next.add("add")
+        original(pk, sk, count)
+
+    table.add = coplays_fail  # type: ignore[method-assign]
+    recorder.record("b", "ann", at(0))  # synchronous: the play is written, its co-plays fail
+    assert coplay_adds(table) == []
+    assert recorder.pending == 0 and recorder.pending_coplays == 2
+    table.add = original  # type: ignore[method-assign]
+    assert recorder.flush()
+    assert coplay_adds(table) == [("TITLE#a", "COPLAY#b", 1), ("TITLE#b", "COPLAY#a", 1)]
+    assert recorder.pending_coplays == 0
+
+
+def test_a_failed_history_write_is_retried_without_repeating_written_profiles(
+    table: FakeTable,
+) -> None:
+    recorder = PlayRecorder(table, flush_seconds=3600)  # type: ignore[arg-type]
+    recorder.record("a", "ann", at(0))
+    recorder.record("b", "bob", at(1))
+    original = table.prepend_recent
+
+    def bob_fails(profile: str, title_ids: list[str]) -> list[str]:
+        if profile == "bob":
+            table.fail_next.add("prepend_recent")
+        return original(profile, title_ids)
+
+    table.prepend_recent = bob_fails  # type: ignore[method-assign]
+    assert recorder.flush() is False
+    assert table.history == {"ann": ["a"]}
+    table.prepend_recent = original  # type: ignore[method-assign]
+    assert recorder.flush() is True
+    assert table.history == {"ann": ["a"], "bob": ["b"]}, "ann's play is not written twice"
+    assert recorder.pending == 0

@@ -20,11 +20,14 @@ def test_cached_reads_cut_dynamodb_calls_per_play(moto_credentials: None) -> Non
     results = dynamodb_calls.measure(viewers=40, plays=2, instances=2)
     uncached, cached = results["uncached"][0], results["cached"][0]
     assert uncached.plays == cached.plays == 80
-    # Every play writes: a history item and counters, whatever the caches do.
+    # Every play writes its profile's recent titles and counters (UpdateItem), whatever the
+    # caches do; no play item of its own (BatchWriteItem) and no read for its co-play seeds.
     for tally in (uncached, cached):
-        assert tally.calls["BatchWriteItem"] > 0 and tally.calls["UpdateItem"] > 0
-    assert uncached.calls["Query"] > 0 and uncached.calls["BatchGetItem"] > 0
-    reads = ("Query", "BatchGetItem")
+        assert tally.calls["UpdateItem"] > 0 and tally.calls["BatchWriteItem"] == 0
+    assert uncached.calls["GetItem"] > 0 and uncached.calls["BatchGetItem"] > 0
+    # Queries are the recommendations' co-play reads only: 3 seeds at most each.
+    assert uncached.calls["Query"] <= 3 * uncached.calls["GetItem"]
+    reads = ("Query", "BatchGetItem", "GetItem")
     assert sum(cached.calls[op] for op in reads) < sum(uncached.calls[op] for op in reads)
     assert cached.per_play < uncached.per_play
 
