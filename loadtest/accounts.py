@@ -4,13 +4,18 @@ The load test's viewers, `verify`, the twin's readiness check and edge warming a
 sign in the way the player does (`POST /api/v1/sessions`), so a bearer token
 reaches playback exactly as a viewer's would. Only the twin can confirm an account
 without a mailbox: moto's ConfirmSignUp accepts any code (FACTS.md); against AWS,
-accounts are provisioned beforehand and only `sign_in` is used.
+accounts are provisioned beforehand and only `sign_in` is used. The load test provisions
+the twin's viewers the same way before its timed run (`provision_twin_viewers`), unless
+asked to sign them up during it.
 """
 
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -67,3 +72,86 @@ def sign_up_and_sign_in(base_url: str, viewer: ViewerCredentials, *,
         _post(http, base + ACCOUNTS + "/confirmation", {"email": viewer.email, "code": code},
               timeout, (204,))
     return sign_in(base, viewer, session=http, timeout=timeout)
+
+
+# The twin's pre-provisioned viewers: `python -m loadtest` against the twin creates them
+# before the timed run (or reuses them), so the run measures viewing, one sign-in each.
+VIEWERS_FILE = "loadtest-viewers.csv"
+_POOL_LINE = "# edgeflix twin viewers of user pool "
+PROVISION_THREADS = 4
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    """A users file of confirmed accounts and how many of them this call created."""
+
+    path: Path
+    accounts: int
+    created: int
+
+
+def read_users_file(path: Path) -> list[ViewerCredentials]:
+    """The 'email,password' lines of a users file (others, e.g. '#' comments, skipped)."""
+    pairs = [line.split(",", 1) for line in path.read_text().splitlines()
+             if line.strip() and not line.startswith("#") and "," in line]
+    return [ViewerCredentials(email.strip(), password) for email, password in pairs]
+
+
+def account_index(turn: int, count: int, worker: int = 0, workers: int = 1) -> int:
+    """The account (0..count-1) of a worker's `turn`-th viewer: worker `worker` of `workers`
+    takes worker, worker + workers, ..., so the workers' viewers share no account until
+    they outnumber `count`, then go round again."""
+    return (worker + max(workers, 1) * turn) % count
+
+
+def _cached_viewers(path: Path, pool_id: str, idp: Any) -> list[ViewerCredentials]:
+    """The accounts of `path` when it was written for `pool_id` and its last account still
+    exists there (moto forgets users when it restarts); [] otherwise."""
+    from botocore.exceptions import ClientError  # not needed by the Locust processes
+
+    try:
+        first = path.read_text().split("\n", 1)[0]
+    except FileNotFoundError:
+        return []
+    if first != _POOL_LINE + pool_id:
+        return []
+    viewers = read_users_file(path)
+    if not viewers:
+        return []
+    try:
+        idp.admin_get_user(UserPoolId=pool_id, Username=viewers[-1].email)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "UserNotFoundException":
+            return []
+        raise
+    return viewers
+
+
+def provision_twin_viewers(moto_url: str, pool_id: str, client_id: str, count: int,
+                           path: Path) -> Provisioned:
+    """At least `count` confirmed accounts of the twin's user pool, listed in `path`.
+
+    Reuses the accounts `path` lists when it was written for this pool and they still
+    exist, and creates only the missing ones: SignUp through the pool's app client (as
+    POST /api/v1/accounts does) then AdminConfirmSignUp, two Cognito calls each, straight
+    to the twin's moto server at `moto_url`, a few at a time. `path` is written 0600
+    (throwaway twin passwords, but passwords). Raises botocore errors.
+    """
+    from twin import seed  # boto3: not needed by the Locust processes
+
+    idp = seed.client("cognito-idp", moto_url)
+    viewers = _cached_viewers(path, pool_id, idp)
+
+    def create(_: int) -> ViewerCredentials:
+        viewer = ViewerCredentials.generated("loadtest")
+        idp.sign_up(ClientId=client_id, Username=viewer.email, Password=viewer.password)
+        idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=viewer.email)
+        return viewer
+
+    missing = max(0, count - len(viewers))
+    if missing:
+        with ThreadPoolExecutor(PROVISION_THREADS, thread_name_prefix="provision") as pool:
+            viewers += list(pool.map(create, range(missing)))
+        lines = [_POOL_LINE + pool_id] + [f"{v.email},{v.password}" for v in viewers]
+        seed.write_private(path, "\n".join(lines) + "\n")
+    return Provisioned(path, len(viewers), missing)

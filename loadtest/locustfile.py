@@ -31,7 +31,14 @@ from locust import FastHttpUser, between, events, task
 
 from loadtest import cluster
 from loadtest.abr import LINK_MBPS_DEFAULT, AdaptivePlayer, LinkModel
-from loadtest.accounts import ACCOUNTS, SESSIONS, TWIN_CONFIRMATION_CODE, ViewerCredentials
+from loadtest.accounts import (
+    ACCOUNTS,
+    SESSIONS,
+    TWIN_CONFIRMATION_CODE,
+    ViewerCredentials,
+    account_index,
+    read_users_file,
+)
 from loadtest.metrics import StreamStats
 from loadtest.premiere import PREMIERE_SHARE, curve_from_options, premiere_title
 from loadtest.target import is_loopback_url
@@ -140,6 +147,13 @@ def _add_arguments(parser) -> None:
         "the viewers (a deployed stack: sign-up there needs a mailed code); without it each "
         "viewer signs up and confirms its own account (the twin: moto takes any code)",
     )
+    group.add_argument(
+        "--users-file-workers",
+        type=int,
+        default=1,
+        help="distributed runs: the workers sharing --users-file; worker i takes its accounts "
+        "i, i+N, ... so no two viewers share one",
+    )
 
 
 @events.init.add_listener
@@ -199,18 +213,17 @@ _accounts: dict[str, list[ViewerCredentials]] = {}
 _account_turn = itertools.count()
 
 
-def _next_account(users_file: str) -> ViewerCredentials | None:
-    """The next pre-provisioned account of `users_file` (read once), or None without one."""
+def _next_account(users_file: str, worker: int = 0, workers: int = 1) -> ViewerCredentials | None:
+    """The next pre-provisioned account of `users_file` (read once), or None without one;
+    worker `worker` of `workers` in a distributed run (accounts.account_index)."""
     if not users_file:
         return None
     if users_file not in _accounts:
-        lines = Path(users_file).read_text().splitlines()
-        pairs = [line.split(",", 1) for line in lines if line.strip() and "," in line]
-        _accounts[users_file] = [ViewerCredentials(e.strip(), p) for e, p in pairs]
+        _accounts[users_file] = read_users_file(Path(users_file))
         if not _accounts[users_file]:
             raise ValueError(f"{users_file}: no 'email,password' lines")
     accounts = _accounts[users_file]
-    return accounts[next(_account_turn) % len(accounts)]
+    return accounts[account_index(next(_account_turn), len(accounts), worker, workers)]
 
 
 class _NoCookies(DefaultCookiePolicy):
@@ -308,8 +321,11 @@ class Viewer(FastHttpUser):
     def sign_in(self) -> str:
         """The viewer's access token: a pre-provisioned account, or one it signs up for."""
         if self.credentials is None:
+            opts = self.environment.parsed_options
             provisioned = _next_account(
-                getattr(self.environment.parsed_options, "users_file", ""))
+                getattr(opts, "users_file", ""),
+                max(getattr(self.environment.runner, "worker_index", 0), 0),
+                int(getattr(opts, "users_file_workers", 1) or 1))
             self.provisioned = provisioned is not None
             self.credentials = provisioned or ViewerCredentials.generated("loadtest")
         viewer = self.credentials

@@ -10,7 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from loadtest.abr import LINK_MBPS_DEFAULT
+from loadtest.accounts import VIEWERS_FILE, provision_twin_viewers
 from loadtest.launch import (
     WORKERS_CONNECT_S,
     LaunchTimeout,
@@ -20,11 +23,12 @@ from loadtest.launch import (
     worker_command,
 )
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
-from loadtest.target import REPO_ROOT, TargetError, is_loopback_url, resolve
+from loadtest.target import REPO_ROOT, Target, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu
 from loadtest.timeline_png import write_png
 from loadtest.timeline_report import render_html
 from twin.fleet import fleet_summary, load_record
+from twin.state import StateFileError, TwinState
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 SHAPES = {"steady": None, "premiere": Path(__file__).with_name("premiere_shape.py")}
@@ -121,7 +125,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="report folder")
     p.add_argument("--users-file", type=Path, default=None,
                    help="pre-provisioned accounts ('email,password' a line) for a deployed "
-                        "stack; the twin's viewers sign up their own")
+                        "stack; against the twin the load test provisions --users accounts "
+                        "before the timed run (kept in its run dir for the next run)")
+    p.add_argument("--sign-up", action="store_true",
+                   help="the twin: each viewer signs up, confirms and signs in during the run "
+                        "(the sign-up burst) instead of signing in to a provisioned account")
     p.add_argument(
         "--gates",
         nargs="*",
@@ -157,7 +165,36 @@ def locust_command(args: argparse.Namespace, url: str, out: Path, warmup: float)
         "--warmup", f"{warmup:g}",
         "--stream-metrics", str(out / "viewers.json"),
         *(["--users-file", str(args.users_file)] if args.users_file else []),
+        *(["--users-file-workers", str(args.workers)]
+          if args.users_file and args.workers else []),
     ]  # fmt: skip
+
+
+def provision_viewers(args: argparse.Namespace, target: Target) -> dict:
+    """How the viewers get their accounts; sets args.users_file to the twin's provisioned
+    viewers unless one was given, --sign-up was asked, or the target is not the twin.
+
+    Against the twin, `--users` accounts are created before the timed run (or reused from
+    the run dir's VIEWERS_FILE), so the run measures viewing and each viewer makes one
+    Cognito call (InitiateAuth, via POST /api/v1/sessions) instead of three.
+    """
+    if args.users_file:
+        return {"mode": "users-file", "path": str(args.users_file)}
+    state = TwinState.load(target.run_dir) if target.run_dir else None
+    if args.sign_up or state is None or not state.user_pool_id:
+        return {"mode": "sign-up"}
+    started = time.monotonic()
+    provisioned = provision_twin_viewers(
+        state.moto_url, state.user_pool_id, state.user_pool_client_id, args.users,
+        Path(target.run_dir) / VIEWERS_FILE,
+    )
+    args.users_file = provisioned.path
+    seconds = round(time.monotonic() - started, 1)
+    print(f"loadtest: {provisioned.accounts} twin viewer accounts ready in {seconds} s "
+          f"({provisioned.created} created, the rest reused from {provisioned.path}); each "
+          "viewer signs in once (--sign-up: sign up during the run instead)", flush=True)
+    return {"mode": "provisioned", "accounts": provisioned.accounts,
+            "created": provisioned.created, "seconds": seconds}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         gates = Gates.for_target(is_loopback_url(target.cdn_url)).override(args.gates)
     except (TargetError, ValueError) as exc:
         print(f"loadtest: {exc}", file=sys.stderr)
+        return 2
+    try:
+        accounts = provision_viewers(args, target)
+    except (BotoCoreError, ClientError, StateFileError) as exc:
+        print(f"loadtest: cannot provision the twin's viewers ({exc}); is the twin up? "
+              "(--sign-up: viewers sign up during the run)", file=sys.stderr)
         return 2
     warmup = args.warmup if args.warmup is not None else min(30.0, args.duration * 0.1)
     out: Path = args.out
@@ -232,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         # The twin's API instances (its gunicorn groups); unknown for a URL.
         "api_instances": sum(1 for role in target.pids if role.startswith("api-")) or None,
         "workers": workers,
+        "accounts": accounts,
         "command": command,
     }
     summary = build_summary(stream, gates, run, locust_totals(entries, errors))
