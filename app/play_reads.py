@@ -1,8 +1,8 @@
 """Per-process caches of the plays table's reads that tolerate bounded staleness.
 
-What recommendations and the co-play recorder read from DynamoDB (a profile's
-recent titles, a title's co-play counters, every title's daily counters for
-trending) are ranking signals, not balances: a figure some seconds old ranks as
+What recommendations read from DynamoDB (a profile's recent titles, a title's
+co-play counters, every title's daily counters for trending) are ranking
+signals, not balances: a figure some seconds old ranks as
 well as a fresh one. So each API process (one gunicorn worker) keeps what it read
 for a bounded time (`Settings.history_cache_seconds`, `coplay_cache_seconds`,
 `trending_cache_seconds`; 0 turns a cache off) and asks DynamoDB again only

@@ -199,23 +199,27 @@ def recent_days(now: datetime, count: int) -> list[str]:
 class PlayRecorder:
     """Records plays off the request path, batched, without losing them on a hiccup.
 
-    Counters are coalesced per title and day and written with one atomic ADD each
-    per flush; each profile's plays of a flush go to its RECENT item in one
-    UpdateItem, whose answer (the list as written) gives each play's co-play seeds:
-    the profile's titles before it, so nothing is read. A failed flush puts back
-    what it did not write and is retried with backoff, so a DynamoDB outage delays
-    plays instead of dropping them (history is bounded: the oldest entries go first
-    past MAX_PENDING_HISTORY). A graceful stop (SIGTERM) flushes what is left; only a
-    hard kill loses at most one flush interval. With flush_seconds == 0 every play
-    is written synchronously (tests that read plays back).
+    The writer thread flushes every `flush_seconds`: each profile's plays of that
+    second go to its RECENT item in one UpdateItem, whose answer (the list as
+    written) gives each play's co-play seeds, the profile's titles before it, so
+    nothing is read. Counters are coalesced per title and day and written with one
+    atomic ADD each every `counter_flush_seconds` (trending reads them through a
+    30 s cache anyway): a title's STATS item, the table's hottest, then takes one
+    write per worker and interval whatever its plays. A failed flush puts back what
+    it did not write and is retried with backoff, so a DynamoDB outage delays plays
+    instead of dropping them (history is bounded: the oldest entries go first past
+    MAX_PENDING_HISTORY). A graceful stop (SIGTERM) flushes what is left; only a
+    hard kill loses what was pending: at most one counter interval of counts and
+    one flush interval of histories. With flush_seconds == 0 every play is written
+    synchronously, everything at once (tests that read plays back).
 
     Co-play counts are ranking signals, not balances: their increments are summed
     in memory and written every `coplay_flush_seconds` (one ADD per pair of titles
     and interval, whatever the number of plays), best effort: a failed ADD is kept
     for the next interval, a hard kill loses at most one interval of them. A
     popular pair then costs one write unit per interval instead of one per play.
-    With flush_seconds == 0 they too are written at once. `timer` is a monotonic
-    clock in seconds (default time.monotonic, looked up when constructed).
+    `timer` is a monotonic clock in seconds (default time.monotonic, looked up when
+    constructed).
 
     The profiles' lists as written go to `reads` (app/play_reads.py), which may hold
     them for the recommendations; every write stays exact and uncached.
@@ -225,6 +229,7 @@ class PlayRecorder:
     MAX_PENDING_COPLAYS = 100_000  # pairs of titles awaiting their ADD
     COPLAY_SEEDS = 5
     COPLAY_FLUSH_SECONDS = 30.0
+    COUNTER_FLUSH_SECONDS = 5.0
 
     def __init__(
         self,
@@ -232,6 +237,7 @@ class PlayRecorder:
         flush_seconds: float,
         reads: PlayReads | None = None,
         coplay_flush_seconds: float = COPLAY_FLUSH_SECONDS,
+        counter_flush_seconds: float = COUNTER_FLUSH_SECONDS,
         timer: Callable[[], float] | None = None,
     ) -> None:
         if reads is None:
@@ -241,12 +247,15 @@ class PlayRecorder:
         self._table = table
         self._reads = reads
         self._flush_seconds = flush_seconds
-        self._coplay_flush_seconds = coplay_flush_seconds if flush_seconds > 0 else 0.0
+        synchronous = flush_seconds <= 0
+        self._coplay_flush_seconds = 0.0 if synchronous else coplay_flush_seconds
+        self._counter_flush_seconds = 0.0 if synchronous else counter_flush_seconds
         self._timer = timer or monotonic
         self._counts: Counter[tuple[str, str]] = Counter()
         self._history: deque[Play] = deque(maxlen=self.MAX_PENDING_HISTORY)
         self._coplays: Counter[tuple[str, str]] = Counter()
         self._coplays_due = self._timer() + self._coplay_flush_seconds
+        self._counters_due = self._timer() + self._counter_flush_seconds
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
@@ -291,18 +300,27 @@ class PlayRecorder:
         self._day = (start, key)
         return key
 
-    def flush(self, *, final: bool = False) -> bool:
-        """Write everything pending; on failure put back what was not written and return
-        False. Co-play counts go out when their interval is due, or with `final`."""
+    def flush(self, *, everything: bool = True) -> bool:
+        """Write what is pending; on failure put back what was not written and return False.
+
+        The profiles' plays are written at every flush; the play counters and co-play
+        counts when their interval is due, or all at once with `everything` (the
+        default: close(), tests). The writer thread flushes with everything=False.
+        """
         with self._flush_lock:
+            counters_due = everything or self._timer() >= self._counters_due
             with self._lock:
-                counts, self._counts = self._counts, Counter()
+                counts: Counter[tuple[str, str]] = Counter()
+                if counters_due:
+                    counts, self._counts = self._counts, Counter()
                 history = list(self._history)
                 self._history.clear()
             try:
                 for (title_id, sk), n in list(counts.items()):
                     self._table.add(f"TITLE#{title_id}", sk, n)
                     del counts[(title_id, sk)]
+                if counters_due:
+                    self._counters_due = self._timer() + self._counter_flush_seconds
                 history = self._write_history(history)
             except (*DYNAMODB_ERRORS, RuntimeError) as exc:
                 log.warning("play flush failed, will retry: %s", exc)
@@ -310,7 +328,7 @@ class PlayRecorder:
                     self._counts.update(counts)
                     self._history.extendleft(reversed(history))
                 return False
-            if final or self._timer() >= self._coplays_due:  # always when synchronous
+            if everything or self._timer() >= self._coplays_due:
                 self._write_coplays()
             return True
 
@@ -362,6 +380,7 @@ class PlayRecorder:
         The pairs' totals are the same as one ADD per play's pair.
         """
         self._coplays_due = self._timer() + self._coplay_flush_seconds
+        self._counters_due = self._timer() + self._counter_flush_seconds
         with self._lock:
             pending, self._coplays = self._coplays, Counter()
         written: Counter[tuple[str, str]] = Counter()
@@ -384,7 +403,7 @@ class PlayRecorder:
             while not self._stopping.is_set():
                 self._wake.wait(delay)
                 self._wake.clear()
-                ok = self.flush()
+                ok = self.flush(everything=False)
                 delay = self._flush_seconds if ok else min(30.0, delay * 2)
 
         self._thread = threading.Thread(target=run, name="play-recorder", daemon=True)
@@ -397,5 +416,5 @@ class PlayRecorder:
         if self._thread is not None:
             self._thread.join(budget_seconds)
         deadline = time.monotonic() + budget_seconds
-        while not self.flush(final=True) and time.monotonic() < deadline:
+        while not self.flush() and time.monotonic() < deadline:
             time.sleep(0.2)

@@ -206,8 +206,8 @@ def run(
     Time is simulated, so TTLs meet the traffic as in a real run: each viewer plays
     once per viewer-model cycle (capacity.model.viewer_model: think time plus mean
     watch time), the viewers' plays spread evenly over it, and the play writers
-    flush every Settings.play_flush_seconds of it (their co-play interval runs on it
-too; the last flush writes what is left). `endpoint` is a fresh moto server's
+    flush every Settings.play_flush_seconds of it (their counter and co-play intervals
+run on it too; the last flush writes what is left). `endpoint` is a fresh moto server's
     (measure() starts one per run); every viewer signs up and in first.
     """
     config: dict[str, Any] = {
@@ -252,11 +252,11 @@ too; the last flush writes what is left). `endpoint` is a fresh moto server's
                     clock.now = (round_number + number / viewers) * cycle
                     while clock.now >= next_flush:
                         for svc in fleet.services():
-                            svc.recorder.flush()
+                            svc.recorder.flush(everything=False)  # the writer thread's tick
                         next_flush += defaults.play_flush_seconds
                     viewer.play(fleet)
             for svc in fleet.services():
-                svc.recorder.flush(final=True)
+                svc.recorder.flush()  # what is left, as on a graceful stop
     finally:
         for svc in fleet.services():
             svc.close()

@@ -193,7 +193,7 @@ def test_co_play_adds_of_one_flush_are_coalesced_with_the_same_totals(table: Fak
     table.history = {"ann": ["a"], "bob": ["a"]}
     recorder.record("b", "ann", at(0))
     recorder.record("b", "bob", at(1))
-    assert recorder.flush(final=True)
+    assert recorder.flush()
     assert coplay_adds(table) == [("TITLE#a", "COPLAY#b", 2), ("TITLE#b", "COPLAY#a", 2)]
 
 
@@ -202,7 +202,7 @@ def test_the_writer_takes_seeds_from_its_own_write_and_reads_nothing(table: Fake
     table.history = {"ann": ["x", "a", "x"]}
     recorder.record("b", "ann", at(0))
     recorder.record("c", "ann", at(1))
-    assert recorder.flush(final=True)
+    assert recorder.flush()
     assert table.history["ann"] == ["c", "b", "x", "a", "x"], "one prepend, newest first"
     assert table.calls["prepend_recent"] == 1
     assert "recent_titles" not in table.calls
@@ -231,20 +231,40 @@ def test_co_plays_wait_for_their_interval_and_sum_across_flushes(
                             coplay_flush_seconds=30, timer=clock)
     table.history = {"ann": ["a"], "bob": ["a"]}
     recorder.record("b", "ann", at(0))
-    assert recorder.flush()
+    assert recorder.flush(everything=False)
     clock.now += 10
     recorder.record("b", "bob", at(10))
-    assert recorder.flush()
+    assert recorder.flush(everything=False)
     assert coplay_adds(table) == [], "not due yet"
     assert recorder.pending_coplays == 2
-    assert table.calls["prepend_recent"] == 2, "the plays themselves are written at once"
+    assert table.calls["prepend_recent"] == 2, "the profiles' plays are written every flush"
     clock.now += 20
     reads.coplays("a")  # held from now on
-    assert recorder.flush()
+    assert recorder.flush(everything=False)
     assert coplay_adds(table) == [("TITLE#a", "COPLAY#b", 2), ("TITLE#b", "COPLAY#a", 2)]
     assert recorder.pending_coplays == 0
     assert reads.coplays("a") == {"b": 2}, "own increments applied to the held entry"
     assert table.calls["coplays"] == 1
+
+
+def test_counters_wait_for_their_interval_and_sum_across_flushes(
+    table: FakeTable, clock: Clock
+) -> None:
+    recorder = PlayRecorder(
+        table, flush_seconds=1, counter_flush_seconds=5, timer=clock  # type: ignore[arg-type]
+    )
+    for second in range(4):
+        recorder.record("a", None, at(second))
+        assert recorder.flush(everything=False)
+        clock.now += 1
+    assert table.adds == [] and recorder.pending == 4
+    clock.now += 1
+    assert recorder.flush(everything=False)
+    assert sorted(table.adds) == [("TITLE#a", "DAY#2026-12-01", 4), ("TITLE#a", "STATS", 4)]
+    assert recorder.pending == 0
+    recorder.record("a", None, at(10))
+    assert recorder.flush(), "everything at once, due or not (close(), tests)"
+    assert table.adds[-1][2] == 1 and recorder.pending == 0
 
 
 def test_a_failed_co_play_add_is_kept_for_the_next_interval(table: FakeTable) -> None:
