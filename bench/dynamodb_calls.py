@@ -33,7 +33,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
@@ -69,10 +69,11 @@ UNCACHED: dict[str, float] = dict.fromkeys(CACHE_SETTINGS, 0.0)
 
 @dataclass(frozen=True)
 class Tally:
-    """DynamoDB calls by operation name over `plays` plays."""
+    """DynamoDB calls by operation name over `plays` plays; UpdateItems by item kind."""
 
     plays: int
     calls: Counter[str]
+    updates: Counter[str] = field(default_factory=Counter)
 
     @property
     def per_play(self) -> float:
@@ -82,6 +83,28 @@ class Tally:
     def operation_per_play(self, operation: str) -> float:
         """Calls of one operation (e.g. "UpdateItem") per play."""
         return self.calls[operation] / self.plays
+
+
+def item_kind(sort_key: str) -> str:
+    """The kind of a plays-table item from its sort key: STATS, DAY#, COPLAY#, RECENT..."""
+    head, sep, _ = sort_key.partition("#")
+    return head + sep
+
+
+@contextmanager
+def counted_updates(dynamodb: Any) -> Iterator[Counter[str]]:
+    """Count a boto3 DynamoDB client's UpdateItem calls by the kind of item they write
+    (botocore's `before-parameter-build` event: once per call, with its parameters)."""
+    updates: Counter[str] = Counter()
+
+    def count(params: dict, **_: Any) -> None:
+        updates[item_kind(params.get("Key", {}).get("sk", {}).get("S", "?"))] += 1
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.UpdateItem", count)
+    try:
+        yield updates
+    finally:
+        dynamodb.meta.events.unregister("before-parameter-build.dynamodb.UpdateItem", count)
 
 
 @contextmanager
@@ -246,7 +269,8 @@ run on it too; the last flush writes what is left). `endpoint` is a fresh moto s
     ]
     next_flush = defaults.play_flush_seconds
     try:
-        with counted_calls(create_aws_clients(settings).dynamodb) as calls:
+        dynamodb = create_aws_clients(settings).dynamodb
+        with counted_calls(dynamodb) as calls, counted_updates(dynamodb) as updates:
             for round_number in range(plays):
                 for number, viewer in enumerate(crowd):
                     clock.now = (round_number + number / viewers) * cycle
@@ -260,7 +284,7 @@ run on it too; the last flush writes what is left). `endpoint` is a fresh moto s
     finally:
         for svc in fleet.services():
             svc.close()
-    return Tally(plays * viewers, Counter(calls))
+    return Tally(plays * viewers, Counter(calls), Counter(updates))
 
 
 def measure(
@@ -326,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     for operation in sorted(set(uncached.calls) | set(cached.calls)):
         print(f"{operation:16s} {uncached.operation_per_play(operation):9.3f} "
               f"{cached.operation_per_play(operation):9.3f}")
+        if operation == "UpdateItem":
+            for kind in sorted(set(uncached.updates) | set(cached.updates)):
+                print(f"  {'on ' + kind:14s} {uncached.updates[kind] / uncached.plays:9.3f} "
+                      f"{cached.updates[kind] / cached.plays:9.3f}")
     print(f"{'total':16s} {uncached.per_play:9.3f} {cached.per_play:9.3f}")
     for name, (_, summary) in results.items():
         if summary:
