@@ -26,6 +26,7 @@ transactional counter); renewals (HMAC tokens, nothing read).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -34,16 +35,24 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from app.plays import RECENT_KEPT, PlayTable, distinct
+from app.plays import PlayTable, distinct
 
 Timer = Callable[[], float]
 # Entries per cache and process: profiles for histories, titles for co-plays.
 MAX_ENTRIES = 50_000
-# Titles a history read returns by default (PlayTable.recent_titles' default).
+# Titles a history read returns by default (PlayTable.recent_titles' default) and the
+# most a held history keeps (ids interned: ~0.5 KB a profile with its key and the
+# cache's own bookkeeping, ~26 MB at MAX_ENTRIES, measured with tracemalloc).
 HISTORY_DEPTH = 20
 # PlayTable.coplays' default page: a cached entry grows by this process's own
 # increments only while it is shorter than what the Query would return.
 COPLAY_LIMIT = 50
+
+
+def _held(titles: list[str]) -> list[str]:
+    """What a history entry keeps: the first HISTORY_DEPTH distinct ids, interned (every
+    profile's entry points at the same few title strings)."""
+    return [sys.intern(t) for t in distinct(titles)[:HISTORY_DEPTH]]
 
 
 def _ttl_cache(seconds: float, size: int, timer: Timer) -> TTLCache | None:
@@ -78,18 +87,19 @@ class PlayReads:
         self._lock = threading.Lock()
 
     def recent_titles(self, profile: str, limit: int = HISTORY_DEPTH) -> list[str]:
-        """The profile's recently played title ids, newest first, at most `limit`."""
+        """The profile's recently played title ids, newest first, at most `limit` (held up
+        to HISTORY_DEPTH; a deeper request always asks the table)."""
         cache = self._history
-        if cache is None:
+        if cache is None or limit > HISTORY_DEPTH:
             return self._table.recent_titles(profile, limit)
         with self._lock:
             entry = cache.get(profile)
             if entry is not None:
                 return entry[:limit]
-        # One GetItem returns the whole RECENT item whatever the limit: hold all of it.
-        titles = self._table.recent_titles(profile, RECENT_KEPT)
+        # One GetItem returns the whole RECENT item whatever the limit.
+        titles = _held(self._table.recent_titles(profile, HISTORY_DEPTH))
         with self._lock:
-            cache[profile] = list(titles)
+            cache[profile] = titles
         return titles[:limit]
 
     def coplays(self, title_id: str) -> dict[str, int]:
@@ -127,8 +137,9 @@ class PlayReads:
         cache = self._history
         if cache is None:
             return
+        held = _held(titles)
         with self._lock:
-            cache[profile] = distinct(titles)
+            cache[profile] = held
 
     def coplays_added(self, increments: Mapping[tuple[str, str], int]) -> None:
         """Apply co-play ADDs this process wrote, {(title, other title): n}, to held entries."""

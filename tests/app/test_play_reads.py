@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from app.play_reads import PlayReads
+from app.play_reads import HISTORY_DEPTH, PlayReads
 from app.plays import PlayRecorder
 
 TTL = 10.0
@@ -179,13 +179,18 @@ def test_own_coplay_adds_show_at_once(table: FakeTable, clock: Clock) -> None:
     assert table.calls["coplays"] == 1
 
 
-def test_one_history_read_serves_every_depth(table: FakeTable, clock: Clock) -> None:
+def test_one_history_read_serves_every_depth_up_to_the_held_one(
+    table: FakeTable, clock: Clock
+) -> None:
     table.history["ann"] = [f"t{i}" for i in range(30)]
     reads = cached(table, clock)
-    assert len(reads.recent_titles("ann")) == 20
+    assert len(reads.recent_titles("ann")) == HISTORY_DEPTH
     assert reads.recent_titles("ann", 6) == [f"t{i}" for i in range(6)]
-    assert len(reads.recent_titles("ann", 25)) == 25
     assert table.calls["recent_titles"] == 1
+    assert len(reads.recent_titles("ann", HISTORY_DEPTH + 5)) == HISTORY_DEPTH + 5
+    assert table.calls["recent_titles"] == 2, "deeper than what is held: asked"
+    reads.recent_written("ann", [f"w{i}" for i in range(30)])
+    assert reads.recent_titles("ann") == [f"w{i}" for i in range(HISTORY_DEPTH)]
 
 
 def test_co_play_adds_of_one_flush_are_coalesced_with_the_same_totals(table: FakeTable) -> None:
