@@ -128,30 +128,44 @@ def _cached_viewers(path: Path, pool_id: str, idp: Any) -> list[ViewerCredential
 
 
 def provision_twin_viewers(moto_url: str, pool_id: str, client_id: str, count: int,
-                           path: Path) -> Provisioned:
+                           path: Path, plan: tuple[str, str] | None = None) -> Provisioned:
     """At least `count` confirmed accounts of the twin's user pool, listed in `path`.
 
     Reuses the accounts `path` lists when it was written for this pool and they still
     exist, and creates only the missing ones: SignUp through the pool's app client (as
     POST /api/v1/accounts does) then AdminConfirmSignUp, two Cognito calls each, straight
-    to the twin's moto server at `moto_url`, a few at a time. `path` is written 0600
-    (throwaway twin passwords, but passwords). Raises botocore errors.
+    to the twin's moto server at `moto_url`, a few at a time. With `plan` (table, plan
+    name) each new account is also put on that plan, as a signed-up viewer puts itself
+    (loadtest/viewer.py CHOSEN_PLAN), through app/plan_store.py's PlanStore.change, the
+    entry a payment processor's webhook would use: one TransactWriteItems each. `path` is
+    written 0600 (throwaway twin passwords, but passwords). Raises botocore errors.
     """
     from twin import seed  # boto3: not needed by the Locust processes
 
     idp = seed.client("cognito-idp", moto_url)
     viewers = _cached_viewers(path, pool_id, idp)
+    plans = None
+    if plan is not None:
+        from app.plan_store import PlanStore
 
-    def create(_: int) -> ViewerCredentials:
+        plans = PlanStore(seed.client("dynamodb", moto_url), plan[0])
+
+    def create(_: int) -> tuple[ViewerCredentials, str]:
         viewer = ViewerCredentials.generated("loadtest")
-        idp.sign_up(ClientId=client_id, Username=viewer.email, Password=viewer.password)
+        sub = idp.sign_up(ClientId=client_id, Username=viewer.email,
+                          Password=viewer.password)["UserSub"]
         idp.admin_confirm_sign_up(UserPoolId=pool_id, Username=viewer.email)
-        return viewer
+        return viewer, sub
 
     missing = max(0, count - len(viewers))
     if missing:
         with ThreadPoolExecutor(PROVISION_THREADS, thread_name_prefix="provision") as pool:
-            viewers += list(pool.map(create, range(missing)))
+            created = list(pool.map(create, range(missing)))
+        if plans is not None and plan is not None:
+            # One at a time: moto's TransactWriteItems is not safe to call concurrently.
+            for _, sub in created:
+                plans.change(sub, plan[1], f"loadtest-provision-{sub}"[:64])
+        viewers += [viewer for viewer, _ in created]
         lines = [_POOL_LINE + pool_id] + [f"{v.email},{v.password}" for v in viewers]
         seed.write_private(path, "\n".join(lines) + "\n")
     return Provisioned(path, len(viewers), missing)

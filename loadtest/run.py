@@ -12,6 +12,8 @@ from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.plans import PLAN_NAMES
+from app.problems import Problem
 from loadtest.abr import LINK_MBPS_DEFAULT
 from loadtest.accounts import VIEWERS_FILE, provision_twin_viewers
 from loadtest.launch import (
@@ -27,6 +29,7 @@ from loadtest.target import REPO_ROOT, Target, TargetError, is_loopback_url, res
 from loadtest.target_cpu import TargetCpu
 from loadtest.timeline_png import write_png
 from loadtest.timeline_report import render_html
+from loadtest.viewer import CHOSEN_PLAN
 from twin.fleet import fleet_summary, load_record
 from twin.state import StateFileError, TwinState
 
@@ -127,6 +130,11 @@ def parser() -> argparse.ArgumentParser:
                    help="pre-provisioned accounts ('email,password' a line) for a deployed "
                         "stack; against the twin the load test provisions --users accounts "
                         "before the timed run (kept in its run dir for the next run)")
+    p.add_argument("--viewer-plan", choices=PLAN_NAMES, default=None,
+                   help="the twin: put the provisioned accounts on this plan (default: the "
+                        "default plan, which plays every title of a catalog that gates none; "
+                        f"signed-up viewers pick {CHOSEN_PLAN}). Slow on moto, whose "
+                        "TransactWriteItems copies the whole table: once per account")
     p.add_argument("--sign-up", action="store_true",
                    help="the twin: each viewer signs up, confirms and signs in during the run "
                         "(the sign-up burst) instead of signing in to a provisioned account")
@@ -175,8 +183,9 @@ def provision_viewers(args: argparse.Namespace, target: Target) -> dict:
     viewers unless one was given, --sign-up was asked, or the target is not the twin.
 
     Against the twin, `--users` accounts are created before the timed run (or reused from
-    the run dir's VIEWERS_FILE), so the run measures viewing and each viewer makes one
-    Cognito call (InitiateAuth, via POST /api/v1/sessions) instead of three.
+    the run dir's VIEWERS_FILE), on the default plan unless --viewer-plan names one, so
+    the run measures viewing and each viewer makes one Cognito call (InitiateAuth, via
+    POST /api/v1/sessions) instead of three, and no plan change.
     """
     if args.users_file:
         return {"mode": "users-file", "path": str(args.users_file)}
@@ -187,6 +196,7 @@ def provision_viewers(args: argparse.Namespace, target: Target) -> dict:
     provisioned = provision_twin_viewers(
         state.moto_url, state.user_pool_id, state.user_pool_client_id, args.users,
         Path(target.run_dir) / VIEWERS_FILE,
+        plan=(state.table, args.viewer_plan) if args.viewer_plan else None,
     )
     args.users_file = provisioned.path
     seconds = round(time.monotonic() - started, 1)
@@ -207,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         accounts = provision_viewers(args, target)
-    except (BotoCoreError, ClientError, StateFileError) as exc:
+    except (BotoCoreError, ClientError, StateFileError, Problem) as exc:
         print(f"loadtest: cannot provision the twin's viewers ({exc}); is the twin up? "
               "(--sign-up: viewers sign up during the run)", file=sys.stderr)
         return 2

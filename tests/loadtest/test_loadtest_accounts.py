@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from loadtest_stack import run_loadtest
 
+from app.plan_store import PlanStore
 from loadtest.accounts import (
-    ACCOUNTS,
-    SESSIONS,
     VIEWERS_FILE,
     ViewerCredentials,
     account_index,
@@ -24,7 +23,8 @@ from loadtest.accounts import (
 )
 from loadtest.run import locust_command, parser, provision_viewers
 from loadtest.target import Target
-from twin.seed import client, create_user_pool
+from loadtest.viewer import CHOSEN_PLAN, PLAN_CHANGE, SIGN_IN, SIGN_UP
+from twin.seed import client, create_plays_table, create_user_pool
 from twin.state import TwinState
 
 
@@ -68,6 +68,20 @@ def test_viewers_are_created_confirmed_and_listed_privately(
     assert signs_in(moto_url, client_id, viewers[0]) and signs_in(moto_url, client_id, viewers[-1])
 
 
+def test_viewers_can_be_put_on_a_plan(moto_url: str, pool: tuple[str, str], tmp_path: Path) -> None:
+    pool_id, client_id = pool
+    table = f"plays-{uuid.uuid4().hex[:8]}"
+    dynamodb = client("dynamodb", moto_url)
+    create_plays_table(dynamodb, table)
+    provision_twin_viewers(moto_url, pool_id, client_id, 2, tmp_path / VIEWERS_FILE,
+                           plan=(table, CHOSEN_PLAN))
+    idp = client("cognito-idp", moto_url)
+    for viewer in read_users_file(tmp_path / VIEWERS_FILE):
+        attributes = idp.admin_get_user(UserPoolId=pool_id, Username=viewer.email)
+        sub = next(a["Value"] for a in attributes["UserAttributes"] if a["Name"] == "sub")
+        assert PlanStore(dynamodb, table).get(sub).plan.name == CHOSEN_PLAN
+
+
 def test_the_next_run_reuses_them_and_creates_only_what_is_missing(
     moto_url: str, pool: tuple[str, str], tmp_path: Path
 ) -> None:
@@ -108,9 +122,12 @@ def test_workers_take_disjoint_accounts() -> None:
 
 
 def twin_target(run_dir: Path, moto_url: str, pool: tuple[str, str]) -> Target:
+    """A twin's state in `run_dir`: its moto, user pool and plays table, nothing else."""
+    table = f"plays-{uuid.uuid4().hex[:8]}"
+    create_plays_table(client("dynamodb", moto_url), table)
     TwinState(
         cdn_url="http://127.0.0.1:1", alb_url="http://127.0.0.1:2", moto_url=moto_url,
-        bucket="b", table="t", secret_id="s", key_pair_id="k", catalog_key="c", stack="dev",
+        bucket="b", table=table, secret_id="s", key_pair_id="k", catalog_key="c", stack="dev",
         run_dir=str(run_dir), ports={}, user_pool_id=pool[0], user_pool_client_id=pool[1],
     ).save(run_dir)
     return Target("http://127.0.0.1:1", source="twin", run_dir=run_dir)
@@ -127,6 +144,20 @@ def test_the_twin_gets_provisioned_viewers_by_default(
     command = locust_command(args, target.cdn_url, tmp_path, 0)
     assert command[command.index("--users-file") + 1] == str(tmp_path / VIEWERS_FILE)
     assert command[command.index("--users-file-workers") + 1] == "2"
+
+
+def test_the_twin_viewers_plan_can_be_chosen(
+    moto_url: str, pool: tuple[str, str], tmp_path: Path
+) -> None:
+    target = twin_target(tmp_path, moto_url, pool)
+    args = parser().parse_args(["--users", "1", "--viewer-plan", CHOSEN_PLAN])
+    assert provision_viewers(args, target)["created"] == 1
+    viewer = read_users_file(tmp_path / VIEWERS_FILE)[0]
+    attributes = client("cognito-idp", moto_url).admin_get_user(
+        UserPoolId=pool[0], Username=viewer.email)["UserAttributes"]
+    sub = next(a["Value"] for a in attributes if a["Name"] == "sub")
+    table = TwinState.load(tmp_path).table  # type: ignore[union-attr]
+    assert PlanStore(client("dynamodb", moto_url), table).get(sub).plan.name == CHOSEN_PLAN
 
 
 def test_sign_up_a_url_or_a_users_file_provision_nothing(
@@ -168,6 +199,6 @@ def test_provisioned_viewers_only_sign_in_during_the_run(api_stack, tmp_path: Pa
     assert code == 0, output
     assert summary["run"]["accounts"] == {"mode": "users-file", "path": str(users)}
     requests = locust_requests_by_name(tmp_path / "out")
-    assert requests.get(SESSIONS) == 4, requests
-    assert ACCOUNTS not in requests and f"{ACCOUNTS}/confirmation" not in requests
+    assert requests.get(SIGN_IN) == 4, requests
+    assert SIGN_UP not in requests and PLAN_CHANGE not in requests
     assert summary["viewers"]["plays"]["started"] >= 4
