@@ -226,3 +226,52 @@ def test_concurrent_claims_of_the_last_screen_admit_one(
 def test_a_table_error_lets_the_play_through(dynamodb: Any) -> None:
     dynamodb.delete_table(TableName=TABLE)
     Streams(dynamodb, TABLE).claim("acct", "ann", CITY, PLANS["basic"], until=2_000_000_000)
+
+
+def _count_screen_writes(streams: Streams) -> list[str]:
+    calls: list[str] = []
+
+    def count(params: dict, model: Any, **_: Any) -> None:
+        key = params.get("Key") or params.get("Item") or {}
+        if key.get("sk") == {"S": "STREAMS"}:
+            calls.append(model.name)
+
+    streams._db.meta.events.register("before-parameter-build.dynamodb.*", count)
+    return calls
+
+
+def test_a_play_repeating_what_this_worker_wrote_skips_the_write(
+    streams: tuple[Streams, list[float]], dynamodb: Any
+) -> None:
+    """Same profile, title and expiry (grants of one signing window): written once.
+    A later expiry, another title or a release in between is written again."""
+    slots, now = streams
+    calls = _count_screen_writes(slots)
+    basic = PLANS["basic"]
+    slots.claim("acct", "ann", CITY, basic, until=1_000_600)
+    slots.claim("acct", "ann", CITY, basic, until=1_000_600)
+    assert len(calls) == 2 and slots.writes_skipped == 1  # UpdateItem + PutItem, then none
+    slots.claim("acct", "ann", CITY, basic, until=1_000_660)
+    slots.claim("acct", "ann", OCEAN, basic, until=1_000_660)
+    assert len(calls) == 4
+    assert slots.release("acct", "ann", OCEAN)
+    slots.claim("acct", "ann", OCEAN, basic, until=1_000_660)
+    assert screens(dynamodb, "acct") == {"ann": (OCEAN, 1_000_660)}
+    assert slots.writes_skipped == 1
+    # Past its `until` the remembered screen is gone: the lapsed screen is claimed again.
+    now[0] = 1_000_700.0
+    before = len(calls)
+    slots.claim("acct", "ann", OCEAN, basic, until=1_000_660)
+    assert len(calls) > before and slots.writes_skipped == 1
+
+
+def test_a_skipped_write_never_lets_another_profile_past_the_limit(
+    streams: tuple[Streams, list[float]]
+) -> None:
+    slots, _ = streams
+    basic = PLANS["basic"]
+    slots.claim("acct", "ann", CITY, basic, until=1_000_600)
+    slots.claim("acct", "ann", CITY, basic, until=1_000_600)
+    with pytest.raises(Problem) as refused:
+        slots.claim("acct", "bob", CITY, basic, until=1_000_600)
+    assert refused.value.code == 409
