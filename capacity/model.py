@@ -8,9 +8,10 @@ time, browse share, pages, recommendations share, playlists per play, watch leng
 at call time so a change there changes the figures here; which renditions a play fetches,
 and so the delivered bitrate and the media playlists a play loads, from its adaptive
 bitrate (`loadtest/abr.py`), run here over a population of modelled links. What the API
-does with a play in DynamoDB comes from the app's own constants (`app/plays.py`,
-`app/recommendations.py`, `app/settings.py`); the fleet rules from the stack config
-(`infra/config.py`).
+does with a play in DynamoDB comes from the app's own code and constants (`app/plays.py`,
+`app/play_reads.py`, `app/recommendations.py`, `app/streams.py`, `app/plan_lookup.py`,
+`app/playback_api.py`, `app/settings.py`), checked against the calls `python -m
+bench.dynamodb_calls` counts; the fleet rules from the stack config (`infra/config.py`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.plays import PlayRecorder
+from app.play_reads import COPLAY_LIMIT
+from app.plays import RECENT_SLACK, PlayRecorder
 from app.recommendations import COPLAY_SEEDS, TRENDING_DAYS
 from app.settings import Settings
 from capacity.prices import GIB, PriceTable, tiered_cost
@@ -41,15 +43,20 @@ KINDS: dict[str, tuple[str, bool]] = {
     "segment": ("media", True),  # HLS segments
 }
 
-# DynamoDB item sizes, estimated from the key layout in app/plays.py: a history item
-# (PROFILE#<profile>, PLAY#<iso>#<title>, title_id) and a co-play item (TITLE#, COPLAY#,
-# plays) are each ~100 bytes. A Query is charged on the summed size rounded up to 4 KB.
-HISTORY_ITEM_BYTES = 100
+# DynamoDB item sizes, estimated from the key layout in app/plays.py: a co-play item
+# (TITLE#, COPLAY#, plays) is ~100 bytes. A Query is charged on the summed size rounded up
+# to 4 KB. Every item the API writes is under 1 KB (one write unit a write, a failed
+# conditional write included): a profile's RECENT list of at most RECENT_KEPT +
+# RECENT_SLACK short ids (app/plays.py), an account's STREAMS item of a few screens
+# (app/streams.py), a counter.
 COPLAY_ITEM_BYTES = 100
-COPLAY_QUERY_LIMIT = 50  # PlayTable.coplays() default
-HISTORY_QUERY_LIMIT = 20  # PlayTable.recent_titles() default, read with Limit = 3 x this
 READ_UNIT_BYTES = 4096  # one read request unit covers 4 KB (DynamoDB developer guide)
 EVENTUAL_READ_UNITS = 0.5  # an eventually consistent read costs half a unit (boto3 default)
+STRONG_READ_UNITS = 1.0  # a strongly consistent read of up to 4 KB (PlanStore's GetItem)
+# Stream releases a play ends with: the browser player POSTs .../playback/release when the
+# video ends or the page is hidden (player/app.js releaseStream), once a grant. The Locust
+# viewer sends none (nor does bench.dynamodb_calls).
+RELEASES_PER_PLAY = 1.0
 
 
 @dataclass(frozen=True)
@@ -304,53 +311,119 @@ class DynamoDbLoad:
     detail: dict[str, float] = field(default_factory=dict)
 
 
+def _per_interval(events_per_s: float, distinct: float, workers: int, seconds: float) -> float:
+    """Writes per second when each of `workers` sums its events over `seconds` and writes
+    one ADD per distinct key seen (at most `distinct` keys, as many as events otherwise)."""
+    if events_per_s <= 0 or seconds <= 0:
+        return events_per_s
+    workers = max(workers, 1)
+    return workers * min(distinct, events_per_s * seconds / workers) / seconds
+
+
+def plan_reads_per_s(plays_per_s: float, workers: int, accounts: int | None,
+                     cache_seconds: float) -> float:
+    """GetItems of the plan of record (app/plan_lookup.py PlanLookup: each worker keeps an
+    account's plan `cache_seconds`, Settings.plan_cache_seconds) for `plays_per_s` grants.
+
+    The ALB spreads an account's plays over `workers` at random, so a worker sees them at
+    rate p / workers (p: the account's plays a second) and asks once per cache_seconds +
+    workers / p seconds (the cache's window, then the wait for its next play there):
+    plays_per_s / (1 + cache_seconds x p / workers). None accounts: every grant asks (an
+    upper bound). ValueError for accounts < 1.
+    """
+    if accounts is None or plays_per_s <= 0 or cache_seconds <= 0:
+        return plays_per_s
+    if accounts < 1:
+        raise ValueError(f"accounts must be >= 1, got {accounts}")
+    per_account = plays_per_s / accounts
+    return plays_per_s / (1 + cache_seconds * per_account / max(workers, 1))
+
+
 def dynamodb_load(
     plays_per_s: float,
     recommendations_per_s: float,
     workers: int,
     catalog_titles: int,
     hot_share: float,
+    *,
+    renewals_per_s: float = 0.0,
+    accounts: int | None = None,
+    releases_per_play: float = RELEASES_PER_PLAY,
 ) -> DynamoDbLoad:
-    """The plays table's load from the API's own code paths (app/plays.py and
-    app/recommendations.py), every profile having enough history to fill its queries.
+    """The plays table's load from the API's own code paths, every profile having enough
+    history to fill its co-play seeds, each profile playing at most once per writer flush
+    (Settings.play_flush_seconds, 1 s; the viewer model's play cycle is longer). Items are
+    under 1 KB (1 WRU a write). Per second:
 
-    Per play: one history item (BatchWriteItem), 2 x PlayRecorder.COPLAY_SEEDS co-play ADDs
-    and one history Query; per flush and worker: a STATS and a DAY counter ADD for each
-    title played. Per recommendation: a history Query and COPLAY_SEEDS co-play Queries (an
-    upper bound: app/play_reads.py caches these per worker); per worker every
-    Settings.trending_cache_seconds, a BatchGetItem of every title's last TRENDING_DAYS
-    counters. Items are under 1 KB (1 WRU a write). `hot_share` is the share of plays on
-    the most-watched title: its partition key TITLE#<id> takes its counters and the
-    COPLAY_SEEDS co-play ADDs of each of its plays; its STATS item takes one ADD per worker
-    and flush that saw a play of it.
+    - history (app/plays.py PlayTable.prepend_recent): one UpdateItem (list_append) of the
+      profile's PROFILE#p/RECENT item per play, and a conditional trim UpdateItem
+      (PlayTable.trim_recent) once a list passes RECENT_KEPT + RECENT_SLACK entries, i.e.
+      every RECENT_SLACK + 1 plays: 1 + 1/11 WRU a play. The prepend's answer gives the
+      co-play seeds: no read a play;
+    - play counters (PlayRecorder, COUNTER_FLUSH_SECONDS): each worker sums its plays and
+      ADDs once per title played to its STATS and its DAY# item every 5 s;
+    - co-play counts (PlayRecorder, COPLAY_FLUSH_SECONDS): a play adds 2 x
+      PlayRecorder.COPLAY_SEEDS pair increments, each worker ADDs once per distinct pair
+      (at most titles x (titles - 1)) every 30 s;
+    - concurrent streams (app/streams.py Streams, called by app/playback_api.py): one
+      conditional UpdateItem on ACCOUNT#<sub>/STREAMS per grant (claim; a PutItem instead
+      on an account's first claim, not counted), one per renewal (`renewals_per_s`: one
+      every cookie TTL of watching) and one per release (`releases_per_play`);
+    - the plan lookup (app/plan_lookup.py, the plans service's app/plan_store.py): one
+      strongly consistent GetItem (1 RRU) per account and worker at most every
+      Settings.plan_cache_seconds (`plan_reads_per_s` over `accounts` accounts, the
+      viewers; None: one a grant);
+    - recommendations (app/recommendations.py through app/play_reads.py): one GetItem of
+      the profile's RECENT item (0.5 RRU; an upper bound, the per-worker cache seldom
+      meets the same profile twice) and COPLAY_SEEDS co-play Queries, each worker asking
+      at most once per title every Settings.coplay_cache_seconds; per worker every
+      Settings.trending_cache_seconds a BatchGetItem of every title's last TRENDING_DAYS
+      counters.
+
+    `hot_share` is the share of plays on the most-watched title: its partition key
+    TITLE#<id> takes its STATS and DAY# ADDs (one each per worker and 5 s that saw a play
+    of it) and the co-play ADDs of its pairs (TITLE#<id>/COPLAY#<other>: COPLAY_SEEDS from
+    each of its plays, at most one from each other play; one per worker, pair and 30 s).
     """
-    flush = Settings().play_flush_seconds
+    settings = Settings()
     seeds = PlayRecorder.COPLAY_SEEDS
-    titles_per_flush = min(catalog_titles, plays_per_s * flush / max(workers, 1))
-    counter_writes = 2 * workers * titles_per_flush / flush if plays_per_s else 0.0
+    counter_seconds = PlayRecorder.COUNTER_FLUSH_SECONDS
+    coplay_seconds = PlayRecorder.COPLAY_FLUSH_SECONDS
+    pairs = catalog_titles * (catalog_titles - 1)
+    coplay_queries = min(
+        recommendations_per_s * COPLAY_SEEDS,
+        max(workers, 1) * catalog_titles / settings.coplay_cache_seconds
+        if settings.coplay_cache_seconds > 0 else float("inf"),
+    )
     detail = {
-        "history writes": plays_per_s,
-        "co-play writes": 2 * seeds * plays_per_s,
-        "counter writes": counter_writes,
-        "history reads (plays)": plays_per_s
-        * _query_units(3 * (seeds + 1), HISTORY_ITEM_BYTES),
-        "history reads (recommendations)": recommendations_per_s
-        * _query_units(3 * HISTORY_QUERY_LIMIT, HISTORY_ITEM_BYTES),
-        "co-play reads": recommendations_per_s
-        * COPLAY_SEEDS
-        * _query_units(COPLAY_QUERY_LIMIT, COPLAY_ITEM_BYTES),
+        "history writes": plays_per_s * (1 + 1 / (RECENT_SLACK + 1)),
+        "co-play writes": _per_interval(2 * seeds * plays_per_s, pairs, workers,
+                                        coplay_seconds),
+        "counter writes": 2 * _per_interval(plays_per_s, catalog_titles, workers,
+                                            counter_seconds),
+        "stream claim writes": plays_per_s,
+        "stream renewal writes": renewals_per_s,
+        "stream release writes": releases_per_play * plays_per_s,
+        "plan reads": STRONG_READ_UNITS * plan_reads_per_s(
+            plays_per_s, workers, accounts, settings.plan_cache_seconds),
+        "history reads (recommendations)": recommendations_per_s * EVENTUAL_READ_UNITS,
+        "co-play reads": coplay_queries
+        * _query_units(min(COPLAY_LIMIT, max(catalog_titles - 1, 1)), COPLAY_ITEM_BYTES),
         "trending reads": workers
         * catalog_titles
         * TRENDING_DAYS
         * EVENTUAL_READ_UNITS
-        / Settings().trending_cache_seconds,
+        / settings.trending_cache_seconds,
     }
     hot_plays = hot_share * plays_per_s
-    hot_item = min(hot_plays, workers / flush)
+    hot_item = _per_interval(hot_plays, 1, workers, counter_seconds)
+    hot_pair_increments = hot_plays * seeds + (plays_per_s - hot_plays)
+    hot_coplays = _per_interval(hot_pair_increments, max(catalog_titles - 1, 0), workers,
+                                coplay_seconds)
     return DynamoDbLoad(
         write_units=sum(v for k, v in detail.items() if k.endswith("writes")),
         read_units=sum(v for k, v in detail.items() if "reads" in k),
-        hot_title_write_units=hot_plays * seeds + 2 * hot_item,
+        hot_title_write_units=hot_coplays + 2 * hot_item,
         hot_counter_item_writes=hot_item,
         detail=detail,
     )

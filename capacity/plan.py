@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.plays import PlayRecorder
 from capacity.model import (
     AbrOutcome,
     DynamoDbLoad,
@@ -150,8 +151,12 @@ def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> Capaci
     hot = inputs.hot_share if inputs.hot_share is not None else zipf_top_share(
         inputs.catalog_titles
     )
+    # Each Locust viewer signs in to its own account; a grant beyond a play's first is
+    # a renewal (viewer_model's "playback": one a play plus one per cookie TTL watched).
     db = dynamodb_load(
-        flow.plays_per_s, flow.rps_by_kind["recommendations"], workers, inputs.catalog_titles, hot
+        flow.plays_per_s, flow.rps_by_kind["recommendations"], workers, inputs.catalog_titles, hot,
+        renewals_per_s=flow.rps_by_kind["playback"] - flow.plays_per_s,
+        accounts=inputs.viewers,
     )
     waf_rules = 1 + len(MANAGED_RULE_GROUPS) if stack.waf_enabled else None
     cost = monthly_cost(
@@ -199,7 +204,8 @@ def limits(
               "the table's capacity (split-for-heat may spread its COPLAY# items)"),
         Limit("DynamoDB writes on one item (TITLE#<id>/STATS, the play counter)",
               db.hot_counter_item_writes, DYNAMODB_PARTITION_WCU, "WCU/s", DYNAMODB_PARTITIONS,
-              "each gunicorn worker ADDs its coalesced count once a flush; one item lives "
+              "each gunicorn worker ADDs its coalesced count once every "
+              f"{PlayRecorder.COUNTER_FLUSH_SECONDS:g} s (app/plays.py); one item lives "
               "in one partition"),
         Limit("DynamoDB table writes (on-demand, per table)", db.write_units,
               DYNAMODB_TABLE_ON_DEMAND_UNITS, "WRU/s", DYNAMODB_QUOTAS, "adjustable"),

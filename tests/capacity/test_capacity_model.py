@@ -10,6 +10,7 @@ from capacity.model import (
     fleet,
     ladder_bitrate,
     monthly_cost,
+    plan_reads_per_s,
     traffic,
     viewer_model,
 )
@@ -88,14 +89,54 @@ def test_a_quiet_fleet_stays_at_min_size(stack):
 
 def test_dynamodb_units_follow_the_apps_code_paths():
     db = dynamodb_load(plays_per_s=10, recommendations_per_s=1, workers=4, catalog_titles=12,
-                       hot_share=0.5)
-    # history 10 + co-play 2 x 5 x 10 + counters 2 x 4 workers x 2.5 titles a flush
-    assert db.write_units == pytest.approx(10 + 100 + 20)
-    # plays' history queries 10 x 0.5 + recommendations 1 + co-play 3 + trending 1.6
-    assert db.read_units == pytest.approx(5 + 1 + 3 + 1.6)
-    # 5 plays/s of the hot title, but its counter items are written once per worker a flush
-    assert db.hot_counter_item_writes == pytest.approx(4)
-    assert db.hot_title_write_units == pytest.approx(0.5 * 10 * 5 + 2 * 4)
+                       hot_share=0.5, renewals_per_s=2, accounts=100)
+    assert db.detail == pytest.approx({
+        # a RECENT list_append a play, and a trim every 11th (past 50 entries, back to 40)
+        "history writes": 10 * (1 + 1 / 11),
+        # 100 pair increments/s, 750 a worker in 30 s, but only 12 x 11 pairs to ADD
+        "co-play writes": 4 * 132 / 30,
+        # 12.5 plays a worker in 5 s over 12 titles: a STATS and a DAY# ADD per title
+        "counter writes": 2 * 4 * 12 / 5,
+        "stream claim writes": 10,
+        "stream renewal writes": 2,
+        "stream release writes": 10,  # the browser player's, one a play
+        # an account plays 0.1/s, 0.025/s on each worker: asked once per 30 + 40 s
+        "plan reads": 10 / (1 + 30 * 0.1 / 4),
+        "history reads (recommendations)": 0.5,  # one eventually consistent GetItem
+        # 3 co-play Queries a recommendation, but a worker asks once a title in 30 s;
+        # 11 items of 100 bytes fit in one 4 KB unit, half a unit eventually consistent
+        "co-play reads": 4 * 12 / 30 * 0.5,
+        "trending reads": 4 * 12 * 2 * 0.5 / 30,
+    })
+    assert db.write_units == pytest.approx(10 + 10 / 11 + 17.6 + 19.2 + 22)
+    assert db.read_units == pytest.approx(10 / 1.75 + 0.5 + 0.8 + 1.6)
+    # 5 plays/s of the hot title, but its counter items are written once per worker in 5 s
+    assert db.hot_counter_item_writes == pytest.approx(4 / 5)
+    # its co-play items: 5 x 5 + 5 increments/s, one ADD per worker and other title in 30 s
+    assert db.hot_title_write_units == pytest.approx(4 * 11 / 30 + 2 * 4 / 5)
+
+
+def test_quiet_workers_write_a_counter_add_and_a_recent_prepend_per_play():
+    db = dynamodb_load(plays_per_s=0.2, recommendations_per_s=0, workers=4, catalog_titles=12,
+                       hot_share=0.5, releases_per_play=0)
+    # 0.25 plays a worker in 5 s, 1.5 in 30 s: no two to sum
+    assert db.detail["counter writes"] == pytest.approx(2 * 0.2)
+    assert db.detail["co-play writes"] == pytest.approx(2 * 5 * 0.2)
+    assert db.detail["stream release writes"] == 0
+    assert db.detail["plan reads"] == pytest.approx(0.2)  # accounts unknown: one a grant
+    assert db.hot_counter_item_writes == pytest.approx(0.1)
+
+
+def test_plan_reads_fall_as_an_account_meets_the_same_worker_within_the_cache():
+    # one worker, an account playing every 10 s: asked once per 30 s + 10 s
+    assert plan_reads_per_s(10, workers=1, accounts=100, cache_seconds=30) == pytest.approx(
+        10 * 10 / 40)
+    # a large fleet: almost every grant meets a worker without the plan
+    assert plan_reads_per_s(10, workers=10_000, accounts=100, cache_seconds=30) == (
+        pytest.approx(10, rel=1e-3))
+    assert plan_reads_per_s(10, workers=4, accounts=None, cache_seconds=30) == 10
+    with pytest.raises(ValueError, match="accounts"):
+        plan_reads_per_s(10, workers=4, accounts=0, cache_seconds=30)
 
 
 LADDER = (400_000, 1_200_000, 3_000_000)
@@ -159,6 +200,14 @@ def test_monthly_cost_by_service(round_viewer):
         prices.waf_web_acl_month.usd + 3 * prices.waf_rule_month.usd
         + flow.edge_rps * 730 * 3600 / 1e6 * prices.waf_requests.usd)
     assert "WAF" not in monthly_cost(prices, flow, 2, "t3.small", db, None, 0, 730)
+    # on-demand request units: 3 plays/s write 3 x (1 + 1/11) RECENT, 2 x 3 counter (3.75
+    # plays a worker in 5 s, fewer than 12 titles), 4 x 132/30 co-play (225 increments a
+    # worker in 30 s, capped by 132 pairs), 3 + 3 STREAMS (claims and releases) units
+    writes = 3 * (1 + 1 / 11) + 2 * 3 + 4 * 132 / 30 + 3 + 3
+    assert db.write_units == pytest.approx(writes)
+    assert cost["DynamoDB"] == pytest.approx(
+        730 * 3600 / 1e6 * (writes * prices.dynamodb_write_request_units.usd
+                            + db.read_units * prices.dynamodb_read_request_units.usd))
 
 
 def test_every_price_names_its_source_and_how_sure_it_is():
