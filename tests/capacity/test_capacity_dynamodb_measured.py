@@ -36,10 +36,13 @@ def test_the_models_writes_per_play_match_the_measured_calls(moto_credentials: N
     db = dynamodb_load(rate, 0.0, INSTANCES, TITLES, hot_share=0.1, renewals_per_s=rate,
                        releases_per_play=0)
     per_play = {name: units / rate for name, units in db.detail.items()}
-    # STREAMS: a claim and a renewal a play, exactly (the first claim of an account fails
-    # its condition and is a PutItem, which the model, at steady state, leaves out).
-    assert tally.updates["STREAMS"] / plays == pytest.approx(
-        per_play["stream claim writes"] + per_play["stream renewal writes"])
+    # STREAMS: a claim and a renewal a play (the first claim of an account fails its
+    # condition and is a PutItem, which the model, at steady state, leaves out), less the
+    # claims a worker skips because it wrote that very screen already (a profile playing
+    # the same title again within one signing window, app/streams.py): the model counts
+    # every claim, so it bounds the measure, and the bench's Zipf repeats are few.
+    model_streams = per_play["stream claim writes"] + per_play["stream renewal writes"]
+    assert model_streams - 0.1 <= tally.updates["STREAMS"] / plays <= model_streams
     assert tally.calls["PutItem"] == VIEWERS
     # RECENT: one prepend a play; the model's trim share (every RECENT_SLACK + 1 plays)
     # needs lists past 50 entries, which two plays a profile do not reach.
