@@ -81,6 +81,17 @@ _UNAUTHORIZED = _problem(
     "No bearer token, or an invalid one (expired, forged, another pool or client); "
     "see WWW-Authenticate."
 )
+# What a body carrying a play's renewal token may get wrong (renewal and release).
+_RENEWAL_TOKEN_ERRORS = {
+    "400": _problem("Malformed body or renewal token."),
+    "401": _UNAUTHORIZED,
+    "403": _problem(
+        "Token invalid, another account's, for another title, or past its window."
+    ),
+    "404": _problem("No such title."),
+    "413": _problem("Body too large."),
+    "415": _problem("Body is not application/json."),
+}
 _SIGN_IN_DOWN = _problem("Sign-in is not configured or the user pool is unreachable.")
 _BEARER = [{"cognito": []}]
 _NO_STORE = {"Cache-Control": {"required": True, "schema": {"const": "private, no-store"}}}
@@ -486,19 +497,11 @@ SPEC: dict[str, Any] = {
                 },
                 "responses": {
                     "200": _json("Playback", "Renewed.", _GRANT_HEADERS),
-                    "400": _problem("Malformed body or renewal token."),
-                    "401": _UNAUTHORIZED,
-                    "403": _problem(
-                        "Token invalid, another account's, for another title, or past its "
-                        "window."
-                    ),
-                    "404": _problem("No such title."),
+                    **_RENEWAL_TOKEN_ERRORS,
                     "409": _problem(
                         "The play's profile has started another play, or its stream "
                         "lapsed and the plan's streams are now held by other profiles."
                     ),
-                    "413": _problem("Body too large."),
-                    "415": _problem("Body is not application/json."),
                     "429": _problem("Too many renewals for this profile; see Retry-After."),
                     "503": _NOT_READY,
                     **_COMMON_ERRORS,
@@ -529,15 +532,7 @@ SPEC: dict[str, Any] = {
                         "description": "Released, or nothing was held.",
                         "headers": {"Cache-Control": {"schema": _STRING}},
                     },
-                    "400": _problem("Malformed body or renewal token."),
-                    "401": _UNAUTHORIZED,
-                    "403": _problem(
-                        "Token invalid, another account's, for another title, or past its "
-                        "window."
-                    ),
-                    "404": _problem("No such title."),
-                    "413": _problem("Body too large."),
-                    "415": _problem("Body is not application/json."),
+                    **_RENEWAL_TOKEN_ERRORS,
                     "503": _NOT_READY,
                     **_COMMON_ERRORS,
                 },

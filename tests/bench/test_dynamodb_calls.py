@@ -8,15 +8,6 @@ from app.plays import PlayRecorder
 from bench import dynamodb_calls
 
 
-@pytest.fixture
-def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", dynamodb_calls.REGION)
-
-
 def test_cached_reads_cut_dynamodb_calls_per_play(moto_credentials: None) -> None:
     results = dynamodb_calls.measure(viewers=40, plays=2, instances=2)
     uncached, cached = results["uncached"][0], results["cached"][0]

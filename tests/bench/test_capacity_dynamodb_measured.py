@@ -15,15 +15,6 @@ from loadtest.viewer import RECOMMENDATIONS_SHARE
 VIEWERS, PLAYS, INSTANCES = 40, 2, 2
 
 
-@pytest.fixture
-def moto_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", dynamodb_calls.REGION)
-
-
 def test_the_models_writes_per_play_match_the_measured_calls(moto_credentials: None) -> None:
     tally = dynamodb_calls.measure(VIEWERS, PLAYS, INSTANCES)["uncached"][0]
     plays = tally.plays
