@@ -15,7 +15,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from app.plans import PLAN_NAMES
 from app.problems import Problem
 from loadtest.abr import LINK_MBPS_DEFAULT
-from loadtest.accounts import VIEWERS_FILE, provision_twin_viewers
 from loadtest.launch import (
     WORKERS_CONNECT_S,
     LaunchTimeout,
@@ -24,6 +23,7 @@ from loadtest.launch import (
     run_processes,
     worker_command,
 )
+from loadtest.provision import VIEWERS_FILE, provision_twin_viewers
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, Target, TargetError, is_loopback_url, resolve
 from loadtest.target_cpu import TargetCpu

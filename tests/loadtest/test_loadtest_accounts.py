@@ -14,13 +14,8 @@ import pytest
 from loadtest_stack import run_loadtest
 
 from app.plan_store import PlanStore
-from loadtest.accounts import (
-    VIEWERS_FILE,
-    ViewerCredentials,
-    account_index,
-    provision_twin_viewers,
-    read_users_file,
-)
+from loadtest.accounts import ViewerCredentials, account_index, read_users_file
+from loadtest.provision import VIEWERS_FILE, provision_twin_viewers
 from loadtest.run import locust_command, parser, provision_viewers
 from loadtest.target import Target
 from loadtest.viewer import CHOSEN_PLAN, PLAN_CHANGE, SIGN_IN, SIGN_UP
