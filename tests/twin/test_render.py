@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.service_map import SERVICES
 from edge.config import load_edge_config
 from twin.__main__ import main
 from twin.alb import AlbTwin, render_haproxy_cfg
@@ -112,15 +113,24 @@ def test_invalidation_paths_become_bans():
 
 
 def test_alb_config_retries_and_checks_health(tmp_path):
-    cfg = render_haproxy_cfg(AlbTwin(port=1, instance_ports=(2, 3), health_check_path="/healthz",
-                                     idle_timeout=60, read_timeout=30,
-                                     secret_file=tmp_path / "s", directory=tmp_path))
+    cfg = render_haproxy_cfg(AlbTwin(port=1, instance_ports=(2000, 3000),
+                                     health_check_path="/healthz", idle_timeout=60,
+                                     read_timeout=30, secret_file=tmp_path / "s",
+                                     directory=tmp_path))
     for line in ("retries 3", "retry-on all-retryable-errors", "option redispatch 1",
                  "option httpchk GET /healthz", "default-server inter 500ms fall 2 rise 2",
                  "timeout check 5s",  # the target group's, not the compressed interval
                  "balance roundrobin", f"-m str -f {tmp_path / 's'}"):
         assert line in cfg
-    assert cfg.count("server api-") == 2
+    # One backend (target group) per service, each with both instances at the service's port.
+    for service in SERVICES:
+        backend = cfg.split(f"\nbackend {service.name}\n", 1)[1].split("\nbackend ", 1)[0]
+        assert backend.count("option httpchk GET /healthz") == 1
+        servers = [line.split()[1:3] for line in backend.splitlines()
+                   if line.strip().startswith("server ")]
+        assert servers == [["api-1", f"127.0.0.1:{service.port(2000)}"],
+                           ["api-2", f"127.0.0.1:{service.port(3000)}"]], service.name
+    assert cfg.count("server api-") == 2 * len(SERVICES)
 
 
 def test_down_without_a_twin_is_a_no_op(tmp_path, capsys):
