@@ -12,19 +12,32 @@ _TOKENS: dict[tuple[str, str], str] = {}
 
 
 def bearer(cdn: str, plan: str = "premium") -> dict[str, str]:
-    """`Authorization` of a test viewer on `plan`, signed up at this edge (once per twin and
-    plan; tokens last 1 h). Premium by default: its grants open every master playlist and
-    rendition of a title (app/catalog.py, `plan_prefix`)."""
-    if (cdn, plan) not in _TOKENS:
+    """`Authorization` of a test viewer on `plan`, signed up at this edge. Premium by
+    default: its grants open every master playlist and rendition of a title
+    (app/catalog.py, `plan_prefix`).
+
+    One viewer per twin and plan while the plans service still says it is on `plan`;
+    a test that restarts the origin (moto forgets every plan record and user) leaves
+    the next test a new viewer: a new account, so no catalog worker holds a plan of
+    it in its cache (app/plan_lookup.py)."""
+    token = _TOKENS.get((cdn, plan))
+    if token is None or _plan_of(cdn, token) != plan:
         token = sign_up_and_sign_in(cdn, ViewerCredentials.generated("test"))
-        if plan != "basic":  # every account starts on basic (app/plans.py)
+        if plan != DEFAULT_PLAN:  # every account starts on the default plan (app/plans.py)
             changed = requests.put(f"{cdn}/api/v1/account/plan", json={"plan": plan},
                                    headers={"Authorization": f"Bearer {token}",
                                             "Idempotency-Key": f"twin-viewer-{plan}"},
                                    timeout=5)
             assert changed.status_code == 200, changed.text
         _TOKENS[(cdn, plan)] = token
-    return {"Authorization": f"Bearer {_TOKENS[(cdn, plan)]}"}
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _plan_of(cdn: str, token: str) -> str | None:
+    """The plan the plans service holds for the token's account; None if it cannot say."""
+    answer = requests.get(f"{cdn}/api/v1/account/plan",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    return answer.json().get("name") if answer.status_code == 200 else None
 
 
 def play(cdn: str, title: str) -> dict[str, str]:
