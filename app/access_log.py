@@ -15,7 +15,7 @@ from gunicorn.glogging import Logger
 
 from app.json_log import TIME_FORMAT, install_app_log_handler
 from app.request_ids import ENVIRON_KEY, NO_REQUEST
-from app.service_map import SERVICE_ENVIRON_KEY
+from app.settings import settings_from_environment
 
 
 class JsonAccessLogger(Logger):
@@ -25,6 +25,12 @@ class JsonAccessLogger(Logger):
         """gunicorn's own set-up (also run on reload), then the app's JSON log lines."""
         super().setup(cfg)
         install_app_log_handler(self.loglevel)
+        # The service this process runs (app/service_map.py): one per gunicorn group. A
+        # bad setting is the app's to report (create_app names it), not the logger's.
+        try:
+            self.service = settings_from_environment().service
+        except ValueError:
+            self.service = "-"
 
     def access(self, resp: Any, req: Any, environ: dict[str, Any], request_time: timedelta) -> None:
         """Log one request; never raises (a broken log line must not break a response)."""
@@ -35,7 +41,7 @@ class JsonAccessLogger(Logger):
             record = {
                 "time": time.strftime(TIME_FORMAT),
                 "request_id": environ.get(ENVIRON_KEY, NO_REQUEST),
-                "service": environ.get(SERVICE_ENVIRON_KEY, "-"),
+                "service": self.service,
                 "remote": environ.get("REMOTE_ADDR", "-"),
                 "forwarded_for": environ.get("HTTP_X_FORWARDED_FOR", "-"),
                 "method": environ.get("REQUEST_METHOD"),

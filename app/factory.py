@@ -46,7 +46,6 @@ from app.service_map import (
     CATALOG,
     PLANS,
     RECOMMENDATIONS,
-    SERVICE_ENVIRON_KEY,
     service_named,
 )
 from app.services import Services
@@ -169,18 +168,6 @@ def blueprints(service: str) -> list[Blueprint]:
     return chosen
 
 
-class ServiceNameMiddleware:
-    """WSGI middleware: names the service in the environ for the access log."""
-
-    def __init__(self, app: WsgiApp, service: str) -> None:
-        self.app = app
-        self.service = service
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        environ[SERVICE_ENVIRON_KEY] = self.service
-        return self.app(environ, start_response)
-
-
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory; `config` overrides Settings fields read from the environment.
 
@@ -205,9 +192,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         # The two lanes that answer repeatable requests without Flask (see their docstrings).
         wsgi = AuthenticatedPlaybackLane(CatalogDocumentCache(wsgi, services.catalog), services)
     # Outermost first: request id on everything.
-    app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
-        ServiceNameMiddleware(wsgi, service)
-    )
+    app.wsgi_app = RequestIdMiddleware(wsgi)  # type: ignore[method-assign]
     services.start()
     log.info("serving %s", service)
     return app

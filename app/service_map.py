@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 ALL = "all"
-# The WSGI environ key under which a process names the service that answered (set by
-# app/factory.py, written to the JSON access log by app/access_log.py).
-SERVICE_ENVIRON_KEY = "edgeflix.service"
 
 
 @dataclass(frozen=True)
