@@ -328,13 +328,13 @@ class Twin:
         self._spawn_edge()
 
     def _spawn_origin(self) -> None:
-        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+        argv = [sys.executable, "-m", "twin.moto_server", "-H", "127.0.0.1",
                 "-p", str(self.ports.moto)]
         # Ids derived from the pool's name and settings: a restarted moto (an origin
         # outage) recreates the same pool and client ids the running API was given.
         env = {**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
                "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH"}
-        self._spawn("moto", argv, "moto.server", env=env)
+        self._spawn("moto", argv, "twin.moto_server", env=env)
 
     def start_origin(self) -> None:
         """Start the moto server again after `stop_origin`, seeded and published."""
@@ -373,7 +373,7 @@ class Twin:
 
     def stop_origin(self, sig: int = signal.SIGTERM) -> None:
         """Stop the moto server (the origin outage of the chaos tests)."""
-        processes.stop(self.state.pids["moto"], "moto.server", sig=sig)
+        processes.stop(self.state.pids["moto"], "twin.moto_server", sig=sig)
         self.state.pids.pop("moto")
         self.state.save(self.run_dir)
 
