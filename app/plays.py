@@ -228,8 +228,8 @@ class PlayRecorder:
     MAX_PENDING_HISTORY = 10_000
     MAX_PENDING_COPLAYS = 100_000  # pairs of titles awaiting their ADD
     COPLAY_SEEDS = 5
-    COPLAY_FLUSH_SECONDS = 30.0
-    COUNTER_FLUSH_SECONDS = 5.0
+    COPLAY_FLUSH_SECONDS = 120.0
+    COUNTER_FLUSH_SECONDS = 15.0
 
     def __init__(
         self,

@@ -361,10 +361,10 @@ def dynamodb_load(
       every RECENT_SLACK + 1 plays: 1 + 1/11 WRU a play. The prepend's answer gives the
       co-play seeds: no read a play;
     - play counters (PlayRecorder, COUNTER_FLUSH_SECONDS): each worker sums its plays and
-      ADDs once per title played to its STATS and its DAY# item every 5 s;
+      ADDs once per title played to its STATS and its DAY# item every 15 s;
     - co-play counts (PlayRecorder, COPLAY_FLUSH_SECONDS): a play adds 2 x
       PlayRecorder.COPLAY_SEEDS pair increments, each worker ADDs once per distinct pair
-      (at most titles x (titles - 1)) every 30 s;
+      (at most titles x (titles - 1)) every 120 s;
     - concurrent streams (app/streams.py Streams, called by app/playback_api.py): one
       conditional UpdateItem on ACCOUNT#<sub>/STREAMS per grant (claim; a PutItem instead
       on an account's first claim, not counted), one per renewal (`renewals_per_s`: one
@@ -381,9 +381,9 @@ def dynamodb_load(
       counters.
 
     `hot_share` is the share of plays on the most-watched title: its partition key
-    TITLE#<id> takes its STATS and DAY# ADDs (one each per worker and 5 s that saw a play
+    TITLE#<id> takes its STATS and DAY# ADDs (one each per worker and 15 s that saw a play
     of it) and the co-play ADDs of its pairs (TITLE#<id>/COPLAY#<other>: COPLAY_SEEDS from
-    each of its plays, at most one from each other play; one per worker, pair and 30 s).
+    each of its plays, at most one from each other play; one per worker, pair and 120 s).
     """
     settings = Settings()
     seeds = PlayRecorder.COPLAY_SEEDS

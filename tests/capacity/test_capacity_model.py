@@ -93,10 +93,10 @@ def test_dynamodb_units_follow_the_apps_code_paths():
     assert db.detail == pytest.approx({
         # a RECENT list_append a play, and a trim every 11th (past 50 entries, back to 40)
         "history writes": 10 * (1 + 1 / 11),
-        # 100 pair increments/s, 750 a worker in 30 s, but only 12 x 11 pairs to ADD
-        "co-play writes": 4 * 132 / 30,
-        # 12.5 plays a worker in 5 s over 12 titles: a STATS and a DAY# ADD per title
-        "counter writes": 2 * 4 * 12 / 5,
+        # 100 pair increments/s, 3,000 a worker in 120 s, but only 12 x 11 pairs to ADD
+        "co-play writes": 4 * 132 / 120,
+        # 37.5 plays a worker in 15 s over 12 titles: a STATS and a DAY# ADD per title
+        "counter writes": 2 * 4 * 12 / 15,
         "stream claim writes": 10,
         "stream renewal writes": 2,
         "stream release writes": 10,  # the browser player's, one a play
@@ -108,18 +108,18 @@ def test_dynamodb_units_follow_the_apps_code_paths():
         "co-play reads": 4 * 12 / 30 * 0.5,
         "trending reads": 4 * 12 * 2 * 0.5 / 30,
     })
-    assert db.write_units == pytest.approx(10 + 10 / 11 + 17.6 + 19.2 + 22)
+    assert db.write_units == pytest.approx(10 + 10 / 11 + 4.4 + 6.4 + 22)
     assert db.read_units == pytest.approx(10 / 1.75 + 0.5 + 0.8 + 1.6)
-    # 5 plays/s of the hot title, but its counter items are written once per worker in 5 s
-    assert db.hot_counter_item_writes == pytest.approx(4 / 5)
-    # its co-play items: 5 x 5 + 5 increments/s, one ADD per worker and other title in 30 s
-    assert db.hot_title_write_units == pytest.approx(4 * 11 / 30 + 2 * 4 / 5)
+    # 5 plays/s of the hot title, but its counter items are written once per worker in 15 s
+    assert db.hot_counter_item_writes == pytest.approx(4 / 15)
+    # its co-play items: 5 x 5 + 5 increments/s, one ADD per worker and other title in 120 s
+    assert db.hot_title_write_units == pytest.approx(4 * 11 / 120 + 2 * 4 / 15)
 
 
 def test_quiet_workers_write_a_counter_add_and_a_recent_prepend_per_play():
     db = dynamodb_load(plays_per_s=0.2, recommendations_per_s=0, workers=4, catalog_titles=12,
                        hot_share=0.5, releases_per_play=0)
-    # 0.25 plays a worker in 5 s, 1.5 in 30 s: no two to sum
+    # 0.75 plays a worker in 15 s: no two to sum; 6 in 120 s, 60 pair increments of 132 pairs
     assert db.detail["counter writes"] == pytest.approx(2 * 0.2)
     assert db.detail["co-play writes"] == pytest.approx(2 * 5 * 0.2)
     assert db.detail["stream release writes"] == 0
@@ -200,10 +200,10 @@ def test_monthly_cost_by_service(round_viewer):
         prices.waf_web_acl_month.usd + 3 * prices.waf_rule_month.usd
         + flow.edge_rps * 730 * 3600 / 1e6 * prices.waf_requests.usd)
     assert "WAF" not in monthly_cost(prices, flow, 2, "t3.small", db, None, 0, 730)
-    # on-demand request units: 3 plays/s write 3 x (1 + 1/11) RECENT, 2 x 3 counter (3.75
-    # plays a worker in 5 s, fewer than 12 titles), 4 x 132/30 co-play (225 increments a
-    # worker in 30 s, capped by 132 pairs), 3 + 3 STREAMS (claims and releases) units
-    writes = 3 * (1 + 1 / 11) + 2 * 3 + 4 * 132 / 30 + 3 + 3
+    # on-demand request units: 3 plays/s write 3 x (1 + 1/11) RECENT, 2 x 3 counter (11.25
+    # plays a worker in 15 s, fewer than 12 titles), 4 x 132/120 co-play (900 increments a
+    # worker in 120 s, capped by 132 pairs), 3 + 3 STREAMS (claims and releases) units
+    writes = 3 * (1 + 1 / 11) + 2 * 3 + 4 * 132 / 120 + 3 + 3
     assert db.write_units == pytest.approx(writes)
     assert cost["DynamoDB"] == pytest.approx(
         730 * 3600 / 1e6 * (writes * prices.dynamodb_write_request_units.usd
