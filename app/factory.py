@@ -84,6 +84,8 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
     with_catalog = catalog_side or serves(service, RECOMMENDATIONS.name)
     table = PlayTable(clients.dynamodb, settings.table)
     svc = Services(settings=settings, table=table)
+    if serves(service, PLANS.name):
+        svc.plans = PlanStore(clients.dynamodb, settings.table)
     if with_catalog:
         svc.catalog = CatalogStore(clients.s3, settings.bucket, settings.catalog_key)
         reads = PlayReads(
@@ -105,7 +107,8 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         svc.limiter = PlaybackRateLimiter(settings.plays_per_minute)
         svc.renewals = RenewalTokens(signing_key, settings.renewal_window_seconds)
         svc.renewal_limiter = PlaybackRateLimiter(settings.renewals_per_minute)
-        svc.plan_lookup = plan_lookup(settings, clients)
+        svc.plan_lookup = plan_lookup(
+            settings, svc.plans or PlanStore(clients.dynamodb, settings.table))
         svc.streams = Streams(clients.dynamodb, settings.table)
     if serves(service, ACCOUNTS.name):
         svc.profiles = ProfileStore(clients.dynamodb, settings.table)
@@ -114,17 +117,15 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
             if settings.sign_in_configured and settings.user_pool_client_id
             else None
         )
-    if serves(service, PLANS.name):
-        svc.plans = PlanStore(clients.dynamodb, settings.table)
     if service != RECOMMENDATIONS.name:
         svc.verifier = token_verifier(settings)
     return svc
 
 
-def plan_lookup(settings: Settings, clients: AwsClients) -> PlanLookup:
+def plan_lookup(settings: Settings, store: PlanStore) -> PlanLookup:
     """The catalog service's plan lookup: the plans service at `plans_url` with the
-    table's plan of record as its fallback, else the table alone."""
-    table = PlanStoreSource(PlanStore(clients.dynamodb, settings.table))
+    table's plan of record (`store`) as its fallback, else the table alone."""
+    table = PlanStoreSource(store)
     if settings.plans_url:
         return PlanLookup(PlansServiceSource(settings.plans_url), settings.plan_cache_seconds,
                           settings.plan_stale_seconds, fallback=table)

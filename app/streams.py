@@ -114,12 +114,13 @@ class Streams:
                 return True
         return False
 
-    def _remember(self, account: str, profile: str, title: str | None, until: int) -> None:
+    def _remember(self, account: str, profile: str, title: str, until: int) -> None:
         with self._held_lock:
-            if title is None:
-                self._held.pop((account, profile), None)
-            else:
-                self._held[(account, profile)] = (title, until)
+            self._held[(account, profile)] = (title, until)
+
+    def _forget(self, account: str, profile: str) -> None:
+        with self._held_lock:
+            self._held.pop((account, profile), None)
 
     def _key(self, account: str) -> dict[str, Any]:
         return {"pk": {"S": f"ACCOUNT#{account}"}, "sk": {"S": SK}}
@@ -177,7 +178,7 @@ class Streams:
             if not written:
                 held = _screens(item).get(profile)
                 if held is not None and held[0] != title and held[1] > self._clock():
-                    self._remember(account, profile, None, 0)
+                    self._forget(account, profile)
                     raise Problem(
                         409, "This profile has started another play since; this one has ended.",
                         streams=plan.streams, plan=plan.name)
@@ -189,7 +190,7 @@ class Streams:
     def release(self, account: str, profile: str, title: str) -> bool:
         """Free `profile`'s screen if it still plays `title`; whether one was freed.
         A table error is logged and answered False (the screen lapses with its grant)."""
-        self._remember(account, profile, None, 0)
+        self._forget(account, profile)
         try:
             written, _ = self._update(
                 account, profile, "REMOVE #s.#p ADD #v :one", "#s.#p.#t = :title",

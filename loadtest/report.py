@@ -166,6 +166,21 @@ def _pct(share: float | None) -> float | None:
     return None if share is None else share * 100
 
 
+MOTO_CALLS_SHOWN = 8  # operations named in the summary line; summary.json has them all
+
+
+def _moto_calls_line(calls: dict[str, int], plays: int) -> str:
+    """`moto calls` line: the run's total and the busiest operations, per play started."""
+    total = sum(calls.values())
+
+    def per_play(n: int) -> str:
+        return f"{n / plays:.2f}" if plays else f"{n} calls"
+
+    shown = sorted(calls.items(), key=lambda kv: -kv[1])[:MOTO_CALLS_SHOWN]
+    return (f"  moto calls      {total} ({per_play(total)} a play): "
+            + ", ".join(f"{name} {per_play(n)}" for name, n in shown))
+
+
 def render_summary(summary: dict) -> str:
     """The human summary printed at the end of a run."""
     v = summary["viewers"]
@@ -251,6 +266,9 @@ def render_summary(summary: dict) -> str:
                 for p in sorted(target, key=lambda p: -p["cpu_s"])
             )
         )
+    moto_calls = run.get("moto_calls")
+    if moto_calls:
+        lines.append(_moto_calls_line(moto_calls, v["plays"]["started"]))
     workers = run.get("workers")
     if workers:
         lines.append(

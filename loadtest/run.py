@@ -26,6 +26,7 @@ from loadtest.launch import (
 from loadtest.provision import VIEWERS_FILE, provision_twin_viewers
 from loadtest.report import Gates, build_summary, locust_totals, render_summary, write_summary
 from loadtest.target import REPO_ROOT, Target, TargetError, is_loopback_url, resolve
+from loadtest.target_calls import TargetCalls
 from loadtest.target_cpu import TargetCpu
 from loadtest.timeline_png import write_png
 from loadtest.timeline_report import render_html
@@ -252,6 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     started_at = time.time()
     load_before = os.getloadavg()[0]
     target_cpu = TargetCpu(target.pids)
+    target_calls = TargetCalls(target.moto_url)
     try:
         timeout = args.duration + 120 + (WORKERS_CONNECT_S if args.workers else 0)
         processes = run_processes(commands, REPO_ROOT, timeout=timeout)
@@ -260,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     main_exit = processes[0].exit_code
     target_processes = target_cpu.finish(time.monotonic() - started)
+    moto_calls = target_calls.finish()
     if not metrics_file.exists():
         print(f"loadtest: Locust exited with {main_exit} and wrote no figures", file=sys.stderr)
         return 2
@@ -282,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_1m": {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)},
         "locust_processes": [p.as_dict() for p in processes],
         "target_processes": target_processes,
+        # The twin's moto server: calls by operation and DynamoDB item kind over the run.
+        "moto_calls": moto_calls,
         # The twin's API instances (its gunicorn groups); unknown for a URL.
         "api_instances": sum(1 for role in target.pids if role.startswith("api-")) or None,
         "workers": workers,

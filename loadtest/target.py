@@ -28,6 +28,8 @@ class Target:
     pids: dict[str, int] = field(default_factory=dict)
     # The twin's run dir (its autoscaler's fleet.json lives there); None for a URL.
     run_dir: Path | None = None
+    # The twin's moto server (its call counts: loadtest/target_calls.py); None for a URL.
+    moto_url: str | None = None
 
 
 def twin_target(run_dir: Path | None = None) -> Target:
@@ -44,7 +46,7 @@ def twin_target(run_dir: Path | None = None) -> Target:
         )
     return Target(
         state.cdn_url.rstrip("/"), state.alb_url.rstrip("/") or None, "twin", dict(state.pids),
-        Path(run_dir),
+        Path(run_dir), state.moto_url or None,
     )
 
 

@@ -27,13 +27,10 @@ def _missing() -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def twin_missing() -> list[str]:
-    """What a twin needs and this machine lacks (for fixtures of twins of their own)."""
-    return _missing()
-
-
-@pytest.fixture(scope="session")
-def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+def twin_prerequisites() -> None:
+    """Skips when this machine lacks what a twin needs (`make setup` installs it all);
+    installs the player's hls.js when only that is missing and npm is there. Every
+    fixture that starts a twin of its own asks for this first."""
     missing = _missing()
     if missing:
         pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
@@ -42,6 +39,10 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
             pytest.skip("the player needs hls.js from npm, and npm is absent")
         from twin.install import install_player
         install_player(print)
+
+
+@pytest.fixture(scope="session")
+def twin(tmp_path_factory: pytest.TempPathFactory, twin_prerequisites: None) -> Iterator[Twin]:
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin"),
              ports=TwinPorts.free, titles=TITLES, seconds=SECONDS, warm_top=0,
              progress=print)
@@ -53,13 +54,9 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
 
 
 @pytest.fixture(scope="module")
-def short_grant_twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Twin]:
+def short_grant_twin(tmp_path_factory: pytest.TempPathFactory,
+                     twin_prerequisites: None) -> Iterator[Twin]:
     """A second twin whose grants last 60 s, serving one 20-minute title (tiny profile)."""
-    missing = _missing()
-    if missing:
-        pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
-    if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
-        pytest.skip("the player needs hls.js from npm (`make setup`)")
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-short-grant"),
              ports=TwinPorts.free, progress=print, **short_grant_twin_args(titles=1))
     t.up()

@@ -25,7 +25,7 @@ from twin import chaos
 from twin.alb import AlbRuntime
 from twin.fleet import fleet_summary, load_record
 from twin.state import TwinPorts
-from twin.topology import PLAYER_DIR, Twin
+from twin.topology import Twin
 
 TIME_SCALE = 60.0
 MIN, MAX, TARGET = 1, 3, 300
@@ -36,12 +36,7 @@ SCALE_IN_WITHIN_S = 60.0
 
 @pytest.fixture(scope="module")
 def scaling_twin(tmp_path_factory: pytest.TempPathFactory,
-                 twin_missing: list[str]) -> Iterator[Twin]:
-    missing = twin_missing
-    if missing:
-        pytest.skip(f"the twin needs {', '.join(missing)} (`make setup` installs them)")
-    if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
-        pytest.skip("the player needs hls.js from npm (`make setup`)")
+                 twin_prerequisites: None) -> Iterator[Twin]:
     root = tmp_path_factory.mktemp("fleet-stack")
     stack = yaml.safe_load(stack_file("dev").read_text())
     stack["config"].update({"edgeflix:minSize": MIN, "edgeflix:maxSize": MAX,

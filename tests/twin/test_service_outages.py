@@ -51,7 +51,7 @@ from loadtest.viewer import (
 from twin import chaos, processes
 from twin.seed import client
 from twin.state import TwinPorts
-from twin.topology import PLAYER_DIR, REPO_ROOT, Twin
+from twin.topology import REPO_ROOT, Twin
 
 VIEWERS, SPAWN_RATE = 100, 20
 ACCOUNT_PLAN = "premium"  # covers the gated title
@@ -137,11 +137,7 @@ def viewer_accounts(outage_twin: Twin, tmp_path_factory: pytest.TempPathFactory)
 
 @pytest.fixture(scope="module")
 def outage_twin(tmp_path_factory: pytest.TempPathFactory,
-                twin_missing: list[str]) -> Iterator[Twin]:
-    if twin_missing:
-        pytest.skip(f"the twin needs {', '.join(twin_missing)} (`make setup` installs them)")
-    if not (PLAYER_DIR / "node_modules" / "hls.js").is_dir():
-        pytest.skip("the player needs hls.js from npm (`make setup`)")
+                twin_prerequisites: None) -> Iterator[Twin]:
     t = Twin(stack="dev", run_dir=tmp_path_factory.mktemp("twin-outages"),
              ports=TwinPorts.free, progress=print, **short_grant_twin_args(titles=2))
     t.up()
