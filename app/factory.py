@@ -109,7 +109,8 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         svc.renewal_limiter = PlaybackRateLimiter(settings.renewals_per_minute)
         svc.plan_lookup = plan_lookup(
             settings, svc.plans or PlanStore(clients.dynamodb, settings.table))
-        svc.streams = Streams(clients.dynamodb, settings.table)
+        svc.streams = Streams(clients.dynamodb, settings.table,
+                              plan_fresh_seconds=settings.plan_cache_seconds)
     if serves(service, ACCOUNTS.name):
         svc.profiles = ProfileStore(clients.dynamodb, settings.table)
         svc.accounts = (

@@ -2,12 +2,16 @@
 
 Items (hash key `pk`, range key `sk`), next to those of app/plays.py and
 app/profiles.py; `{sub}` is the account's Cognito `sub`:
-  ACCOUNT#{sub} / PLAN               plan, changed_at (ISO-8601 UTC), idempotency_key
+  ACCOUNT#{sub} / PLAN               plan, changed_at (ISO-8601 UTC), idempotency_key;
+                                     and the account's screens (app/streams.py)
   ACCOUNT#{sub} / PLANCHANGE#{key}   plan, changed_at, request (SHA-256 of the request)
 
-No PLAN item means the default plan (app/plans.py). A change is one
-TransactWriteItems: the PLANCHANGE record, conditional on its absence, and the
-PLAN item (DynamoDB Developer Guide, "Amazon DynamoDB Transactions"). A retry
+No PLAN item, or one without `plan`, means the default plan (app/plans.py). A
+change is one TransactWriteItems: the PLANCHANGE record, conditional on its
+absence, and an update of the PLAN item's plan attributes (DynamoDB Developer
+Guide, "Amazon DynamoDB Transactions"). The screens share the item so that a
+grant's one conditional write both reads the plan of record and holds a screen
+under it (app/streams.py `claim_under_plan_of_record`). A retry
 with the same key and request gets the first answer again; the same key with
 another request is refused (IETF httpapi draft "The Idempotency-Key HTTP Header
 Field": 422 for a reused key with another payload, 409 while the first request is
@@ -85,9 +89,10 @@ class PlanStore:
     def get(self, account: str) -> AccountPlan:
         """The account's plan (DEFAULT_PLAN until it first changes); 503 on a table error."""
         item = self._item(account, "PLAN")
-        if item is None or item["plan"]["S"] not in PLANS:
+        name = (item or {}).get("plan", {}).get("S")
+        if name not in PLANS:  # no item, or only the screens of app/streams.py so far
             return AccountPlan(PLANS[DEFAULT_PLAN], None)
-        return AccountPlan(PLANS[item["plan"]["S"]], item["changed_at"]["S"])
+        return AccountPlan(PLANS[name], item.get("changed_at", {}).get("S"))  # type: ignore[union-attr]
 
     def change(self, account: str, plan: str, key: str) -> tuple[AccountPlan, bool]:
         """Put the account on `plan`, once per idempotency `key`: (the plan, replayed).
@@ -116,12 +121,16 @@ class PlanStore:
                     },
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }},
-                {"Put": {
+                # An update, not a put: the item also holds the account's screens
+                # (app/streams.py), which a plan change keeps.
+                {"Update": {
                     "TableName": self._table,
-                    "Item": {
-                        "pk": pk, "sk": {"S": "PLAN"},
-                        "plan": {"S": plan}, "changed_at": {"S": changed_at},
-                        "idempotency_key": {"S": key},
+                    "Key": {"pk": pk, "sk": {"S": "PLAN"}},
+                    "UpdateExpression": "SET #plan = :plan, changed_at = :at, "
+                                        "idempotency_key = :key",
+                    "ExpressionAttributeNames": {"#plan": "plan"},
+                    "ExpressionAttributeValues": {
+                        ":plan": {"S": plan}, ":at": {"S": changed_at}, ":key": {"S": key},
                     },
                 }},
             ])

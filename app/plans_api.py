@@ -78,5 +78,7 @@ def change_account_plan() -> Response:
     account_plan, replayed = svc.plans.change(viewer.sub, plan, key)
     if svc.plan_lookup is not None:  # playback in this process too (service `all`)
         svc.plan_lookup.forget(viewer.sub)
+    if svc.streams is not None:
+        svc.streams.forget_account(viewer.sub)
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     return _answer(account_plan.as_dict(), headers)

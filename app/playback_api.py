@@ -212,7 +212,8 @@ def requested_title(title_id: str) -> tuple[CatalogVersion, Title]:
 def account_plan(
     svc: Services, viewer: Viewer, title: Title, authorization: str | None
 ) -> Plan:
-    """The plan a play of `title` is granted under: the account's, from app/plan_lookup.py
+    """The plan a play of `title` is granted under when the screen claim could not read
+    the plan of record (a table error): the account's, from app/plan_lookup.py
     (cached, bounded staleness; `authorization` is the request's header, which a split
     fleet's plans service checks again).
 
@@ -229,6 +230,12 @@ def account_plan(
             raise
         log.warning("plans unavailable: %s granted under %s", title.id, DEFAULT_PLAN)
         return PLANS[DEFAULT_PLAN]
+
+
+def entitled_plans(title: Title) -> list[Plan]:
+    """The plans `check_entitlement` lets play `title`, lowest first."""
+    return [plan for plan in sorted(PLANS.values(), key=lambda p: p.rank)
+            if plan.covers(title.required_plan) and title.renditions_for(plan)]
 
 
 def check_entitlement(title: Title, plan: Plan) -> None:
@@ -263,15 +270,25 @@ def authorise(
     viewer: Viewer,
     authorization: str | None,
 ) -> Grant | None:
-    """Grant `viewer` a play: rate limit, the account's plan, entitlement, cookies, a
-    screen, response, play record. None without a signing key.
+    """Grant `viewer` a play: rate limit, a screen and the account's plan of record (one
+    conditional write, app/streams.py), entitlement, cookies, response, play record.
+    None without a signing key.
 
     Raises Problem 429 past the profile's rate, 403 for a title above the plan, 409
     when the plan's streams are all taken by other profiles (app/streams.py). Shared
     by the Flask view and the fast lane, so both answer alike.
     """
     _rate_limit(svc.limiter, profile, "playback requests")
-    plan = account_plan(svc, viewer, title, authorization)
+    if not svc.signer.ready:
+        return None
+    screen = profile or NO_PROFILE
+    assert svc.streams is not None  # built wherever playback is served
+    # The screen and the plan of record in one write; the plan lookup (the plans service,
+    # cached) only when the table could not say, and then the play goes unlimited.
+    plan = svc.streams.claim_under_plan_of_record(
+        viewer.sub, screen, title.id, entitled_plans(title), svc.signer.expiry_now())
+    if plan is None:
+        plan = account_plan(svc, viewer, title, authorization)
     check_entitlement(title, plan)
     cookies = svc.signer.cookies_for(title.id, plan.name)
     if cookies is None:
@@ -280,12 +297,9 @@ def authorise(
     # window), so the token, like the cookies, is the same for the account's every play
     # of the title in the window.
     granted_at = cookies.expires_at - svc.settings.cookie_ttl
-    screen = profile or NO_PROFILE
     token = svc.renewals.issue(title.id, granted_at, viewer.sub, plan.name, screen)
     if token is None:
         return None
-    assert svc.streams is not None  # built wherever playback is served
-    svc.streams.claim(viewer.sub, screen, title.id, plan, cookies.expires_at)
     grants = catalog.derive("playback-grants", _new_grants)
     grant = grants.grant(svc.settings, title, plan, cookies).render(token)
     svc.recorder.record(title.id, profile, time.time())

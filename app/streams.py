@@ -1,7 +1,17 @@
 """Concurrent streams per account: one screen per profile, at most the plan's `streams`.
 
-One item per account in the plays table, next to app/plan_store.py's:
-  ACCOUNT#{sub} / STREAMS   screens (map: profile -> {title, until}), version (number)
+The screens live in the account's plan-of-record item (app/plan_store.py writes its
+plan attributes, and keeps the screens when the plan changes):
+  ACCOUNT#{sub} / PLAN   screens (map: profile -> {title, until}), version (number);
+                         plan, changed_at, idempotency_key
+
+A grant (`claim_under_plan_of_record`) therefore reads the plan of record and holds
+its screen in one conditional UpdateItem: the condition names the plans that may
+play the title with their stream limits, and the answer (ReturnValues ALL_NEW, or
+ReturnValuesOnConditionCheckFailure ALL_OLD when it failed) names the plan. No
+plan read a grant, and no call to the plans service: 1.04 GetItems a play and the
+plans service's request went away (issue 12's 2,000-viewer run). A renewal keeps
+its play's plan (`claim`, `renew` take it explicitly).
 
 A screen is held by a profile (a play that names none holds the `NO_PROFILE`
 screen) until `until`, the epoch second its grant's cookies expire, so a screen
@@ -46,26 +56,29 @@ and the limit is a fairness rule, not a security boundary (the signed cookies ar
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from cachetools import TLRUCache
 
-from app.plans import Plan
+from app.plans import DEFAULT_PLAN, PLANS, Plan
 from app.problems import Problem
 
 log = logging.getLogger(__name__)
 
 NO_PROFILE = "-"  # the screen of plays that name no profile (profiles never start with "-")
-SK = "STREAMS"
+SK = "PLAN"  # the account's plan of record's item (app/plan_store.py)
 # Claims that lose the version race to another claim of the same account in a row.
 MAX_ATTEMPTS = 3
 # Screens one worker remembers writing (LRU beyond this many).
 MAX_HELD = 100_000
-_NAMES = {"#s": "screens", "#p": "", "#v": "version", "#t": "title", "#u": "until"}
+_NAME_TOKEN = re.compile(r"#\w+")
+_NAMES = {"#s": "screens", "#p": "", "#v": "version", "#t": "title", "#u": "until",
+          "#plan": "plan"}
 
 
 def _failed_condition(exc: ClientError) -> bool:
@@ -82,6 +95,20 @@ def _screens(item: dict[str, Any] | None) -> dict[str, tuple[str, int]]:
     }
 
 
+def _no_screens(exc: ClientError) -> bool:
+    """An update of a screen path on an item that has no `screens` map yet (a PLAN item
+    app/plan_store.py wrote before any play): refused as an invalid document path."""
+    error = exc.response["Error"]
+    return error["Code"] == "ValidationException" and "document path" in error.get("Message", "")
+
+
+def plan_of_record(item: dict[str, Any] | None) -> Plan:
+    """The plan an account's PLAN item names (app/plan_store.py writes it), DEFAULT_PLAN
+    for no item, no `plan` attribute or a name no longer offered."""
+    name = (item or {}).get("plan", {}).get("S")
+    return PLANS.get(name or DEFAULT_PLAN, PLANS[DEFAULT_PLAN])
+
+
 def _entry(title: str, until: int) -> dict[str, Any]:
     return {"M": {"title": {"S": title}, "until": {"N": str(until)}}}
 
@@ -94,29 +121,42 @@ class Streams:
     """Claims, renews and releases screens (a boto3 DynamoDB client; thread-safe)."""
 
     def __init__(
-        self, dynamodb: Any, table: str, clock: Callable[[], float] = time.time
+        self, dynamodb: Any, table: str, clock: Callable[[], float] = time.time,
+        plan_fresh_seconds: float = 30.0,
     ) -> None:
         self._db = dynamodb
         self._table = table
         self._clock = clock
-        # (account, profile) -> (title, until) this worker wrote, dropped once `until`
-        # (epoch seconds, on `clock`) has passed.
+        # A screen this worker wrote stands for the plan of record it read for at most
+        # this long (Settings.plan_cache_seconds); after that a repeated play writes again.
+        self._plan_fresh_seconds = plan_fresh_seconds
+        # (account, profile) -> (title, until, plan name, written at) this worker wrote,
+        # dropped once `until` (epoch seconds, on `clock`) has passed.
         self._held: TLRUCache = TLRUCache(
             maxsize=MAX_HELD, ttu=lambda _key, value, _now: value[1], timer=self._clock)
         self._held_lock = threading.Lock()
         self.writes_skipped = 0
 
-    def _already_holds(self, account: str, profile: str, title: str, until: int) -> bool:
+    def _already_holds(self, account: str, profile: str, title: str, until: int) -> Plan | None:
+        """The plan of the screen this worker wrote, when it covers this play; else None."""
         with self._held_lock:
             held = self._held.get((account, profile))
-            if held is not None and held[0] == title and until <= held[1]:
+            if (held is not None and held[0] == title and until <= held[1]
+                    and self._clock() - held[3] < self._plan_fresh_seconds):
                 self.writes_skipped += 1
-                return True
-        return False
+                return PLANS[held[2]]
+        return None
 
-    def _remember(self, account: str, profile: str, title: str, until: int) -> None:
+    def _remember(self, account: str, profile: str, title: str, until: int, plan: Plan) -> None:
         with self._held_lock:
-            self._held[(account, profile)] = (title, until)
+            self._held[(account, profile)] = (title, until, plan.name, self._clock())
+
+    def forget_account(self, account: str) -> None:
+        """Drop what this worker remembers writing for `account` (its plan changed here):
+        its next play is written, and reads the plan of record again."""
+        with self._held_lock:
+            for key in [k for k in self._held if k[0] == account]:
+                self._held.pop(key, None)
 
     def _forget(self, account: str, profile: str) -> None:
         with self._held_lock:
@@ -127,23 +167,36 @@ class Streams:
 
     def _update(self, account: str, profile: str, expression: str, condition: str,
                 values: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
-        """(written, the item as it was when the condition failed, or None if absent)."""
-        names = {k: v for k, v in _NAMES.items() if k in expression or k in condition}
+        """(written, the item: as written, or as it was when the condition failed; None
+        if absent)."""
+        used = set(_NAME_TOKEN.findall(f"{expression} {condition}"))
+        names = {k: v for k, v in _NAMES.items() if k in used}
         if "#p" in names:
             names["#p"] = profile
         try:
-            self._db.update_item(
+            answer = self._db.update_item(
                 TableName=self._table, Key=self._key(account), UpdateExpression=expression,
                 ConditionExpression=condition, ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values, ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ExpressionAttributeValues=values, ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _failed_condition(exc):
                 return False, exc.response.get("Item")
+            if _no_screens(exc):
+                return False, self._read(account)
             raise _TableError(exc) from exc
         except BotoCoreError as exc:
             raise _TableError(exc) from exc
-        return True, None
+        return True, answer.get("Attributes")
+
+    def _read(self, account: str) -> dict[str, Any] | None:
+        """The account's item, strongly consistent (None: absent)."""
+        try:
+            return self._db.get_item(TableName=self._table, Key=self._key(account),
+                                     ConsistentRead=True).get("Item")
+        except (BotoCoreError, ClientError) as exc:
+            raise _TableError(exc) from exc
 
     def claim(self, account: str, profile: str, title: str, plan: Plan, until: int) -> None:
         """Hold a screen for `profile` playing `title` until epoch second `until`.
@@ -163,9 +216,59 @@ class Streams:
                  ":streams": {"N": str(plan.streams)}})
             if not written:
                 self._claim_free(account, profile, title, plan, until, item)
-            self._remember(account, profile, title, until)
+            self._remember(account, profile, title, until, plan)
         except _TableError as exc:
             log.warning("streams table error, play not limited: %s", exc)
+
+    def claim_under_plan_of_record(self, account: str, profile: str, title: str,
+                                   entitled: Sequence[Plan], until: int) -> Plan | None:
+        """Hold a screen for `profile` playing `title` until `until` under the account's
+        plan of record, read in the same write: the plan the play is granted under.
+
+        `entitled` are the plans that may play the title. One conditional UpdateItem
+        takes over the profile's screen when the item names one of them (no `plan`: the
+        default plan) and holds no more screens than that plan's streams; its answer
+        (ReturnValues ALL_NEW) names the plan. Otherwise the item as it was
+        (ReturnValuesOnConditionCheckFailure) says why: a plan outside `entitled` is
+        returned with nothing written (the caller refuses the play, 403); else a free
+        screen is claimed as `claim` does, conditional on the plan being unchanged.
+        So a grant costs one write and no read of the plan, and sees a plan change at
+        once (DynamoDB Developer Guide, "Condition expressions": comparisons, OR, size).
+
+        Returns None on a table error (logged): the caller finds the plan elsewhere
+        and the play goes unlimited, as with `claim`. Raises Problem 409 as `claim`.
+        """
+        held = self._already_holds(account, profile, title, until)
+        if held is not None:
+            return held
+        if not entitled:
+            return None
+        values: dict[str, Any] = {":entry": _entry(title, until), ":one": {"N": "1"}}
+        alternatives = []
+        for i, plan in enumerate(entitled):
+            values[f":plan{i}"] = {"S": plan.name}
+            values[f":streams{i}"] = {"N": str(plan.streams)}
+            named = f"#plan = :plan{i}"
+            if plan.name == DEFAULT_PLAN:
+                named = f"({named} OR attribute_not_exists(#plan))"
+            alternatives.append(f"({named} AND size(#s) <= :streams{i})")
+        try:
+            written, item = self._update(
+                account, profile, "SET #s.#p = :entry ADD #v :one",
+                f"attribute_exists(#s.#p) AND ({' OR '.join(alternatives)})", values)
+            plan = plan_of_record(item)
+            if not written:
+                if plan.name not in {p.name for p in entitled}:
+                    return plan
+                plan = self._claim_free(account, profile, title, plan, until, item,
+                                        entitled=entitled)
+                if plan.name not in {p.name for p in entitled}:
+                    return plan
+            self._remember(account, profile, title, until, plan)
+            return plan
+        except _TableError as exc:
+            log.warning("streams table error, plan unread and play not limited: %s", exc)
+            return None
 
     def renew(self, account: str, profile: str, title: str, plan: Plan, until: int) -> None:
         """Extend `profile`'s screen playing `title` to `until`; claim one again if it
@@ -183,7 +286,7 @@ class Streams:
                         409, "This profile has started another play since; this one has ended.",
                         streams=plan.streams, plan=plan.name)
                 self._claim_free(account, profile, title, plan, until, item)
-            self._remember(account, profile, title, until)
+            self._remember(account, profile, title, until, plan)
         except _TableError as exc:
             log.warning("streams table error, renewal not limited: %s", exc)
 
@@ -201,8 +304,23 @@ class Streams:
         return written
 
     def _claim_free(self, account: str, profile: str, title: str, plan: Plan, until: int,
-                    item: dict[str, Any] | None) -> None:
+                    item: dict[str, Any] | None,
+                    entitled: Sequence[Plan] | None = None) -> Plan:
+        """Claim a free screen under `plan` given the item as last read (None: absent).
+
+        The screens are rewritten with one UpdateItem (the item's other attributes, the
+        plan of record among them, are kept), conditional on its version; a lost race
+        is tried again with the item returned. With `entitled` (a claim under the plan
+        of record) the plan is the item's, and the write is conditional on it too: a
+        plan change in between is read again, and a plan outside `entitled` is returned
+        unwritten. Returns the plan claimed under; raises Problem 409 when no screen is
+        free, or after MAX_ATTEMPTS lost races.
+        """
         for _ in range(MAX_ATTEMPTS):
+            if entitled is not None:
+                plan = plan_of_record(item)
+                if plan.name not in {p.name for p in entitled}:
+                    return plan
             now = self._clock()
             others = {p: e for p, e in _screens(item).items() if p != profile and e[1] > now}
             if len(others) >= plan.streams:
@@ -215,27 +333,21 @@ class Streams:
                     retry_after=lapse, streams=plan.streams, plan=plan.name)
             screens = {p: _entry(*e) for p, e in others.items()}
             screens[profile] = _entry(title, until)
-            new = {**self._key(account), "screens": {"M": screens}}
-            try:
-                if item is None:
-                    self._db.put_item(
-                        TableName=self._table, Item={**new, "version": {"N": "1"}},
-                        ConditionExpression="attribute_not_exists(pk)",
-                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            values: dict[str, Any] = {":screens": {"M": screens}, ":one": {"N": "1"}}
+            if item is not None and "version" in item:
+                condition = "#v = :v"
+                values[":v"] = item["version"]
+            else:
+                condition = "attribute_not_exists(#v)"
+            if entitled is not None:
+                if "plan" in (item or {}):
+                    condition += " AND #plan = :plan"
+                    values[":plan"] = item["plan"]  # type: ignore[index]
                 else:
-                    version = int(item.get("version", {}).get("N", "0"))
-                    self._db.put_item(
-                        TableName=self._table, Item={**new, "version": {"N": str(version + 1)}},
-                        ConditionExpression="#v = :v",
-                        ExpressionAttributeNames={"#v": "version"},
-                        ExpressionAttributeValues={":v": {"N": str(version)}},
-                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
-                return
-            except ClientError as exc:
-                if not _failed_condition(exc):
-                    raise _TableError(exc) from exc
-                item = exc.response.get("Item")
-            except BotoCoreError as exc:
-                raise _TableError(exc) from exc
+                    condition += " AND attribute_not_exists(#plan)"
+            written, item = self._update(account, profile, "SET #s = :screens ADD #v :one",
+                                         condition, values)
+            if written:
+                return plan
         raise Problem(409, "Other plays of this account are starting at the same moment; "
                       "retry.", retry_after=1, streams=plan.streams, plan=plan.name)

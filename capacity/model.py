@@ -52,7 +52,6 @@ KINDS: dict[str, tuple[str, bool]] = {
 COPLAY_ITEM_BYTES = 100
 READ_UNIT_BYTES = 4096  # one read request unit covers 4 KB (DynamoDB developer guide)
 EVENTUAL_READ_UNITS = 0.5  # an eventually consistent read costs half a unit (boto3 default)
-STRONG_READ_UNITS = 1.0  # a strongly consistent read of up to 4 KB (PlanStore's GetItem)
 # Stream releases a play ends with: the browser player POSTs .../playback/release when the
 # video ends or the page is hidden (player/app.js releaseStream), once a grant. The Locust
 # viewer sends none (nor does bench.dynamodb_calls).
@@ -320,25 +319,6 @@ def _per_interval(events_per_s: float, distinct: float, workers: int, seconds: f
     return workers * min(distinct, events_per_s * seconds / workers) / seconds
 
 
-def plan_reads_per_s(plays_per_s: float, workers: int, accounts: int | None,
-                     cache_seconds: float) -> float:
-    """GetItems of the plan of record (app/plan_lookup.py PlanLookup: each worker keeps an
-    account's plan `cache_seconds`, Settings.plan_cache_seconds) for `plays_per_s` grants.
-
-    The ALB spreads an account's plays over `workers` at random, so a worker sees them at
-    rate p / workers (p: the account's plays a second) and asks once per cache_seconds +
-    workers / p seconds (the cache's window, then the wait for its next play there):
-    plays_per_s / (1 + cache_seconds x p / workers). None accounts: every grant asks (an
-    upper bound). ValueError for accounts < 1.
-    """
-    if accounts is None or plays_per_s <= 0 or cache_seconds <= 0:
-        return plays_per_s
-    if accounts < 1:
-        raise ValueError(f"accounts must be >= 1, got {accounts}")
-    per_account = plays_per_s / accounts
-    return plays_per_s / (1 + cache_seconds * per_account / max(workers, 1))
-
-
 def dynamodb_load(
     plays_per_s: float,
     recommendations_per_s: float,
@@ -347,7 +327,6 @@ def dynamodb_load(
     hot_share: float,
     *,
     renewals_per_s: float = 0.0,
-    accounts: int | None = None,
     releases_per_play: float = RELEASES_PER_PLAY,
 ) -> DynamoDbLoad:
     """The plays table's load from the API's own code paths, every profile having enough
@@ -366,13 +345,12 @@ def dynamodb_load(
       PlayRecorder.COPLAY_SEEDS pair increments, each worker ADDs once per distinct pair
       (at most titles x (titles - 1)) every 120 s;
     - concurrent streams (app/streams.py Streams, called by app/playback_api.py): one
-      conditional UpdateItem on ACCOUNT#<sub>/STREAMS per grant (claim; a PutItem instead
-      on an account's first claim, not counted), one per renewal (`renewals_per_s`: one
-      every cookie TTL of watching) and one per release (`releases_per_play`);
-    - the plan lookup (app/plan_lookup.py, the plans service's app/plan_store.py): one
-      strongly consistent GetItem (1 RRU) per account and worker at most every
-      Settings.plan_cache_seconds (`plan_reads_per_s` over `accounts` accounts, the
-      viewers; None: one a grant);
+      conditional UpdateItem on the account's ACCOUNT#<sub>/PLAN item per grant (claim; a
+      second on an account's first claim, not counted), one per renewal
+      (`renewals_per_s`: one every cookie TTL of watching) and one per release
+      (`releases_per_play`). The claim's answer (ReturnValues ALL_NEW) is also the
+      grant's plan of record, so a grant reads no plan: the plan lookup
+      (app/plan_lookup.py) runs only when the table errs;
     - recommendations (app/recommendations.py through app/play_reads.py): one GetItem of
       the profile's RECENT item (0.5 RRU; an upper bound, the per-worker cache seldom
       meets the same profile twice) and COPLAY_SEEDS co-play Queries, each worker asking
@@ -404,8 +382,6 @@ def dynamodb_load(
         "stream claim writes": plays_per_s,
         "stream renewal writes": renewals_per_s,
         "stream release writes": releases_per_play * plays_per_s,
-        "plan reads": STRONG_READ_UNITS * plan_reads_per_s(
-            plays_per_s, workers, accounts, settings.plan_cache_seconds),
         "history reads (recommendations)": recommendations_per_s * EVENTUAL_READ_UNITS,
         "co-play reads": coplay_queries
         * _query_units(min(COPLAY_LIMIT, max(catalog_titles - 1, 1)), COPLAY_ITEM_BYTES),

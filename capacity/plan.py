@@ -156,7 +156,6 @@ def build_plan(inputs: Inputs, stack: StackConfig, prices: PriceTable) -> Capaci
     db = dynamodb_load(
         flow.plays_per_s, flow.rps_by_kind["recommendations"], workers, inputs.catalog_titles, hot,
         renewals_per_s=flow.rps_by_kind["playback"] - flow.plays_per_s,
-        accounts=inputs.viewers,
     )
     waf_rules = 1 + len(MANAGED_RULE_GROUPS) if stack.waf_enabled else None
     cost = monthly_cost(

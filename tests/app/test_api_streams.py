@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from tests_app_support import UserPool
 
+from app.plan_store import PlanStore
 from app.plans import PLANS
 from app.problems import Problem
-from app.streams import Streams
+from app.streams import SK, Streams
 
 TABLE = "edgeflix-plays"
 CITY, OCEAN = "t03-city-lights", "t01-ocean-deep"
@@ -36,7 +37,7 @@ def put_plan(client: Any, plan: str) -> None:
 
 def screens(dynamodb: Any, sub: str) -> dict[str, tuple[str, int]]:
     item = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": f"ACCOUNT#{sub}"},
-                                                   "sk": {"S": "STREAMS"}}).get("Item", {})
+                                                   "sk": {"S": SK}}).get("Item", {})
     return {p: (e["M"]["title"]["S"], int(e["M"]["until"]["N"]))
             for p, e in item.get("screens", {}).get("M", {}).items()}
 
@@ -119,7 +120,7 @@ def test_release_needs_this_accounts_token(client: Any) -> None:
 def test_renewal_extends_the_screen(client: Any, dynamodb: Any, user_pool: UserPool) -> None:
     granted = play(client, CITY, "ann").get_json()
     sub = user_pool.sub()
-    key = {"pk": {"S": f"ACCOUNT#{sub}"}, "sk": {"S": "STREAMS"}}
+    key = {"pk": {"S": f"ACCOUNT#{sub}"}, "sk": {"S": SK}}
     dynamodb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET screens.ann.#u = :u",
                          ExpressionAttributeNames={"#u": "until"},
                          ExpressionAttributeValues={":u": {"N": "1000"}})  # an old grant's
@@ -151,14 +152,14 @@ def test_a_released_play_renews_by_claiming_a_free_screen_again(
 
 
 def test_a_granted_play_costs_one_dynamodb_write_for_its_screen(app: Any, client: Any) -> None:
-    """Once the account's plan is read, a play by a profile holding a screen is one
-    UpdateItem; a new profile claiming a free screen two (the failed take-over returns
-    the item, so no read)."""
+    """A play by a profile holding a screen is one UpdateItem, which also reads the
+    plan of record (no GetItem of the plan); a new profile claiming a free screen two
+    (the failed take-over returns the item, so no read)."""
     calls: list[str] = []
 
     def count(params: dict, model: Any, **_: Any) -> None:
         key = params.get("Key") or params.get("Item") or {}
-        if key.get("sk") == {"S": "STREAMS"}:
+        if key.get("sk") == {"S": SK}:
             calls.append(model.name)
 
     app.extensions["edgeflix"].streams._db.meta.events.register(
@@ -168,7 +169,7 @@ def test_a_granted_play_costs_one_dynamodb_write_for_its_screen(app: Any, client
     calls.clear()
     assert play(client, OCEAN, "ann").status_code == 200
     print(f"screen calls: first play {first}, the profile's next play {calls}")
-    assert first == ["UpdateItem", "PutItem"]
+    assert first == ["UpdateItem", "UpdateItem"]
     assert calls == ["UpdateItem"]
 
 
@@ -214,7 +215,7 @@ def test_concurrent_claims_of_the_last_screen_admit_one(
     standard = PLANS["standard"]
     slots.claim("acct", "ann", CITY, standard, until=1_000_600)
     stale = dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "ACCOUNT#acct"},
-                                                    "sk": {"S": "STREAMS"}})["Item"]
+                                                    "sk": {"S": SK}})["Item"]
     slots.claim("acct", "bob", CITY, standard, until=1_000_600)
 
     with pytest.raises(Problem) as refused:
@@ -233,7 +234,7 @@ def _count_screen_writes(streams: Streams) -> list[str]:
 
     def count(params: dict, model: Any, **_: Any) -> None:
         key = params.get("Key") or params.get("Item") or {}
-        if key.get("sk") == {"S": "STREAMS"}:
+        if key.get("sk") == {"S": SK}:
             calls.append(model.name)
 
     streams._db.meta.events.register("before-parameter-build.dynamodb.*", count)
@@ -250,7 +251,7 @@ def test_a_play_repeating_what_this_worker_wrote_skips_the_write(
     basic = PLANS["basic"]
     slots.claim("acct", "ann", CITY, basic, until=1_000_600)
     slots.claim("acct", "ann", CITY, basic, until=1_000_600)
-    assert len(calls) == 2 and slots.writes_skipped == 1  # UpdateItem + PutItem, then none
+    assert len(calls) == 2 and slots.writes_skipped == 1  # take-over, then a free screen; then none
     slots.claim("acct", "ann", CITY, basic, until=1_000_660)
     slots.claim("acct", "ann", OCEAN, basic, until=1_000_660)
     assert len(calls) == 4
@@ -275,3 +276,95 @@ def test_a_skipped_write_never_lets_another_profile_past_the_limit(
     with pytest.raises(Problem) as refused:
         slots.claim("acct", "bob", CITY, basic, until=1_000_600)
     assert refused.value.code == 409
+
+
+# --- the plan of record, read by the claim itself ----------------------------------------
+
+ALL_PLANS = [PLANS["basic"], PLANS["standard"], PLANS["premium"]]
+
+
+def test_a_claim_reads_the_plan_of_record_and_holds_its_streams(
+    streams: tuple[Streams, list[float]], dynamodb: Any
+) -> None:
+    slots, _ = streams
+    # No PLAN item yet: the default plan, one stream.
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600).name \
+        == "basic"
+    with pytest.raises(Problem) as refused:
+        slots.claim_under_plan_of_record("acct", "bob", CITY, ALL_PLANS, 1_000_600)
+    assert refused.value.code == 409 and refused.value.extensions["plan"] == "basic"
+    # The plans service upgrades the account: the screens stay, four are allowed now.
+    PlanStore(dynamodb, TABLE).change("acct", "premium", "k-premium")
+    assert set(screens(dynamodb, "acct")) == {"ann"}
+    for profile in ("bob", "cy", "dee"):
+        plan = slots.claim_under_plan_of_record("acct", profile, CITY, ALL_PLANS, 1_000_600)
+        assert plan.name == "premium"
+    with pytest.raises(Problem) as refused:
+        slots.claim_under_plan_of_record("acct", "eve", CITY, ALL_PLANS, 1_000_600)
+    assert refused.value.code == 409 and refused.value.extensions["streams"] == 4
+    assert PlanStore(dynamodb, TABLE).get("acct").plan.name == "premium"
+
+
+def test_a_plan_that_may_not_play_the_title_is_returned_with_nothing_written(
+    streams: tuple[Streams, list[float]], dynamodb: Any
+) -> None:
+    slots, _ = streams
+    entitled = [PLANS["standard"], PLANS["premium"]]  # a title that needs standard
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, entitled, 1_000_600).name \
+        == "basic"
+    assert screens(dynamodb, "acct") == {}
+    # A basic account that already holds a screen (an open title) is refused alike.
+    slots.claim_under_plan_of_record("acct", "ann", OCEAN, ALL_PLANS, 1_000_600)
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, entitled, 1_000_600).name \
+        == "basic"
+    assert screens(dynamodb, "acct") == {"ann": (OCEAN, 1_000_600)}
+
+
+def test_a_plan_change_between_reads_is_claimed_under_the_new_plan(
+    streams: tuple[Streams, list[float]], dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The free-screen write is conditional on the plan it read: a change in between
+    makes it read again, and the play goes under the new plan."""
+    slots, _ = streams
+    store = PlanStore(dynamodb, TABLE)
+    store.change("acct", "standard", "k-standard")
+    slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600)
+    original = slots._update
+    changed = []
+
+    def change_first(account, profile, expression, condition, values):
+        if expression.startswith("SET #s = ") and not changed:
+            store.change("acct", "premium", "k-premium")
+            changed.append(condition)
+        return original(account, profile, expression, condition, values)
+
+    monkeypatch.setattr(slots, "_update", change_first)
+    plan = slots.claim_under_plan_of_record("acct", "bob", CITY, ALL_PLANS, 1_000_600)
+    assert plan.name == "premium" and "#plan = :plan" in changed[0]
+    assert set(screens(dynamodb, "acct")) == {"ann", "bob"}
+
+
+def test_a_repeated_play_reuses_the_plan_only_while_fresh(dynamodb: Any) -> None:
+    now = [1_000_000.0]
+    slots = Streams(dynamodb, TABLE, clock=lambda: now[0], plan_fresh_seconds=30)
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600).name \
+        == "basic"
+    PlanStore(dynamodb, TABLE).change("acct", "premium", "k-premium")
+    now[0] += 29  # the same play again: no write, the plan this worker read
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600).name \
+        == "basic"
+    assert slots.writes_skipped == 1
+    now[0] += 1  # past plan_fresh_seconds: written again, the plan read again
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600).name \
+        == "premium"
+    PlanStore(dynamodb, TABLE).change("acct", "basic", "k-basic")
+    slots.forget_account("acct")  # this process changed the plan itself
+    assert slots.claim_under_plan_of_record("acct", "ann", CITY, ALL_PLANS, 1_000_600).name \
+        == "basic"
+    assert slots.writes_skipped == 1
+
+
+def test_a_table_error_leaves_the_plan_to_the_caller(dynamodb: Any) -> None:
+    dynamodb.delete_table(TableName=TABLE)
+    assert Streams(dynamodb, TABLE).claim_under_plan_of_record(
+        "acct", "ann", CITY, ALL_PLANS, 2_000_000_000) is None

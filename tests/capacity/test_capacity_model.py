@@ -10,7 +10,6 @@ from capacity.model import (
     fleet,
     ladder_bitrate,
     monthly_cost,
-    plan_reads_per_s,
     traffic,
     viewer_model,
 )
@@ -89,7 +88,7 @@ def test_a_quiet_fleet_stays_at_min_size(stack):
 
 def test_dynamodb_units_follow_the_apps_code_paths():
     db = dynamodb_load(plays_per_s=10, recommendations_per_s=1, workers=4, catalog_titles=12,
-                       hot_share=0.5, renewals_per_s=2, accounts=100)
+                       hot_share=0.5, renewals_per_s=2)
     assert db.detail == pytest.approx({
         # a RECENT list_append a play, and a trim every 11th (past 50 entries, back to 40)
         "history writes": 10 * (1 + 1 / 11),
@@ -100,8 +99,6 @@ def test_dynamodb_units_follow_the_apps_code_paths():
         "stream claim writes": 10,
         "stream renewal writes": 2,
         "stream release writes": 10,  # the browser player's, one a play
-        # an account plays 0.1/s, 0.025/s on each worker: asked once per 30 + 40 s
-        "plan reads": 10 / (1 + 30 * 0.1 / 4),
         "history reads (recommendations)": 0.5,  # one eventually consistent GetItem
         # 3 co-play Queries a recommendation, but a worker asks once a title in 30 s;
         # 11 items of 100 bytes fit in one 4 KB unit, half a unit eventually consistent
@@ -109,7 +106,7 @@ def test_dynamodb_units_follow_the_apps_code_paths():
         "trending reads": 4 * 12 * 2 * 0.5 / 30,
     })
     assert db.write_units == pytest.approx(10 + 10 / 11 + 4.4 + 6.4 + 22)
-    assert db.read_units == pytest.approx(10 / 1.75 + 0.5 + 0.8 + 1.6)
+    assert db.read_units == pytest.approx(0.5 + 0.8 + 1.6)  # a grant reads no plan
     # 5 plays/s of the hot title, but its counter items are written once per worker in 15 s
     assert db.hot_counter_item_writes == pytest.approx(4 / 15)
     # its co-play items: 5 x 5 + 5 increments/s, one ADD per worker and other title in 120 s
@@ -123,20 +120,8 @@ def test_quiet_workers_write_a_counter_add_and_a_recent_prepend_per_play():
     assert db.detail["counter writes"] == pytest.approx(2 * 0.2)
     assert db.detail["co-play writes"] == pytest.approx(2 * 5 * 0.2)
     assert db.detail["stream release writes"] == 0
-    assert db.detail["plan reads"] == pytest.approx(0.2)  # accounts unknown: one a grant
+    assert "plan reads" not in db.detail  # the claim's answer is the plan of record
     assert db.hot_counter_item_writes == pytest.approx(0.1)
-
-
-def test_plan_reads_fall_as_an_account_meets_the_same_worker_within_the_cache():
-    # one worker, an account playing every 10 s: asked once per 30 s + 10 s
-    assert plan_reads_per_s(10, workers=1, accounts=100, cache_seconds=30) == pytest.approx(
-        10 * 10 / 40)
-    # a large fleet: almost every grant meets a worker without the plan
-    assert plan_reads_per_s(10, workers=10_000, accounts=100, cache_seconds=30) == (
-        pytest.approx(10, rel=1e-3))
-    assert plan_reads_per_s(10, workers=4, accounts=None, cache_seconds=30) == 10
-    with pytest.raises(ValueError, match="accounts"):
-        plan_reads_per_s(10, workers=4, accounts=0, cache_seconds=30)
 
 
 LADDER = (400_000, 1_200_000, 3_000_000)
