@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import gevent
+import locust.runners
 from locust.runners import MasterRunner, WorkerRunner
 
 from loadtest.metrics import StreamStats
@@ -31,6 +32,14 @@ WIRE_KEY = "edgeflix_viewers"  # the figures' key in a worker's stats report
 FLUSH = "edgeflix_flush"  # master -> workers: stop your viewers, send your last figures
 FINAL = "edgeflix_final"  # worker -> master: the last figures
 FINAL_WAIT_S = 20.0
+# Heartbeats (one a second) a worker may miss before the master counts it missing and
+# dispatches its viewers to the other workers; Locust's own is 3. On a machine the test
+# saturates, a worker's heartbeat greenlet waits behind its viewers for longer than
+# that: a 2,000-viewer run on 2 cores ran 2,950 viewers after a worker was counted
+# missing and came back, its viewers never stopped (and the extra viewers shared
+# accounts, so the stream limit answered 409). A worker that is really gone is still
+# noticed, 15 s later. Set on the master (locust.runners.HEARTBEAT_LIVENESS).
+HEARTBEAT_LIVENESS = 15
 
 
 @dataclass
@@ -95,6 +104,7 @@ def is_master(environment) -> bool:
 
 def _install_master(environment, runner: MasterRunner, stats: Callable[[], StreamStats]) -> None:
     LEDGER.workers.clear()
+    locust.runners.HEARTBEAT_LIVENESS = HEARTBEAT_LIVENESS
 
     def receive(client_id: str, wire: dict | None, final: bool) -> None:
         ledger = LEDGER.workers.setdefault(client_id, WorkerLedger())

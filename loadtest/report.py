@@ -279,6 +279,13 @@ def render_summary(summary: dict) -> str:
                 else ", each sent its final figures"
             )
         )
+    peak = max((b.get("viewers") or 0 for b in v.get("timeline") or []), default=0)
+    if run.get("shape") == "steady" and isinstance(run.get("users"), int) \
+            and peak > run["users"]:
+        lines.append(
+            f"  viewers         peaked at {peak}, above the {run['users']} asked: the master "
+            "counted a worker missing and dispatched its viewers again (loadtest/cluster.py "
+            "HEARTBEAT_LIVENESS); figures include the extra viewers")
     fleet = summary.get("fleet")
     if fleet:
         changes = [p for p in fleet["timeline"] if "decision" in p]

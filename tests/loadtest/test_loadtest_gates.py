@@ -106,3 +106,14 @@ def test_locust_totals_leave_out_the_viewer_metric_rows():
     assert totals["requests_per_s"] == 11.0
     assert "VIEWER startup" not in totals["by_name"]
     assert locust_totals(None) is None
+
+
+def test_the_summary_says_when_more_viewers_ran_than_were_asked():
+    stats = StreamStats()
+    stats.request("segment", at_s=1.0, viewers=2_000)
+    stats.request("segment", at_s=40.0, viewers=2_950)
+    run = {"users": 2_000, "shape": "steady"}
+    text = render_summary(build_summary(stats.as_dict(), Gates(), run, None))
+    assert "  viewers         peaked at 2950, above the 2000 asked" in text
+    run["users"] = 3_000
+    assert "peaked at" not in render_summary(build_summary(stats.as_dict(), Gates(), run, None))
