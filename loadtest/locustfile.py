@@ -288,9 +288,13 @@ class Viewer(FastHttpUser):
         curve = curve_from_options(opts)
         if curve is not None:
             self.premiere_fan = curve.is_surge_arrival(_since_start(time.monotonic()))
-        self.profile = f"loadtest-{self.rng.randrange(10**6):06d}"
-        self.credentials: ViewerCredentials | None = None
-        self.provisioned = False  # from --users-file: exists and is confirmed already
+        provisioned = _next_account(
+            getattr(opts, "users_file", ""),
+            max(getattr(self.environment.runner, "worker_index", 0), 0),
+            int(getattr(opts, "users_file_workers", 1) or 1))
+        self.provisioned = provisioned is not None  # exists and is confirmed already
+        self.credentials = provisioned or ViewerCredentials.generated("loadtest")
+        self.profile = self.credentials.profile
         self.signed_up = self.confirmed = self.plan_chosen = False
         self.authorization: dict[str, str] = {}
         self.ensure_signed_in()
@@ -321,14 +325,6 @@ class Viewer(FastHttpUser):
 
     def sign_in(self) -> str:
         """The viewer's access token: a pre-provisioned account, or one it signs up for."""
-        if self.credentials is None:
-            opts = self.environment.parsed_options
-            provisioned = _next_account(
-                getattr(opts, "users_file", ""),
-                max(getattr(self.environment.runner, "worker_index", 0), 0),
-                int(getattr(opts, "users_file_workers", 1) or 1))
-            self.provisioned = provisioned is not None
-            self.credentials = provisioned or ViewerCredentials.generated("loadtest")
         viewer = self.credentials
         if not self.provisioned:
             if not self.signed_up:

@@ -14,6 +14,7 @@ import pytest
 from loadtest_stack import run_loadtest
 
 from app.plan_store import PlanStore
+from app.playback_api import PROFILE
 from loadtest.accounts import ViewerCredentials, account_index, read_users_file
 from loadtest.provision import VIEWERS_FILE, provision_twin_viewers
 from loadtest.run import locust_command, parser, provision_viewers
@@ -197,3 +198,11 @@ def test_provisioned_viewers_only_sign_in_during_the_run(api_stack, tmp_path: Pa
     assert requests.get(SIGN_IN) == 4, requests
     assert SIGN_UP not in requests and PLAN_CHANGE not in requests
     assert summary["viewers"]["plays"]["started"] >= 4
+
+
+def test_an_accounts_viewer_plays_as_the_same_valid_profile_in_every_run():
+    first = ViewerCredentials("viewer-1@example.com", "Ef-x-9a!")
+    again = ViewerCredentials("viewer-1@example.com", "another password")
+    other = ViewerCredentials("viewer-2@example.com", "Ef-x-9a!")
+    assert first.profile == again.profile != other.profile
+    assert PROFILE.fullmatch(first.profile) and first.profile.startswith("loadtest-")
