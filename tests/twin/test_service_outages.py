@@ -2,7 +2,8 @@
 
 One twin for the four cases (its own: a 60 s grant and two 20-minute titles, so plays
 outlast their grant and renew it; the second title needs the standard plan, so its
-playback asks the plans service for the viewer's plan; the viewers' 100 accounts are
+playback depends on the viewer's plan of record, which the screen claim reads from the
+table without the plans service (app/streams.py); the viewers' 100 accounts are
 made once, on the premium plan, so they play both). Each case runs the real locustfile
 headless through `python -m loadtest` (100 viewers, signed in during the first
 seconds, from a `--users-file` as against a deployed stack), kills the
@@ -83,8 +84,8 @@ OUTAGES = (
            degraded=(RECOMMENDATIONS,),
            probe=("GET", "/api/v1/recommendations?profile=outage&limit=10")),
     Outage("plans",
-           # Playback uses the worker's last known plan, else the plan of record in
-           # the table (app/plan_lookup.py).
+           # Playback reads the plan of record with its screen claim (app/streams.py);
+           # only a table error would send it to the plans service (app/plan_lookup.py).
            keep=(SIGN_IN, PROFILES, TITLES, TRENDING, RECOMMENDATIONS, PLAYBACK, RENEWAL,
                  PLAYLISTS, SEGMENTS),
            degraded=(PLAN,),
