@@ -200,7 +200,9 @@ def render_summary(summary: dict) -> str:
         f"  plays           {v['plays']['started']} started, {v['plays']['completed']} watched to "
         f"their end, {v['plays']['with_stall']} with a stall",
         f"  start-up        p50 {_fmt(v['startup_ms']['p50'], ' ms')}, "
-        f"p95 {_fmt(v['startup_ms']['p95'], ' ms')}, max {_fmt(v['startup_ms']['max'], ' ms')}"
+        f"p95 {_fmt(v['startup_ms']['p95'], ' ms')}, "
+        f"p99 {_fmt(v['startup_ms'].get('p99'), ' ms')}, "
+        f"max {_fmt(v['startup_ms']['max'], ' ms')}"
         + "".join(
             f"; {phase} p95 {_fmt(d['p95'], ' ms')}"
             for phase, d in (v.get("startup_phases_ms") or {}).items()

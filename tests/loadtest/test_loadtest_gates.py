@@ -73,6 +73,7 @@ def test_summary_records_the_verdict_and_prints_it():
     assert "gate PASS  segment_hit_ratio" in text
     assert text.splitlines()[-1] == "RESULT: PASS"
     assert "  renewals        0 (none due)" in text
+    assert "  start-up        p50 120.0 ms, p95 120.0 ms, p99 300.0 ms, max 300.0 ms" in text
     assert "  renditions      none played" in text
     failing = healthy_run()
     failing["error_ratio"] = 0.5
