@@ -102,6 +102,15 @@ def _no_screens(exc: ClientError) -> bool:
     return error["Code"] == "ValidationException" and "document path" in error.get("Message", "")
 
 
+def _plan_pin(item: dict[str, Any] | None, values: dict[str, Any]) -> str:
+    """The condition (with its value added to `values`) that the item still names the
+    plan `item` named: a plan change in between fails the write."""
+    if "plan" in (item or {}):
+        values[":plan"] = item["plan"]  # type: ignore[index]
+        return " AND #plan = :plan"
+    return " AND attribute_not_exists(#plan)"
+
+
 def plan_of_record(item: dict[str, Any] | None) -> Plan:
     """The plan an account's PLAN item names (app/plan_store.py writes it), DEFAULT_PLAN
     for no item, no `plan` attribute or a name no longer offered."""
@@ -313,7 +322,10 @@ class Streams:
         is tried again with the item returned. With `entitled` (a claim under the plan
         of record) the plan is the item's, and the write is conditional on it too: a
         plan change in between is read again, and a plan outside `entitled` is returned
-        unwritten. Returns the plan claimed under; raises Problem 409 when no screen is
+        unwritten. When the item read shows the profile holding a screen already (a
+        concurrent play of the same profile won the race), the screen is taken over
+        instead, with no version condition: concurrent first plays of one profile all
+        succeed. Returns the plan claimed under; raises Problem 409 when no screen is
         free, or after MAX_ATTEMPTS lost races.
         """
         for _ in range(MAX_ATTEMPTS):
@@ -322,7 +334,19 @@ class Streams:
                 if plan.name not in {p.name for p in entitled}:
                     return plan
             now = self._clock()
-            others = {p: e for p, e in _screens(item).items() if p != profile and e[1] > now}
+            held = _screens(item)
+            others = {p: e for p, e in held.items() if p != profile and e[1] > now}
+            if profile in held and len(held) <= plan.streams:
+                condition = "attribute_exists(#s.#p) AND size(#s) <= :streams"
+                values: dict[str, Any] = {":entry": _entry(title, until), ":one": {"N": "1"},
+                                          ":streams": {"N": str(plan.streams)}}
+                if entitled is not None:
+                    condition += _plan_pin(item, values)
+                written, item = self._update(account, profile, "SET #s.#p = :entry ADD #v :one",
+                                             condition, values)
+                if written:
+                    return plan
+                continue
             if len(others) >= plan.streams:
                 lapse = max(1, min(e[1] for e in others.values()) - int(now))
                 raise Problem(
@@ -333,18 +357,14 @@ class Streams:
                     retry_after=lapse, streams=plan.streams, plan=plan.name)
             screens = {p: _entry(*e) for p, e in others.items()}
             screens[profile] = _entry(title, until)
-            values: dict[str, Any] = {":screens": {"M": screens}, ":one": {"N": "1"}}
+            values = {":screens": {"M": screens}, ":one": {"N": "1"}}
             if item is not None and "version" in item:
                 condition = "#v = :v"
                 values[":v"] = item["version"]
             else:
                 condition = "attribute_not_exists(#v)"
             if entitled is not None:
-                if "plan" in (item or {}):
-                    condition += " AND #plan = :plan"
-                    values[":plan"] = item["plan"]  # type: ignore[index]
-                else:
-                    condition += " AND attribute_not_exists(#plan)"
+                condition += _plan_pin(item, values)
             written, item = self._update(account, profile, "SET #s = :screens ADD #v :one",
                                          condition, values)
             if written:

@@ -368,3 +368,31 @@ def test_a_table_error_leaves_the_plan_to_the_caller(dynamodb: Any) -> None:
     dynamodb.delete_table(TableName=TABLE)
     assert Streams(dynamodb, TABLE).claim_under_plan_of_record(
         "acct", "ann", CITY, ALL_PLANS, 2_000_000_000) is None
+
+
+
+def test_a_play_that_loses_the_race_to_its_own_profile_takes_the_screen_over(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plays of one profile starting at once on an account with no screen yet (a
+    player's retries, a burst): before each of this play's writes after the first,
+    another play of the same profile lands. The rewrite, conditional on the version,
+    would lose every time (409 after MAX_ATTEMPTS); seeing its profile's screen, the
+    play takes it over instead, which no version condition guards."""
+    slots = Streams(dynamodb, TABLE)
+    rival = Streams(dynamodb, TABLE, plan_fresh_seconds=0)  # writes every time
+    original = slots._update
+    writes = []
+
+    def contended(account, profile, expression, condition, values):
+        if writes:
+            rival.claim_under_plan_of_record("acct", "-", OCEAN, ALL_PLANS, 2_000_000_001)
+        writes.append(expression)
+        return original(account, profile, expression, condition, values)
+
+    monkeypatch.setattr(slots, "_update", contended)
+    plan = slots.claim_under_plan_of_record("acct", "-", CITY, ALL_PLANS, 2_000_000_000)
+    assert plan.name == "basic"
+    assert screens(dynamodb, "acct") == {"-": (CITY, 2_000_000_000)}
+    assert writes == ["SET #s.#p = :entry ADD #v :one", "SET #s = :screens ADD #v :one",
+                      "SET #s.#p = :entry ADD #v :one"]
