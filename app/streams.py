@@ -11,7 +11,7 @@ play the title with their stream limits, and the answer (ReturnValues ALL_NEW, o
 ReturnValuesOnConditionCheckFailure ALL_OLD when it failed) names the plan. No
 plan read a grant, and no call to the plans service: 1.04 GetItems a play and the
 plans service's request went away (issue 12's 2,000-viewer run). A renewal keeps
-its play's plan (`claim`, `renew` take it explicitly).
+its play's plan (`renew` takes it explicitly).
 
 A screen is held by a profile (a play that names none holds the `NO_PROFILE`
 screen) until `until`, the epoch second its grant's cookies expire, so a screen
@@ -207,28 +207,6 @@ class Streams:
         except (BotoCoreError, ClientError) as exc:
             raise _TableError(exc) from exc
 
-    def claim(self, account: str, profile: str, title: str, plan: Plan, until: int) -> None:
-        """Hold a screen for `profile` playing `title` until epoch second `until`.
-
-        Takes over the profile's own screen, else claims a free one. Raises Problem 409
-        (problem+json with `streams` and `plan` members, Retry-After the seconds until
-        the first screen lapses) when the account already plays `plan.streams` screens
-        for other profiles; a table error lets the play through (logged).
-        """
-        if self._already_holds(account, profile, title, until):
-            return
-        try:
-            written, item = self._update(
-                account, profile, "SET #s.#p = :entry ADD #v :one",
-                "attribute_exists(#s.#p) AND size(#s) <= :streams",
-                {":entry": _entry(title, until), ":one": {"N": "1"},
-                 ":streams": {"N": str(plan.streams)}})
-            if not written:
-                self._claim_free(account, profile, title, plan, until, item)
-            self._remember(account, profile, title, until, plan)
-        except _TableError as exc:
-            log.warning("streams table error, play not limited: %s", exc)
-
     def claim_under_plan_of_record(self, account: str, profile: str, title: str,
                                    entitled: Sequence[Plan], until: int) -> Plan | None:
         """Hold a screen for `profile` playing `title` until `until` under the account's
@@ -240,12 +218,14 @@ class Streams:
         (ReturnValues ALL_NEW) names the plan. Otherwise the item as it was
         (ReturnValuesOnConditionCheckFailure) says why: a plan outside `entitled` is
         returned with nothing written (the caller refuses the play, 403); else a free
-        screen is claimed as `claim` does, conditional on the plan being unchanged.
+        screen is claimed (`_claim_free`), conditional on the plan being unchanged.
         So a grant costs one write and no read of the plan, and sees a plan change at
         once (DynamoDB Developer Guide, "Condition expressions": comparisons, OR, size).
 
         Returns None on a table error (logged): the caller finds the plan elsewhere
-        and the play goes unlimited, as with `claim`. Raises Problem 409 as `claim`.
+        and the play goes unlimited. Raises Problem 409 (problem+json with `streams`
+        and `plan` members, Retry-After the seconds until the first screen lapses) when
+        the account already plays the plan's `streams` screens for other profiles.
         """
         held = self._already_holds(account, profile, title, until)
         if held is not None:
