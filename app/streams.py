@@ -316,37 +316,34 @@ class Streams:
             now = self._clock()
             held = _screens(item)
             others = {p: e for p, e in held.items() if p != profile and e[1] > now}
+            values: dict[str, Any] = {":one": {"N": "1"}}
             if profile in held and len(held) <= plan.streams:
+                # The profile's screen exists: take it over, whatever the version.
+                expression = "SET #s.#p = :entry ADD #v :one"
                 condition = "attribute_exists(#s.#p) AND size(#s) <= :streams"
-                values: dict[str, Any] = {":entry": _entry(title, until), ":one": {"N": "1"},
-                                          ":streams": {"N": str(plan.streams)}}
-                if entitled is not None:
-                    condition += _plan_pin(item, values)
-                written, item = self._update(account, profile, "SET #s.#p = :entry ADD #v :one",
-                                             condition, values)
-                if written:
-                    return plan
-                continue
-            if len(others) >= plan.streams:
-                lapse = max(1, min(e[1] for e in others.values()) - int(now))
-                raise Problem(
-                    409,
-                    f"The {plan.name} plan plays {plan.streams} stream(s) at a time and "
-                    f"{len(others)} other profile(s) are watching; stop one, or upgrade "
-                    "(PUT /api/v1/account/plan).",
-                    retry_after=lapse, streams=plan.streams, plan=plan.name)
-            screens = {p: _entry(*e) for p, e in others.items()}
-            screens[profile] = _entry(title, until)
-            values = {":screens": {"M": screens}, ":one": {"N": "1"}}
-            if item is not None and "version" in item:
-                condition = "#v = :v"
-                values[":v"] = item["version"]
+                values.update({":entry": _entry(title, until),
+                               ":streams": {"N": str(plan.streams)}})
             else:
-                condition = "attribute_not_exists(#v)"
+                if len(others) >= plan.streams:
+                    lapse = max(1, min(e[1] for e in others.values()) - int(now))
+                    raise Problem(
+                        409,
+                        f"The {plan.name} plan plays {plan.streams} stream(s) at a time and "
+                        f"{len(others)} other profile(s) are watching; stop one, or upgrade "
+                        "(PUT /api/v1/account/plan).",
+                        retry_after=lapse, streams=plan.streams, plan=plan.name)
+                screens = {p: _entry(*e) for p, e in others.items()}
+                screens[profile] = _entry(title, until)
+                expression = "SET #s = :screens ADD #v :one"
+                values[":screens"] = {"M": screens}
+                if item is not None and "version" in item:
+                    condition = "#v = :v"
+                    values[":v"] = item["version"]
+                else:
+                    condition = "attribute_not_exists(#v)"
             if entitled is not None:
                 condition += _plan_pin(item, values)
-            written, item = self._update(account, profile, "SET #s = :screens ADD #v :one",
-                                         condition, values)
+            written, item = self._update(account, profile, expression, condition, values)
             if written:
                 return plan
         raise Problem(409, "Other plays of this account are starting at the same moment; "
