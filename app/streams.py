@@ -22,7 +22,8 @@ whose player vanished lapses with its cookies. The rules:
   from the item that the failed update returned (ReturnValuesOnConditionCheckFailure,
   so no extra read), and the item is rewritten without the lapsed ones,
   conditional on its version (optimistic locking; a lost race is retried with the
-  item returned again). With none free: 409 naming the limit;
+  item returned again, or, when the winner was a play of the same profile, the
+  screen is taken over). With none free: 409 naming the limit;
 - a renewal extends its screen while the screen still plays its title; one that
   lapsed or was released is claimed again like a new play; one the profile has
   since taken over for another title is a 409 (one profile, one screen);
@@ -38,8 +39,9 @@ profiles, far below the 400 KB item limit.
 
 A worker remembers the screens it wrote itself (`held`, bounded, each entry kept
 until its `until`): a play that would write exactly what this worker already
-wrote, or less (same account, profile and title, an `until` no later), skips the
-write. Grants signed in the same window carry the same expiry (app/signing.py),
+wrote, or less (same account, profile and title, an `until` no later), within
+`plan_fresh_seconds` of that write, skips the write and is granted under the plan
+that write read. Grants signed in the same window carry the same expiry (app/signing.py),
 so a player's retry or a double start costs no second write; `make bench-api`,
 which plays one viewer's title over and over, measured 238 playback requests/s
 with the write and about 5,000 without it. What this can miss: another worker's
