@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from urllib3.exceptions import HTTPError as TransportError
 
 from app.catalog import CatalogError, Title, read_titles
 
@@ -76,7 +77,9 @@ class CatalogStore:
                     return False
                 log.error("catalog s3://%s/%s unavailable: %s", self._bucket, self._key, code)
                 return False
-            except BotoCoreError as exc:
+            except (BotoCoreError, TransportError, OSError) as exc:
+                # Reading the body can time out after the headers came (urllib3's
+                # ReadTimeoutError is not botocore's): the same outage, not a crash.
                 log.error("catalog s3://%s/%s unavailable: %s", self._bucket, self._key, exc)
                 return False
             try:
@@ -88,13 +91,18 @@ class CatalogStore:
             return True
 
     def start(self, interval: float) -> None:
-        """Refresh in a daemon thread every `interval` seconds (faster until loaded)."""
+        """Refresh in a daemon thread every `interval` seconds (every 2 s until loaded);
+        a failed refresh, whatever raised, is logged and tried again (a dead refresher
+        left a twin's service unready for good: its body read timed out once)."""
         if interval <= 0 or self._thread is not None:
             return
 
         def run() -> None:
             while not self._stop.wait(interval if self._catalog is not None else 2.0):
-                self.refresh()
+                try:
+                    self.refresh()
+                except Exception:  # the refresher outlives any one failure
+                    log.exception("catalog refresh failed; retrying")
 
         self._thread = threading.Thread(target=run, name="catalog-refresh", daemon=True)
         self._thread.start()
