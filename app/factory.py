@@ -51,7 +51,7 @@ from app.service_map import (
 from app.services import Services
 from app.settings import Settings, settings_from_environment
 from app.signing import PlaybackCookieSigner, SigningKey
-from app.streams import Streams
+from app.streams import REPEAT_SECONDS, Streams
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def build_services(settings: Settings, clients: AwsClients) -> Services:
         svc.plan_lookup = plan_lookup(
             settings, svc.plans or PlanStore(clients.dynamodb, settings.table))
         svc.streams = Streams(clients.dynamodb, settings.table,
-                              plan_fresh_seconds=settings.plan_cache_seconds)
+                              plan_fresh_seconds=REPEAT_SECONDS)
     if serves(service, ACCOUNTS.name):
         svc.profiles = ProfileStore(clients.dynamodb, settings.table)
         svc.accounts = (

@@ -40,8 +40,9 @@ profiles, far below the 400 KB item limit.
 A worker remembers the screens it wrote itself (`held`, bounded, each entry kept
 until its `until`): a play that would write exactly what this worker already
 wrote, or less (same account, profile and title, an `until` no later), within
-`plan_fresh_seconds` of that write, skips the write and is granted under the plan
-that write read. Grants signed in the same window carry the same expiry (app/signing.py),
+`plan_fresh_seconds` of that write (the API's: REPEAT_SECONDS), skips the write and
+is granted under the plan that write read. Grants signed in the same window carry
+the same expiry (app/signing.py),
 so a player's retry or a double start costs no second write; `make bench-api`,
 which plays one viewer's title over and over, measured 238 playback requests/s
 with the write and about 5,000 without it. What this can miss: another worker's
@@ -78,6 +79,11 @@ SK = "PLAN"  # the account's plan of record's item (app/plan_store.py)
 MAX_ATTEMPTS = 3
 # Screens one worker remembers writing (LRU beyond this many).
 MAX_HELD = 100_000
+# How long a screen this worker wrote stands in for a repeated, identical play (a
+# player's retry, a double start): seconds. Longer, and another worker's write of the
+# same profile's screen in between (a switch to another title there) goes unseen, so
+# the repeated play's later renewal finds the other title and is refused (409).
+REPEAT_SECONDS = 2.0
 _NAME_TOKEN = re.compile(r"#\w+")
 _NAMES = {"#s": "screens", "#p": "", "#v": "version", "#t": "title", "#u": "until",
           "#plan": "plan"}
